@@ -1,0 +1,42 @@
+package dev.spawnring.uring;
+
+import dev.spawnring.sys.Errno;
+
+/**
+ * One completion: what {@code struct io_uring_cqe} says, with the {@code user_data}
+ * the request was submitted with.
+ *
+ * <p>A {@code Cqe} is a copy: it stays valid after {@link Ring#cqeSeen}.
+ */
+public final class Cqe {
+    private final long userData;
+    private final int res;
+    private final int flags;
+
+    Cqe(long userData, int res, int flags) {
+        this.userData = userData;
+        this.res = res;
+        this.flags = flags;
+    }
+
+    /** @return the request's result: {@code >= 0} on success, {@code -errno} on failure */
+    public int res() {
+        return res;
+    }
+
+    /** @return the {@code user_data} of the request this completes */
+    public long userData() {
+        return userData;
+    }
+
+    /** @return {@code IORING_CQE_F_*} flags */
+    public int flags() {
+        return flags;
+    }
+
+    @Override
+    public String toString() {
+        return "Cqe[user_data=" + userData + ", res=" + res
+                + (res < 0 ? " (" + Errno.name(-res) + ")" : "") + ", flags=" + flags + "]";
+    }
+}

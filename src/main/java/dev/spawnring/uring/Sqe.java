@@ -1,0 +1,347 @@
+package dev.spawnring.uring;
+
+import static dev.spawnring.uring.IoUring.*;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.spawnring.sys.NativeMemory;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One submission queue entry, as {@link Ring#getSqe()} hands it out: zeroed, to be
+ * filled by one {@code prepXxx} call and the setters, then submitted with
+ * {@link Ring#submit()}. Do not keep an {@code Sqe} after submitting it: the ring
+ * reuses it.
+ *
+ * <p>As in liburing, every {@code prepXxx} goes through {@link #prepRw} and sets
+ * only the fields its op owns. Memory a prep copies (a path, a timespec, argv)
+ * belongs to the ring until the request's completion has been seen; memory the
+ * caller passes as a {@link MemorySegment} stays the caller's and must outlive
+ * the request.
+ *
+ * <pre>{@code
+ * Sqe sqe = ring.getSqe();
+ * sqe.prepRead(fd, buffer, 4096, -1).userData(7).flags(IoUring.IOSQE_IO_LINK);
+ * }</pre>
+ */
+public final class Sqe {
+    final MemorySegment seg;
+    private MemorySegment[] owned = new MemorySegment[2];
+    private int ownedCount;
+
+    Sqe(MemorySegment seg) {
+        this.seg = seg;
+    }
+
+    // ---- life cycle, used by the ring
+
+    /** Zeroes the entry and forgets what a previous use owned (already handed to the ring). */
+    void reset() {
+        seg.fill((byte) 0);
+        ownedCount = 0;
+    }
+
+    /** Gives the memory this entry's preps copied to the caller (the ring's request table). */
+    MemorySegment[] takeOwned() {
+        if (ownedCount == 0) {
+            return null;
+        }
+        MemorySegment[] out = Arrays.copyOf(owned, ownedCount);
+        Arrays.fill(owned, 0, ownedCount, null);
+        ownedCount = 0;
+        return out;
+    }
+
+    /** Frees what this entry owns (an entry handed out but given up). */
+    void freeOwned() {
+        for (int i = 0; i < ownedCount; i++) {
+            NativeMemory.free(owned[i]);
+            owned[i] = null;
+        }
+        ownedCount = 0;
+    }
+
+    /** Keeps {@code m} (from {@link NativeMemory#calloc}) alive until the completion is seen. */
+    MemorySegment own(MemorySegment m) {
+        if (ownedCount == owned.length) {
+            owned = Arrays.copyOf(owned, owned.length * 2);
+        }
+        owned[ownedCount++] = m;
+        return m;
+    }
+
+    MemorySegment ownString(String what, String s) {
+        return own(NativeMemory.cString(NativeMemory.CALLOC_ALLOCATOR, what, s));
+    }
+
+    // ---- raw fields, kernel names
+
+    /** Sets {@code opcode}. */
+    public Sqe opcode(int opcode) {
+        seg.set(JAVA_BYTE, Layouts.SQE_opcode, (byte) opcode);
+        return this;
+    }
+
+    /** @return {@code opcode} */
+    public int opcode() {
+        return Byte.toUnsignedInt(seg.get(JAVA_BYTE, Layouts.SQE_opcode));
+    }
+
+    /** Sets {@code flags} ({@code IOSQE_*}). */
+    public Sqe flags(int flags) {
+        seg.set(JAVA_BYTE, Layouts.SQE_flags, (byte) flags);
+        return this;
+    }
+
+    /** @return {@code flags} */
+    public int flags() {
+        return Byte.toUnsignedInt(seg.get(JAVA_BYTE, Layouts.SQE_flags));
+    }
+
+    /** Sets {@code ioprio}. */
+    public Sqe ioprio(int ioprio) {
+        seg.set(JAVA_SHORT, Layouts.SQE_ioprio, (short) ioprio);
+        return this;
+    }
+
+    /** Sets {@code fd}. */
+    public Sqe fd(int fd) {
+        seg.set(JAVA_INT, Layouts.SQE_fd, fd);
+        return this;
+    }
+
+    /** Sets {@code off}. */
+    public Sqe off(long off) {
+        seg.set(JAVA_LONG, Layouts.SQE_off, off);
+        return this;
+    }
+
+    /** Sets {@code addr2} (the same field as {@code off}). */
+    public Sqe addr2(long addr2) {
+        seg.set(JAVA_LONG, Layouts.SQE_addr2, addr2);
+        return this;
+    }
+
+    /** Sets {@code addr}. */
+    public Sqe addr(long addr) {
+        seg.set(JAVA_LONG, Layouts.SQE_addr, addr);
+        return this;
+    }
+
+    /** Sets {@code len}. */
+    public Sqe len(int len) {
+        seg.set(JAVA_INT, Layouts.SQE_len, len);
+        return this;
+    }
+
+    /** Sets the op-flags union ({@code rw_flags}, {@code timeout_flags}, {@code execve_flags}, ...). */
+    public Sqe rwFlags(int flags) {
+        seg.set(JAVA_INT, Layouts.SQE_op_flags, flags);
+        return this;
+    }
+
+    /** Sets {@code nop_flags} ({@code IORING_NOP_*}). */
+    public Sqe nopFlags(int flags) {
+        return rwFlags(flags);
+    }
+
+    /** Sets {@code execve_flags} ({@code AT_EMPTY_PATH}, {@code AT_SYMLINK_NOFOLLOW}). */
+    public Sqe execveFlags(int flags) {
+        return rwFlags(flags);
+    }
+
+    /** Sets {@code user_data}, returned unchanged in the completion. */
+    public Sqe userData(long userData) {
+        seg.set(JAVA_LONG, Layouts.SQE_user_data, userData);
+        return this;
+    }
+
+    /** @return {@code user_data} */
+    public long userData() {
+        return seg.get(JAVA_LONG, Layouts.SQE_user_data);
+    }
+
+    /** Sets {@code buf_index}. */
+    public Sqe bufIndex(int bufIndex) {
+        seg.set(JAVA_SHORT, Layouts.SQE_buf_index, (short) bufIndex);
+        return this;
+    }
+
+    /** Sets {@code personality}. */
+    public Sqe personality(int personality) {
+        seg.set(JAVA_SHORT, Layouts.SQE_personality, (short) personality);
+        return this;
+    }
+
+    /** Sets {@code file_index} (also {@code splice_fd_in}, {@code optlen}). */
+    public Sqe fileIndex(int fileIndex) {
+        seg.set(JAVA_INT, Layouts.SQE_file_index, fileIndex);
+        return this;
+    }
+
+    /** Sets {@code addr3}. */
+    public Sqe addr3(long addr3) {
+        seg.set(JAVA_LONG, Layouts.SQE_addr3, addr3);
+        return this;
+    }
+
+    // ---- kernel ops
+
+    /** liburing's {@code io_uring_prep_rw}: opcode, fd, addr, len and off; every prep starts here. */
+    public Sqe prepRw(int op, int fd, long addr, int len, long off) {
+        opcode(op);
+        fd(fd);
+        addr(addr);
+        len(len);
+        off(off);
+        return this;
+    }
+
+    /** {@code IORING_OP_NOP}: completes with 0. */
+    public Sqe prepNop() {
+        return prepRw(IORING_OP_NOP, -1, 0, 0, 0);
+    }
+
+    /** {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}: completes with {@code res}. */
+    public Sqe prepNopInject(int res) {
+        return prepRw(IORING_OP_NOP, -1, 0, res, 0).nopFlags(IORING_NOP_INJECT_RESULT);
+    }
+
+    /**
+     * {@code IORING_OP_READ} of up to {@code nbytes} into {@code buf}.
+     *
+     * @param offset the file offset, or {@code -1} for the current position (pipes, sockets)
+     */
+    public Sqe prepRead(int fd, MemorySegment buf, int nbytes, long offset) {
+        checkFd("READ", fd);
+        checkBuffer("READ", buf, nbytes);
+        return prepRw(IORING_OP_READ, fd, buf.address(), nbytes, offset);
+    }
+
+    /**
+     * {@code IORING_OP_WRITE} of {@code nbytes} from {@code buf}.
+     *
+     * @param offset the file offset, or {@code -1} for the current position
+     */
+    public Sqe prepWrite(int fd, MemorySegment buf, int nbytes, long offset) {
+        checkFd("WRITE", fd);
+        checkBuffer("WRITE", buf, nbytes);
+        return prepRw(IORING_OP_WRITE, fd, buf.address(), nbytes, offset);
+    }
+
+    /** {@code IORING_OP_OPENAT}; the path is copied and owned by the ring. Completes with the fd. */
+    public Sqe prepOpenat(int dfd, String path, int flags, int mode) {
+        MemorySegment p = ownString("OPENAT path", path);
+        return prepRw(IORING_OP_OPENAT, dfd, p.address(), mode, 0).rwFlags(flags);
+    }
+
+    /** {@code IORING_OP_CLOSE}. */
+    public Sqe prepClose(int fd) {
+        checkFd("CLOSE", fd);
+        return prepRw(IORING_OP_CLOSE, fd, 0, 0, 0);
+    }
+
+    /** {@code IORING_OP_POLL_ADD} (one shot): completes with the ready events ({@code POLLIN}, ...). */
+    public Sqe prepPollAdd(int fd, int pollMask) {
+        checkFd("POLL_ADD", fd);
+        return prepRw(IORING_OP_POLL_ADD, fd, 0, 0, 0).rwFlags(pollMask);
+    }
+
+    /** {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}. */
+    public Sqe prepPollRemove(long targetUserData) {
+        return prepRw(IORING_OP_POLL_REMOVE, -1, targetUserData, 0, 0);
+    }
+
+    /**
+     * {@code IORING_OP_TIMEOUT}: completes with {@code -ETIME} after {@code timeout}, or with 0
+     * once {@code count} other completions have been posted ({@code count} 0: time only).
+     */
+    public Sqe prepTimeout(Duration timeout, int count, int flags) {
+        return prepRw(IORING_OP_TIMEOUT, -1, timespec(timeout).address(), 1, count).rwFlags(flags);
+    }
+
+    /** {@code IORING_OP_TIMEOUT_REMOVE} of the timeout submitted with {@code targetUserData}. */
+    public Sqe prepTimeoutRemove(long targetUserData, int flags) {
+        return prepRw(IORING_OP_TIMEOUT_REMOVE, -1, targetUserData, 0, 0).rwFlags(flags);
+    }
+
+    /**
+     * {@code IORING_OP_LINK_TIMEOUT}: linked after a request (which carries {@code IOSQE_IO_LINK}),
+     * cancels it if it has not completed within {@code timeout}. The request then completes with
+     * {@code -ECANCELED} and this one with {@code -ETIME}; otherwise this one completes with
+     * {@code -ECANCELED}.
+     */
+    public Sqe prepLinkTimeout(Duration timeout, int flags) {
+        return prepRw(IORING_OP_LINK_TIMEOUT, -1, timespec(timeout).address(), 1, 0).rwFlags(flags);
+    }
+
+    /**
+     * {@code IORING_OP_ASYNC_CANCEL} of the request submitted with {@code targetUserData}: completes
+     * with 0 when it was found and cancelled, {@code -ENOENT} when no such request is in flight,
+     * {@code -EALREADY} when it is already running and could not be stopped.
+     */
+    public Sqe prepCancel(long targetUserData, int flags) {
+        return prepRw(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0).rwFlags(flags);
+    }
+
+    /**
+     * {@code IORING_OP_WAITID}: waits for a child's state change like {@code waitid(2)}.
+     *
+     * @param idtype  {@code P_PID}, {@code P_PIDFD} (or {@code P_ALL}, {@code P_PGID})
+     * @param id      the pid or pidfd
+     * @param infop   a {@code siginfo_t} (128 bytes) the kernel fills, or {@code null} for one the
+     *                ring owns (then only the result is seen)
+     * @param options {@code WEXITED}, {@code WNOWAIT}, ...
+     */
+    public Sqe prepWaitid(int idtype, long id, MemorySegment infop, int options, int flags) {
+        if (infop == null) {
+            infop = own(NativeMemory.calloc(dev.spawnring.sys.Linux.SIGINFO_SIZE));
+        } else {
+            checkBuffer("WAITID siginfo", infop, dev.spawnring.sys.Linux.SIGINFO_SIZE);
+        }
+        prepRw(IORING_OP_WAITID, (int) id, 0, idtype, 0).rwFlags(flags).fileIndex(options);
+        return addr2(infop.address());
+    }
+
+    // ---- checks
+
+    private MemorySegment timespec(Duration d) {
+        Objects.requireNonNull(d, "timeout");
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("timeout is negative: " + d);
+        }
+        MemorySegment ts = own(NativeMemory.calloc(Layouts.TIMESPEC.byteSize()));
+        ts.set(JAVA_LONG, 0, d.getSeconds());
+        ts.set(JAVA_LONG, 8, d.getNano());
+        return ts;
+    }
+
+    static void checkFd(String op, int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException(op + ": bad file descriptor " + fd);
+        }
+    }
+
+    static void checkBuffer(String op, MemorySegment buf, long nbytes) {
+        if (buf == null) {
+            throw new NullPointerException(op + ": buffer is null");
+        }
+        if (nbytes < 0 || nbytes > buf.byteSize()) {
+            throw new IllegalArgumentException(op + ": " + nbytes + " bytes do not fit a buffer of "
+                    + buf.byteSize() + " bytes");
+        }
+        if (buf.isNative() == false) {
+            throw new IllegalArgumentException(op + ": buffer must be native memory (a heap segment moves)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Sqe[" + opName(opcode()) + ", flags=" + flags() + ", user_data=" + userData() + "]";
+    }
+}
