@@ -92,4 +92,33 @@ public final class NativeMemory {
     public static MemorySegment cString(Arena arena, String what, String s) {
         return cString((SegmentAllocator) arena, what, s);
     }
+
+    /**
+     * A NULL-terminated {@code char *[]} of {@code strings} (as execve takes argv and envp) in
+     * one {@link #calloc} block: the pointer array, then the NUL-terminated UTF-8 strings.
+     * Free it with {@link #free}.
+     *
+     * @param what names the array in errors: {@code "argv"} gives {@code "argv[3] contains a NUL ..."}
+     * @throws IllegalArgumentException when a string contains a NUL character
+     */
+    public static MemorySegment cStringArray(String what, String[] strings) {
+        if (strings == null) {
+            throw new NullPointerException(what + " is null");
+        }
+        byte[][] bytes = new byte[strings.length][];
+        long total = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = cBytes(what + "[" + i + "]", strings[i]);
+            total += bytes[i].length;
+        }
+        MemorySegment block = calloc(total);
+        long at = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
+        for (int i = 0; i < strings.length; i++) {
+            MemorySegment.copy(bytes[i], 0, block, ValueLayout.JAVA_BYTE, at, bytes[i].length);
+            block.setAtIndex(ValueLayout.ADDRESS, i, block.asSlice(at));
+            at += bytes[i].length;
+        }
+        // calloc left the terminating NULL pointer at index strings.length.
+        return block;
+    }
 }

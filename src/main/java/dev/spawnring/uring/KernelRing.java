@@ -91,7 +91,7 @@ final class KernelRing extends RingBackend {
         this.cqHeadOff = params.get(JAVA_INT, Layouts.cqOff("head"));
         this.cqTailOff = params.get(JAVA_INT, Layouts.cqOff("tail"));
         this.cqesOff = cqes;
-        this.cqMask = params.get(JAVA_INT, Layouts.cqOff("ring_mask"));
+        this.cqMask = cqRing.get(JAVA_INT, params.get(JAVA_INT, Layouts.cqOff("ring_mask")));
         if (!noSqArray) {
             // The indirection array maps SQ position to SQE index; spawnring keeps it the identity.
             for (int i = 0; i < sqEntries; i++) {

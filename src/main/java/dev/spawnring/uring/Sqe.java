@@ -308,6 +308,159 @@ public final class Sqe {
         return addr2(infop.address());
     }
 
+    // ---- the spawn contract (spawnring's private opcodes, run in user space)
+
+    /**
+     * {@code IORING_OP_CLONE}: starts a child process that runs the requests linked after
+     * this one, in order, then ends with an EXEC. Must carry {@code IOSQE_IO_LINK} or
+     * {@code IOSQE_IO_HARDLINK} and be the head of its chain, else it completes
+     * {@code -EINVAL}. Completes with the child's pid. The child is the submitter's to reap
+     * (with {@link #prepWaitid WAITID}); spawnring never waits on "any child". If no EXEC of
+     * the chain succeeds, the child dies by {@code SIGKILL}.
+     */
+    public Sqe prepClone() {
+        return prepRw(IORING_OP_CLONE, 0, 0, 0, 0);
+    }
+
+    /**
+     * {@link #prepClone()} that also stores the child's pidfd (an {@code int}, close-on-exec)
+     * at {@code pidfdOut}, as {@code clone3(CLONE_PIDFD)} does. The pidfd is the caller's to close.
+     */
+    public Sqe prepClone(MemorySegment pidfdOut) {
+        checkBuffer("CLONE pidfd", pidfdOut, 4);
+        return prepRw(IORING_OP_CLONE, 0, pidfdOut.address(), 0, 0);
+    }
+
+    /**
+     * {@code IORING_OP_EXEC}: {@code execveat(dfd, path, argv, envp, flags)} in the child of
+     * the CLONE this is linked after; outside a CLONE chain it completes {@code -EINVAL}. On
+     * success it completes with 0 and every later request of the chain {@code -ECANCELED}. A
+     * run of EXECs linked with {@code IOSQE_IO_HARDLINK} is a {@code $PATH} search done in the
+     * child: each failed candidate posts its error. The strings are copied.
+     *
+     * @param envp the environment, or {@code null} for an empty one
+     * @throws IllegalArgumentException when a string contains a NUL character
+     */
+    public Sqe prepExecveat(int dfd, String path, String[] argv, String[] envp, int flags) {
+        java.util.Objects.requireNonNull(argv, "EXEC argv");
+        MemorySegment p = ownString("EXEC path", path);
+        MemorySegment a = own(NativeMemory.cStringArray("argv", argv));
+        MemorySegment e = own(NativeMemory.cStringArray("envp", envp == null ? new String[0] : envp));
+        return prepExecveat(dfd, p, a, e, flags);
+    }
+
+    /**
+     * {@link #prepExecveat(int, String, String[], String[], int)} over memory the caller
+     * owns: a NUL-terminated path and NULL-terminated {@code char *} arrays (see
+     * {@link NativeMemory#cStringArray}). Lets the candidates of a PATH search share one argv.
+     */
+    public Sqe prepExecveat(int dfd, MemorySegment path, MemorySegment argv, MemorySegment envp, int flags) {
+        java.util.Objects.requireNonNull(path, "EXEC path");
+        java.util.Objects.requireNonNull(argv, "EXEC argv");
+        java.util.Objects.requireNonNull(envp, "EXEC envp");
+        return prepRw(IORING_OP_EXEC, dfd, path.address(), 0, 0)
+                .addr2(argv.address()).addr3(envp.address()).execveFlags(flags);
+    }
+
+    /** {@link #prepExecveat(int, String, String[], String[], int)} relative to the working directory. */
+    public Sqe prepExec(String path, String[] argv, String[] envp) {
+        return prepExecveat(AT_FDCWD, path, argv, envp, 0);
+    }
+
+    /**
+     * {@code IORING_OP_DUP2} (child only): {@code dup2(oldfd, newfd)}; when they are equal it
+     * clears {@code FD_CLOEXEC} so the fd survives the exec, as posix_spawn's adddup2 does.
+     */
+    public Sqe prepDup2(int oldfd, int newfd) {
+        return prepDup3(oldfd, newfd, 0);
+    }
+
+    /** {@code IORING_OP_DUP2} (child only) with {@code dup3} flags ({@code O_CLOEXEC}). */
+    public Sqe prepDup3(int oldfd, int newfd, int flags) {
+        checkFd("DUP2 oldfd", oldfd);
+        checkFd("DUP2 newfd", newfd);
+        return prepRw(IORING_OP_DUP2, oldfd, 0, newfd, 0).rwFlags(flags);
+    }
+
+    /** {@code IORING_OP_CLOSE_RANGE} (child only): {@code close_range(first, last, flags)}. */
+    public Sqe prepCloseRange(int first, int last, int flags) {
+        checkFd("CLOSE_RANGE first", first);
+        if (Integer.compareUnsigned(last, first) < 0) {
+            throw new IllegalArgumentException("CLOSE_RANGE: last " + Integer.toUnsignedString(last)
+                    + " is below first " + first);
+        }
+        return prepRw(IORING_OP_CLOSE_RANGE, first, 0, last, 0).rwFlags(flags);
+    }
+
+    /** {@code IORING_OP_CHDIR} (child only); the path is copied. */
+    public Sqe prepChdir(String path) {
+        return prepRw(IORING_OP_CHDIR, 0, ownString("CHDIR path", path).address(), 0, 0);
+    }
+
+    /** {@code IORING_OP_FCHDIR} (child only). */
+    public Sqe prepFchdir(int fd) {
+        checkFd("FCHDIR", fd);
+        return prepRw(IORING_OP_FCHDIR, fd, 0, 0, 0);
+    }
+
+    /** {@code IORING_OP_SETSID} (child only): a new session; completes with its id. */
+    public Sqe prepSetsid() {
+        return prepRw(IORING_OP_SETSID, 0, 0, 0, 0);
+    }
+
+    /** {@code IORING_OP_SETPGID} (child only): {@code setpgid(0, pgid)}; 0 makes a new group. */
+    public Sqe prepSetpgid(int pgid) {
+        if (pgid < 0) {
+            throw new IllegalArgumentException("SETPGID: negative process group " + pgid);
+        }
+        return prepRw(IORING_OP_SETPGID, 0, 0, pgid, 0);
+    }
+
+    /** {@code IORING_OP_UMASK} (child only); completes with the previous mask. */
+    public Sqe prepUmask(int mask) {
+        if ((mask & ~0777) != 0) {
+            throw new IllegalArgumentException("UMASK: mask " + Integer.toOctalString(mask) + " is not within 0777");
+        }
+        return prepRw(IORING_OP_UMASK, 0, 0, mask, 0);
+    }
+
+    /** {@code IORING_OP_SETRLIMIT} (child only): {@code prlimit(0, resource, {soft, hard})}. */
+    public Sqe prepSetrlimit(int resource, long soft, long hard) {
+        if (resource < 0) {
+            throw new IllegalArgumentException("SETRLIMIT: bad resource " + resource);
+        }
+        return prepRw(IORING_OP_SETRLIMIT, 0, soft, resource, 0).addr2(hard);
+    }
+
+    /** {@code IORING_OP_SIGDEFAULT} (child only): every signal's disposition back to default, ignored ones too. */
+    public Sqe prepSignalDefaults() {
+        return prepRw(IORING_OP_SIGDEFAULT, 0, 0, 0, 0);
+    }
+
+    /**
+     * {@code IORING_OP_SIGMASK} (child only): changes the signal mask the exec'd program
+     * starts with ({@code SIG_BLOCK}, {@code SIG_UNBLOCK}, {@code SIG_SETMASK}; bit n-1 is
+     * signal n). Without it the program starts with the submitting thread's mask.
+     */
+    public Sqe prepSigmask(int how, long mask) {
+        if (how != dev.spawnring.sys.Linux.SIG_BLOCK && how != dev.spawnring.sys.Linux.SIG_UNBLOCK
+                && how != dev.spawnring.sys.Linux.SIG_SETMASK) {
+            throw new IllegalArgumentException("SIGMASK: how must be SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK, got " + how);
+        }
+        return prepRw(IORING_OP_SIGMASK, 0, mask, how, 0);
+    }
+
+    /**
+     * {@code IORING_OP_PDEATHSIG} (child only): {@code prctl(PR_SET_PDEATHSIG, signal)}. The
+     * signal fires when the thread that submitted the CLONE ends, as prctl(2) says.
+     */
+    public Sqe prepPdeathsig(int signal) {
+        if (signal < 0 || signal > dev.spawnring.sys.Linux.NSIG_MAX) {
+            throw new IllegalArgumentException("PDEATHSIG: bad signal " + signal);
+        }
+        return prepRw(IORING_OP_PDEATHSIG, 0, 0, signal, 0);
+    }
+
     // ---- checks
 
     private MemorySegment timespec(Duration d) {
