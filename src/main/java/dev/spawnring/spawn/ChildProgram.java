@@ -48,6 +48,7 @@ import java.util.Objects;
  * try (ChildProgram p = new ChildProgram();
  *      Arena arena = Arena.ofConfined()) {
  *     MemorySegment argv = ChildProgram.cStringArray("argv", "/bin/true");
+ *     MemorySegment envp = ChildProgram.cStringArray("envp", "LANG=C");
  *     try {
  *         MemorySegment path = arena.allocateFrom("/bin/true");
  *         int exec = p.exec(Linux.AT_FDCWD, path, argv, envp, 0, false);
@@ -57,6 +58,7 @@ import java.util.Objects;
  *         // ... waitid(P_PIDFD, pidfd.get(JAVA_INT, 0), ...), then close the pidfd
  *     } finally {
  *         NativeMemory.free(argv);
+ *         NativeMemory.free(envp);
  *     }
  * }
  * }</pre>
@@ -114,7 +116,7 @@ public final class ChildProgram implements AutoCloseable {
     /** {@code SR_SPAWN_NO_CLONE3}: take the {@code clone()} fallback as if clone3 were refused. */
     static final int SPAWN_NO_CLONE3 = 1;
 
-    private static final int NO_RUN = 0;
+    private static final int NO_OPTIONS = 0;
 
     private MemorySegment steps;
     private int capacity;
@@ -361,7 +363,7 @@ public final class ChildProgram implements AutoCloseable {
      * @throws UnsatisfiedLinkError when spawnring's native library cannot be loaded
      */
     public int run(MemorySegment pidfdOut) {
-        return run(pidfdOut, NO_RUN);
+        return run(pidfdOut, NO_OPTIONS);
     }
 
     /** {@link #run(MemorySegment)} with {@code SR_SPAWN_*} options (tests take the clone() fallback). */
@@ -377,7 +379,7 @@ public final class ChildProgram implements AutoCloseable {
         }
         int pid;
         try {
-            pid = options == NO_RUN
+            pid = options == NO_OPTIONS
                     ? (int) Native.spawn().invokeExact(steps, count, out)
                     : (int) Native.spawnEx().invokeExact(steps, count, out, options);
         } catch (RuntimeException | Error e) {

@@ -25,9 +25,9 @@ import java.util.List;
  *
  * <p>The library is the class-path resource {@value #RESOURCE}. Run from a build
  * folder (tests run from {@code target/classes}) it is a plain file and is loaded
- * where it is. Inside a jar it is copied once per JVM into a private folder
- * (owner-only permissions, deleted when the JVM exits) and loaded from there. The
- * folders tried, in order: {@code java.io.tmpdir}, {@code $XDG_RUNTIME_DIR},
+ * where it is. Inside a jar (or in a build folder mounted {@code noexec}) it is
+ * copied once per JVM into a private folder (owner-only permissions, deleted when
+ * the JVM exits) and loaded from there. The folders tried, in order: {@code java.io.tmpdir}, {@code $XDG_RUNTIME_DIR},
  * {@code ~/.cache/spawnring}, and the folder named by the system property
  * {@value #DIR_PROPERTY}; a folder on a {@code noexec} mount (where
  * {@code dlopen} fails with "failed to map segment") moves on to the next one.
@@ -127,19 +127,24 @@ public final class NativeLibrary {
             } catch (URISyntaxException | IllegalArgumentException e) {
                 throw linkError("spawnring's native library has an unusable location " + url, e);
             }
+            List<String> tried = new ArrayList<>();
             try {
                 return open(file);
             } catch (IllegalArgumentException e) {
-                throw new UnsatisfiedLinkError("cannot load spawnring's native library " + file + ": "
-                        + dlopenError(file, e));
+                String why = dlopenError(file, e);
+                if (!looksLikeNoexec(why)) {
+                    throw new UnsatisfiedLinkError("cannot load spawnring's native library " + file + ": " + why);
+                }
+                // A build folder on a noexec mount: copy it somewhere else, as from a jar.
+                tried.add("in place (" + file + "): " + why);
             }
+            return extractAndOpen(url, tried);
         }
-        return extractAndOpen(url);
+        return extractAndOpen(url, new ArrayList<>());
     }
 
-    /** Copies the library out of the jar, trying one folder after another. */
-    private static Loaded extractAndOpen(URL url) {
-        List<String> tried = new ArrayList<>();
+    /** Copies the library out of the jar (or build folder), trying one folder after another. */
+    private static Loaded extractAndOpen(URL url, List<String> tried) {
         for (String[] candidate : candidates()) {
             String label = candidate[0];
             if (candidate[1] == null) {

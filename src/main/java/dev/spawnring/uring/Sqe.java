@@ -190,6 +190,53 @@ public final class Sqe {
         return this;
     }
 
+    // ---- field reads, kernel names (what the spawn layer and tests look at)
+
+    /** @return {@code fd} */
+    public int fd() {
+        return seg.get(JAVA_INT, Layouts.SQE_fd);
+    }
+
+    /** @return {@code ioprio} */
+    public int ioprio() {
+        return Short.toUnsignedInt(seg.get(JAVA_SHORT, Layouts.SQE_ioprio));
+    }
+
+    /** @return {@code off} (the same field as {@code addr2}) */
+    public long off() {
+        return seg.get(JAVA_LONG, Layouts.SQE_off);
+    }
+
+    /** @return {@code addr} */
+    public long addr() {
+        return seg.get(JAVA_LONG, Layouts.SQE_addr);
+    }
+
+    /** @return {@code len} */
+    public int len() {
+        return seg.get(JAVA_INT, Layouts.SQE_len);
+    }
+
+    /** @return the op-flags union ({@code rw_flags}, {@code open_flags}, {@code execve_flags}, ...) */
+    public int rwFlags() {
+        return seg.get(JAVA_INT, Layouts.SQE_op_flags);
+    }
+
+    /** @return {@code buf_index} */
+    public int bufIndex() {
+        return Short.toUnsignedInt(seg.get(JAVA_SHORT, Layouts.SQE_buf_index));
+    }
+
+    /** @return {@code file_index} (also {@code optlen}) */
+    public int fileIndex() {
+        return seg.get(JAVA_INT, Layouts.SQE_file_index);
+    }
+
+    /** @return {@code addr3} */
+    public long addr3() {
+        return seg.get(JAVA_LONG, Layouts.SQE_addr3);
+    }
+
     // ---- kernel ops
 
     /** liburing's {@code io_uring_prep_rw}: opcode, fd, addr, len and off; every prep starts here. */
