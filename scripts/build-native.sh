@@ -15,7 +15,21 @@ mkdir -p "$libdir" "$bindir"
   -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--no-undefined \
   -o "$libdir/libspawnring.so" "$src"/main/c/*.c "$src"/main/c/*.S
 
-# Helper programs run as children by tests and benchmarks.
+# Benchmark programs, shipped in the jar (native/linux-x86_64/bin) and copied
+# beside the test helpers. A program that defines _start is built without libc.
+mkdir -p "$libdir/bin"
+for prog in "$src"/main/c/bench/*.c; do
+  name=$(basename "$prog" .c)
+  if grep -q '_start(' "$prog"; then
+    "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -static -nostdlib -fno-stack-protector -fcf-protection=none \
+      -Wl,-z,noexecstack -o "$libdir/bin/$name" "$prog"
+  else
+    "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror "${harden[@]}" -static -o "$libdir/bin/$name" "$prog"
+  fi
+  cp "$libdir/bin/$name" "$bindir/$name"
+done
+
+# Helper programs run as children by tests.
 for prog in "$src"/test/c/*.c; do
   [ -e "$prog" ] || continue
   name=$(basename "$prog" .c)

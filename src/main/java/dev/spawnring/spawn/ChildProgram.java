@@ -148,6 +148,8 @@ public final class ChildProgram implements AutoCloseable {
      * NOP: posts {@code res} ({@code IORING_NOP_INJECT_RESULT}); a negative value makes
      * the step fail with it.
      *
+     * @param res the result to post
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int nop(int res, boolean hardlink) {
@@ -158,6 +160,10 @@ public final class ChildProgram implements AutoCloseable {
      * OPENAT: {@code openat(dirfd, path, flags, mode)}; the result is the new fd.
      *
      * @param path a NUL-terminated path in native memory
+     * @param dirfd the directory fd relative paths start from, or {@code AT_FDCWD}
+     * @param flags {@code O_*} flags
+     * @param mode the mode of a file {@code O_CREAT} makes
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int openat(int dirfd, MemorySegment path, int flags, int mode, boolean hardlink) {
@@ -167,6 +173,8 @@ public final class ChildProgram implements AutoCloseable {
     /**
      * CLOSE: {@code close(fd)} in the child.
      *
+     * @param fd the file descriptor, as numbered in the child
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int closeFd(int fd, boolean hardlink) {
@@ -179,8 +187,13 @@ public final class ChildProgram implements AutoCloseable {
      * the byte count.
      *
      * @param offset the file offset for {@code pread}, or -1 to {@code read} at the current position
+     * @param fd the file descriptor, as numbered in the child
+     * @param buf the buffer, native memory
+     * @param len the byte count
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
-     * @throws IndexOutOfBoundsException when {@code len} does not fit {@code buf}
+     * @throws IndexOutOfBoundsException when {@code len} does not fit {@code buf} (a
+     *                                   zero-length segment, a raw address, is not checked)
      */
     public int read(int fd, MemorySegment buf, long len, long offset, boolean hardlink) {
         return add(OP_READ, hardlink, fd, buffer("read", buf, len), len, checkOffset("read", offset), 0, 0);
@@ -191,8 +204,13 @@ public final class ChildProgram implements AutoCloseable {
      * byte count written.
      *
      * @param offset the file offset for {@code pwrite}, or -1 to {@code write} at the current position
+     * @param fd the file descriptor, as numbered in the child
+     * @param buf the buffer, native memory
+     * @param len the byte count
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
-     * @throws IndexOutOfBoundsException when {@code len} does not fit {@code buf}
+     * @throws IndexOutOfBoundsException when {@code len} does not fit {@code buf} (a
+     *                                   zero-length segment, a raw address, is not checked)
      */
     public int write(int fd, MemorySegment buf, long len, long offset, boolean hardlink) {
         return add(OP_WRITE, hardlink, fd, buffer("write", buf, len), len, checkOffset("write", offset), 0, 0);
@@ -205,6 +223,9 @@ public final class ChildProgram implements AutoCloseable {
      * {@code posix_spawn_file_actions_adddup2} does.
      *
      * @param flags 0 or {@code O_CLOEXEC}
+     * @param oldfd the fd to copy
+     * @param newfd the fd number to give it
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int dup2(int oldfd, int newfd, int flags, boolean hardlink) {
@@ -215,6 +236,10 @@ public final class ChildProgram implements AutoCloseable {
      * CLOSE_RANGE: {@code close_range(first, last, flags)}, the three taken as
      * unsigned ({@code -1} for {@code last} is {@code ~0U}: every fd from {@code first} on).
      *
+     * @param first the first fd to close
+     * @param last the last fd to close
+     * @param flags {@code CLOSE_RANGE_*} flags
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int closeRange(int first, int last, int flags, boolean hardlink) {
@@ -226,6 +251,7 @@ public final class ChildProgram implements AutoCloseable {
      * CHDIR: {@code chdir(path)}.
      *
      * @param path a NUL-terminated path in native memory
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int chdir(MemorySegment path, boolean hardlink) {
@@ -235,6 +261,8 @@ public final class ChildProgram implements AutoCloseable {
     /**
      * FCHDIR: {@code fchdir(fd)}.
      *
+     * @param fd the file descriptor, as numbered in the child
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int fchdir(int fd, boolean hardlink) {
@@ -244,6 +272,7 @@ public final class ChildProgram implements AutoCloseable {
     /**
      * SETSID: {@code setsid()}; the result is the new session id (the child's pid).
      *
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int setsid(boolean hardlink) {
@@ -253,6 +282,8 @@ public final class ChildProgram implements AutoCloseable {
     /**
      * SETPGID: {@code setpgid(0, pgid)}; 0 makes the child the leader of a new group.
      *
+     * @param pgid the process group to join, 0 for a new one led by the child
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int setpgid(int pgid, boolean hardlink) {
@@ -262,6 +293,8 @@ public final class ChildProgram implements AutoCloseable {
     /**
      * UMASK: {@code umask(mask)}; the result is the previous mask.
      *
+     * @param mask the new file mode creation mask
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int umask(int mask, boolean hardlink) {
@@ -273,6 +306,8 @@ public final class ChildProgram implements AutoCloseable {
      *
      * @param soft the soft limit ({@code RLIM_INFINITY} is -1)
      * @param hard the hard limit ({@code RLIM_INFINITY} is -1)
+     * @param resource an {@code RLIMIT_*} value
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int setrlimit(int resource, long soft, long hard, boolean hardlink) {
@@ -283,6 +318,7 @@ public final class ChildProgram implements AutoCloseable {
      * SIGDEFAULT: every signal but {@code SIGKILL} and {@code SIGSTOP} back to
      * {@code SIG_DFL}, ignored ones included (handled ones are reset anyway).
      *
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int sigDefault(boolean hardlink) {
@@ -296,6 +332,7 @@ public final class ChildProgram implements AutoCloseable {
      *
      * @param how  {@code SIG_BLOCK}, {@code SIG_UNBLOCK} or {@code SIG_SETMASK} (else the step fails {@code -EINVAL})
      * @param mask bit {@code n-1} stands for signal {@code n}
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int sigMask(int how, long mask, boolean hardlink) {
@@ -306,6 +343,8 @@ public final class ChildProgram implements AutoCloseable {
      * PDEATHSIG: {@code prctl(PR_SET_PDEATHSIG, sig)}. The kernel sends it when the
      * <em>thread</em> that called {@link #run} exits, not the JVM.
      *
+     * @param sig the signal, 0 for none
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int pdeathsig(int sig, boolean hardlink) {
@@ -321,6 +360,8 @@ public final class ChildProgram implements AutoCloseable {
      * @param argv  a NULL-terminated {@code char *[]} in native memory (see {@link #cStringArray})
      * @param envp  a NULL-terminated {@code char *[]} in native memory
      * @param flags {@code AT_EMPTY_PATH}, {@code AT_SYMLINK_NOFOLLOW}, or 0
+     * @param dirfd the directory fd relative paths start from, or {@code AT_FDCWD}
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int exec(int dirfd, MemorySegment path, MemorySegment argv, MemorySegment envp, int flags,
@@ -334,6 +375,7 @@ public final class ChildProgram implements AutoCloseable {
      * was issued (e.g. {@code -EOPNOTSUPP} for an opcode the child cannot run).
      *
      * @param negErrno a negative errno value
+     * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      * @throws IllegalArgumentException when {@code negErrno >= 0}
      */
@@ -395,6 +437,8 @@ public final class ChildProgram implements AutoCloseable {
      * The result the last {@link #run} posted for step {@code i}: {@code >= 0} on
      * success, {@code -errno} on failure, {@code -ECANCELED} for a step never reached.
      *
+     * @param i the step's index, as its adding method returned it
+     * @return the step's result
      * @throws IndexOutOfBoundsException when there is no step {@code i}
      * @throws IllegalStateException when the program has not run yet, or is closed
      */
@@ -407,7 +451,11 @@ public final class ChildProgram implements AutoCloseable {
         return steps.get(ValueLayout.JAVA_INT, (long) i * STEP_SIZE + OFFSET_RES);
     }
 
-    /** @return the number of steps added so far */
+    /**
+     * The number of steps added so far.
+     *
+     * @return the step count
+     */
     public int size() {
         return count;
     }
@@ -415,6 +463,8 @@ public final class ChildProgram implements AutoCloseable {
     /**
      * The opcode of step {@code i} ({@link #OP_NOP} ... {@link #OP_FAIL}).
      *
+     * @param i the step's index
+     * @return its {@code OP_*} value
      * @throws IndexOutOfBoundsException when there is no step {@code i}
      */
     public int op(int i) {
@@ -437,32 +487,18 @@ public final class ChildProgram implements AutoCloseable {
      * A NULL-terminated {@code char *[]} holding {@code values} as UTF-8 C strings,
      * in one block of {@link NativeMemory#calloc} memory (the pointer array followed
      * by the strings), for {@link #exec}'s {@code argv} and {@code envp}. The caller
-     * frees it with {@link NativeMemory#free}.
+     * frees it with {@link NativeMemory#free}. It is {@link NativeMemory#cStringArray}
+     * with varargs.
      *
      * @param what   names the array in error messages, e.g. {@code "argv"}
      * @param values the strings, in order
+     * @return the block, {@code (values.length + 1) * 8} bytes of pointers then the strings
      * @throws IllegalArgumentException naming the element (e.g. {@code "argv[3] contains
      *                                  a NUL character at index 2: ..."}) when one holds a NUL
      * @throws NullPointerException     when {@code values} or one of its elements is null
      */
     public static MemorySegment cStringArray(String what, String... values) {
-        Objects.requireNonNull(values, what);
-        byte[][] bytes = new byte[values.length][];
-        long pointers = (values.length + 1L) * Long.BYTES;
-        long total = pointers;
-        for (int i = 0; i < values.length; i++) {
-            bytes[i] = NativeMemory.cBytes(what + "[" + i + "]", values[i]);
-            total += bytes[i].length;
-        }
-        MemorySegment block = NativeMemory.calloc(total);
-        long at = pointers;
-        for (int i = 0; i < values.length; i++) {
-            MemorySegment.copy(bytes[i], 0, block, ValueLayout.JAVA_BYTE, at, bytes[i].length);
-            block.setAtIndex(ValueLayout.JAVA_LONG, i, block.address() + at);
-            at += bytes[i].length;
-        }
-        // The last pointer stays NULL (calloc).
-        return block;
+        return NativeMemory.cStringArray(what, values);
     }
 
     // ---- encoding
@@ -510,9 +546,10 @@ public final class ChildProgram implements AutoCloseable {
         return p.address();
     }
 
+    /** A buffer's address; a zero-length segment is a raw pointer (MemorySegment.ofAddress), taken unchecked. */
     private static long buffer(String what, MemorySegment buf, long len) {
         long a = address(what + " buffer", buf);
-        if (len < 0 || len > buf.byteSize()) {
+        if (len < 0 || (buf.byteSize() != 0 && len > buf.byteSize())) {
             throw new IndexOutOfBoundsException(what + ": " + len + " bytes do not fit a buffer of "
                     + buf.byteSize());
         }

@@ -48,6 +48,7 @@ public final class NativeLibrary {
     public static final int STEP_SIZE = 64;
 
     private static final String FILE_NAME = "libspawnring.so";
+    private static final String BIN_RESOURCE = "/native/linux-x86_64/bin/";
     private static final int RTLD_NOW = 2;
 
     private NativeLibrary() {
@@ -57,6 +58,7 @@ public final class NativeLibrary {
      * The library's symbols ({@code sr_spawn}, {@code sr_version}, ...), loading it
      * on first use.
      *
+     * @return the lookup, valid for the life of the JVM
      * @throws UnsatisfiedLinkError when the library cannot be found, extracted or
      *                              loaded, or speaks another ABI; the message says why
      */
@@ -68,6 +70,7 @@ public final class NativeLibrary {
      * What {@code sr_version()} returns, e.g. {@code "spawnring-native 1"}: a health
      * check that the library is loaded and callable.
      *
+     * @return the version string
      * @throws UnsatisfiedLinkError as {@link #lookup()}
      */
     public static String version() {
@@ -78,10 +81,45 @@ public final class NativeLibrary {
      * The file the library was loaded from (inside the private folder when it was
      * extracted from a jar).
      *
+     * @return the library's path
      * @throws UnsatisfiedLinkError as {@link #lookup()}
      */
     public static Path path() {
         return loaded().path();
+    }
+
+    /**
+     * A program built with the library and packed beside it ({@code native/linux-x86_64/bin/}):
+     * the benchmark's tiny children and its C floor. From a jar it is copied into the folder
+     * the library was extracted to (known to allow exec), once per JVM.
+     *
+     * @param name the program's file name, e.g. {@code "sr-true"}
+     * @return an executable path
+     * @throws IOException when it cannot be copied out
+     * @throws IllegalArgumentException when no such program is packed
+     */
+    public static synchronized Path program(String name) throws IOException {
+        URL url = NativeLibrary.class.getResource(BIN_RESOURCE + name);
+        if (url == null || name.contains("/")) {
+            throw new IllegalArgumentException("no program " + name + " packed with spawnring (looked for "
+                    + BIN_RESOURCE + name + ")");
+        }
+        if ("file".equals(url.getProtocol())) {
+            try {
+                return Path.of(url.toURI());
+            } catch (URISyntaxException e) {
+                throw new IOException("unusable location " + url, e);
+            }
+        }
+        Path file = path().getParent().resolve(name);
+        if (!Files.exists(file)) {
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, file);
+            }
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-x------"));
+            file.toFile().deleteOnExit();
+        }
+        return file;
     }
 
     private record Loaded(SymbolLookup lookup, String version, Path path) {

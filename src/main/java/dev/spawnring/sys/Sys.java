@@ -80,6 +80,15 @@ public final class Sys {
     private static final MethodHandle POLL = LibC.errnoCall("poll",
             FunctionDescriptor.of(INT, PTR, LONG, INT));
     private static final MethodHandle GETPID = LibC.call("getpid", FunctionDescriptor.of(INT));
+    private static final MethodHandle CLOCK_GETTIME = LibC.call("clock_gettime",
+            FunctionDescriptor.of(INT, INT, PTR));
+    private static final ThreadLocal<MemorySegment> TIMESPEC = ThreadLocal.withInitial(
+            () -> java.lang.foreign.Arena.ofAuto().allocate(16, 8));
+
+    /** {@code CLOCK_MONOTONIC} for {@link #clockGettime}. */
+    public static final int CLOCK_MONOTONIC = 1;
+    /** {@code CLOCK_MONOTONIC_RAW}: the clock the spawn benchmarks stamp with. */
+    public static final int CLOCK_MONOTONIC_RAW = 4;
 
     private Sys() {
     }
@@ -340,6 +349,22 @@ public final class Sys {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    // ---- time
+
+    /** {@code clock_gettime(2)} (through the vDSO) in nanoseconds. */
+    public static long clockGettime(int clock) {
+        MemorySegment ts = TIMESPEC.get();
+        try {
+            int r = (int) CLOCK_GETTIME.invokeExact(clock, ts);
+            if (r != 0) {
+                throw new IllegalArgumentException("clock_gettime: bad clock " + clock);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return ts.get(LONG, 0) * 1_000_000_000L + ts.get(LONG, 8);
     }
 
     // ---- processes

@@ -154,43 +154,33 @@ public final class IoUring {
         return opcode >= IORING_OP_SPAWN_FIRST && opcode < IORING_OP_SPAWN_LAST;
     }
 
-    /** @return the opcode's kernel name without the prefix ("NOP", "CLONE", ...), or "OP_n" */
+    /** Kernel opcode names, indexed by opcode (enum io_uring_op up to Linux 6.18). */
+    private static final String[] KERNEL_OP_NAMES = {
+        "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
+        "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE", "ACCEPT", "ASYNC_CANCEL",
+        "LINK_TIMEOUT", "CONNECT", "FALLOCATE", "OPENAT", "CLOSE", "FILES_UPDATE", "STATX", "READ", "WRITE",
+        "FADVISE", "MADVISE", "SEND", "RECV", "OPENAT2", "EPOLL_CTL", "SPLICE", "PROVIDE_BUFFERS",
+        "REMOVE_BUFFERS", "TEE", "SHUTDOWN", "RENAMEAT", "UNLINKAT", "MKDIRAT", "SYMLINKAT", "LINKAT",
+        "MSG_RING", "FSETXATTR", "SETXATTR", "FGETXATTR", "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC",
+        "SENDMSG_ZC", "READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
+        "FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT", "READV_FIXED",
+        "WRITEV_FIXED", "PIPE",
+    };
+
+    /** spawnring's private opcode names, from {@link #IORING_OP_SPAWN_FIRST}. */
+    private static final String[] SPAWN_OP_NAMES = {
+        "CLONE", "EXEC", "DUP2", "CLOSE_RANGE", "CHDIR", "FCHDIR", "SETSID", "SETPGID", "UMASK", "SETRLIMIT",
+        "SIGDEFAULT", "SIGMASK", "PDEATHSIG",
+    };
+
+    /** @return the opcode's name without the {@code IORING_OP_} prefix ("NOP", "CLONE", ...), or "OP_n" */
     public static String opName(int opcode) {
-        return switch (opcode) {
-            case IORING_OP_NOP -> "NOP";
-            case IORING_OP_READV -> "READV";
-            case IORING_OP_WRITEV -> "WRITEV";
-            case IORING_OP_FSYNC -> "FSYNC";
-            case IORING_OP_POLL_ADD -> "POLL_ADD";
-            case IORING_OP_POLL_REMOVE -> "POLL_REMOVE";
-            case IORING_OP_TIMEOUT -> "TIMEOUT";
-            case IORING_OP_TIMEOUT_REMOVE -> "TIMEOUT_REMOVE";
-            case IORING_OP_ASYNC_CANCEL -> "ASYNC_CANCEL";
-            case IORING_OP_LINK_TIMEOUT -> "LINK_TIMEOUT";
-            case IORING_OP_OPENAT -> "OPENAT";
-            case IORING_OP_CLOSE -> "CLOSE";
-            case IORING_OP_STATX -> "STATX";
-            case IORING_OP_READ -> "READ";
-            case IORING_OP_WRITE -> "WRITE";
-            case IORING_OP_SPLICE -> "SPLICE";
-            case IORING_OP_TEE -> "TEE";
-            case IORING_OP_READ_MULTISHOT -> "READ_MULTISHOT";
-            case IORING_OP_WAITID -> "WAITID";
-            case IORING_OP_FUTEX_WAIT -> "FUTEX_WAIT";
-            case IORING_OP_CLONE -> "CLONE";
-            case IORING_OP_EXEC -> "EXEC";
-            case IORING_OP_DUP2 -> "DUP2";
-            case IORING_OP_CLOSE_RANGE -> "CLOSE_RANGE";
-            case IORING_OP_CHDIR -> "CHDIR";
-            case IORING_OP_FCHDIR -> "FCHDIR";
-            case IORING_OP_SETSID -> "SETSID";
-            case IORING_OP_SETPGID -> "SETPGID";
-            case IORING_OP_UMASK -> "UMASK";
-            case IORING_OP_SETRLIMIT -> "SETRLIMIT";
-            case IORING_OP_SIGDEFAULT -> "SIGDEFAULT";
-            case IORING_OP_SIGMASK -> "SIGMASK";
-            case IORING_OP_PDEATHSIG -> "PDEATHSIG";
-            default -> "OP_" + opcode;
-        };
+        if (opcode >= 0 && opcode < KERNEL_OP_NAMES.length) {
+            return KERNEL_OP_NAMES[opcode];
+        }
+        if (isSpawnOp(opcode)) {
+            return SPAWN_OP_NAMES[opcode - IORING_OP_SPAWN_FIRST];
+        }
+        return "OP_" + opcode;
     }
 }

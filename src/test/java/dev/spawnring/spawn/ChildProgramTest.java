@@ -302,8 +302,15 @@ class ChildProgramTest {
         byte[] text = "written by the child\n".getBytes(StandardCharsets.US_ASCII);
         MemorySegment buf = arena.allocate(text.length);
         buf.copyFrom(MemorySegment.ofArray(text));
-        // The child's openat gets the lowest free fd of its copy of this process's table.
-        int fd = lowestFreeFd();
+        // With only 0-2 left open, the child's openat gets fd 3.
+        int devNull = Sys.openat(Linux.AT_FDCWD, "/dev/null", Linux.O_RDWR | Linux.O_CLOEXEC, 0);
+        assertTrue(devNull >= 0);
+        toClose.add(devNull);
+        for (int std = 0; std <= 2; std++) {
+            program.dup2(devNull, std, 0, false);
+        }
+        program.closeRange(3, -1, 0, false);
+        int fd = 3;
         int open = program.openat(Linux.AT_FDCWD, cString(file.toString()),
                 Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC, 0600, false);
         int write = program.write(fd, buf, text.length, -1, false);
@@ -637,14 +644,6 @@ class ChildProgramTest {
             }
             out.writeBytes(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
         }
-    }
-
-    /** The fd number the next open in this process (and so in a fresh child) gets. */
-    private static int lowestFreeFd() {
-        int fd = Sys.openat(Linux.AT_FDCWD, "/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
-        assertTrue(fd >= 0);
-        Sys.close(fd);
-        return fd;
     }
 
     private static long openFds() throws IOException {
