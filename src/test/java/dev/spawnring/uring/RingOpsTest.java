@@ -233,4 +233,59 @@ class RingOpsTest {
             assertEquals(-Errno.ENOENT, RingTests.reap(ring, 1));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void waitidByPidfdReapsARealChildAndFillsSiginfo(Backend backend) throws IOException {
+        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+            MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
+            int pid = startShell(ring, pidfd, "exit 7");
+            MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
+            ring.getSqe().prepWaitid(P_PIDFD, pidfd.get(ValueLayout.JAVA_INT, 0), info, WEXITED, 0).userData(9);
+            ring.submit();
+            assertEquals(0, RingTests.reap(ring, 9));
+            assertEquals(Linux.SIGCHLD, info.get(ValueLayout.JAVA_INT, Linux.SI_SIGNO));
+            assertEquals(Linux.CLD_EXITED, info.get(ValueLayout.JAVA_INT, Linux.SI_CODE));
+            assertEquals(pid, info.get(ValueLayout.JAVA_INT, Linux.SI_PID));
+            assertEquals(7, info.get(ValueLayout.JAVA_INT, Linux.SI_STATUS));
+            Sys.close(pidfd.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void waitidByPidWaitsForAChildKilledByASignal(Backend backend) throws IOException {
+        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+            MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
+            int pid = startShell(ring, pidfd, "kill -TERM $$; sleep 5");
+            MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
+            ring.getSqe().prepWaitid(P_PID, pid, info, WEXITED, 0).userData(9);
+            ring.submit();
+            assertEquals(0, RingTests.reap(ring, 9));
+            assertEquals(Linux.CLD_KILLED, info.get(ValueLayout.JAVA_INT, Linux.SI_CODE));
+            assertEquals(Linux.SIGTERM, info.get(ValueLayout.JAVA_INT, Linux.SI_STATUS));
+            Sys.close(pidfd.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void waitidOfSomebodyElsesProcessFailsWithEchild(Backend backend) throws IOException {
+        try (Ring ring = RingTests.open(backend)) {
+            ring.getSqe().prepWaitid(P_PID, 1, null, WEXITED, 0).userData(1);
+            ring.submit();
+            assertEquals(-Errno.ECHILD, RingTests.reap(ring, 1));
+        }
+    }
+
+    /** Starts {@code sh -c script} with a CLONE chain; returns its pid, its pidfd stored in {@code pidfd}. */
+    private static int startShell(Ring ring, MemorySegment pidfd, String script) throws IOException {
+        ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(100);
+        ring.getSqe().prepExec("/bin/sh", new String[] {"sh", "-c", script}, null).userData(101);
+        ring.submit();
+        int pid = RingTests.reap(ring, 100);
+        assertTrue(pid > 0);
+        assertEquals(0, RingTests.reap(ring, 101));
+        return pid;
+    }
 }
