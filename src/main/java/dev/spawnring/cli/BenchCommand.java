@@ -97,6 +97,7 @@ public final class BenchCommand implements Callable<Integer> {
                 ballast = null;
             }
             print(rows, n);
+            printNopThroughput(quick ? 5_000 : 20_000);
             if (json != null) {
                 writeJson(rows, n);
             }
@@ -189,6 +190,54 @@ public final class BenchCommand implements Callable<Integer> {
                     r.samples().percentileMicros(90), m / vfork, Double.isNaN(pb) ? "-" : String.format("%.2f", m / pb));
         }
         out.flush();
+    }
+
+    /** The ring alone: batches of 32 NOPs submitted and reaped, per backend, rounds alternating. */
+    private void printNopThroughput(int batches) throws IOException {
+        List<Backend> backends = new ArrayList<>();
+        if (Ring.ioUringUnavailableReason() == null) {
+            backends.add(Backend.IO_URING);
+        }
+        backends.add(Backend.FALLBACK);
+        Map<Backend, Samples> perNop = new LinkedHashMap<>();
+        List<Ring> rings = new ArrayList<>();
+        try {
+            for (Backend b : backends) {
+                Ring ring = Ring.open(64, b);
+                rings.add(ring);
+                nopBatches(ring, batches / 10); // warm-up
+                perNop.put(b, new Samples(new long[0]));
+            }
+            for (int round = 0; round < ROUNDS; round++) {
+                for (int i = 0; i < backends.size(); i++) {
+                    long t0 = System.nanoTime();
+                    nopBatches(rings.get(i), batches / ROUNDS);
+                    long perOp = (System.nanoTime() - t0) / ((long) (batches / ROUNDS) * 32);
+                    perNop.put(backends.get(i), Samples.concat(perNop.get(backends.get(i)), new long[] {perOp}));
+                }
+            }
+        } finally {
+            rings.forEach(Ring::close);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("%nring round trip: batches of 32 NOPs submitted and reaped, %d batches, median of %d rounds%n",
+                batches, ROUNDS);
+        out.printf("%-10s %12s %14s%n", "backend", "ns per NOP", "NOPs per s");
+        perNop.forEach((b, s) -> out.printf("%-10s %12.0f %14.0f%n", b, s.medianMicros() * 1000,
+                1e9 / (s.medianMicros() * 1000)));
+        out.flush();
+    }
+
+    private static void nopBatches(Ring ring, int batches) throws IOException {
+        for (int b = 0; b < batches; b++) {
+            for (int i = 0; i < 32; i++) {
+                ring.getSqe().prepNop().userData(i);
+            }
+            ring.submitAndWait(32);
+            for (int i = 0; i < 32; i++) {
+                ring.cqeSeen(ring.waitCqe());
+            }
+        }
     }
 
     private static double median(List<Row> rows, Cell cell, String contender) {
