@@ -8,6 +8,7 @@
 module dev.spawnring {
     requires info.picocli;
 
+    exports dev.spawnring;
     exports dev.spawnring.sys;
     exports dev.spawnring.uring;
 

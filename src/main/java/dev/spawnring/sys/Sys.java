@@ -23,6 +23,7 @@ import java.lang.invoke.MethodHandle;
  */
 public final class Sys {
     // x86_64 system call numbers from <asm/unistd_64.h>. Do not change.
+    public static final long SYS_kill = 62;
     public static final long SYS_waitid = 247;
     public static final long SYS_gettid = 186;
     public static final long SYS_tgkill = 234;
@@ -376,6 +377,15 @@ public final class Sys {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /**
+     * {@code kill(2)}; returns 0 or {@code -errno}. Prefer {@link #pidfdSendSignal}: a bare pid
+     * may have been recycled. spawnring uses this only for a negative pid (a process group)
+     * whose leader it has not reaped yet.
+     */
+    public static int kill(long pid, int signal) {
+        return (int) syscall(SYS_kill, pid, signal);
     }
 
     /** {@code pidfd_open(2)}; returns the pidfd or {@code -errno}. */

@@ -154,6 +154,12 @@ public final class Ring implements AutoCloseable {
         return EmulatedRing.PROBE;
     }
 
+    /** @return how many SQEs {@link #getSqe()} can hand out before the queue is full */
+    public int sqSpaceLeft() {
+        ensureOpen();
+        return sqes.length - (sqeTail - impl.sqHead());
+    }
+
     /**
      * @return a zeroed SQE to fill, or {@code null} when the submission queue is full
      *         (submit, then try again)

@@ -1,0 +1,254 @@
+package dev.spawnring;
+
+import static dev.spawnring.uring.IoUring.*;
+
+import dev.spawnring.sys.Errno;
+import dev.spawnring.sys.Linux;
+import dev.spawnring.sys.NativeMemory;
+import dev.spawnring.sys.Sys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running (or finished) child process started by a {@link Spawner}.
+ *
+ * <p>Its exit is an io_uring WAITID on its pidfd, so no thread waits for it; signals go
+ * through {@code pidfd_send_signal}, so a recycled pid is never hit. Its piped streams
+ * read and write through the ring.
+ *
+ * <pre>{@code
+ * Child child = spawner.spawn(Command.of("grep", "x").stdout(Stdio.inherit()));
+ * try (var in = child.stdin()) {
+ *     in.write("a\nx\n".getBytes());
+ * }
+ * ExitStatus status = child.waitFor();   // exit 0
+ * }</pre>
+ */
+public final class Child {
+    private final EventLoop loop;
+    private final long pid;
+    private final Command command;
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final Output.Collector outCollector;
+    private final Output.Collector errCollector;
+    /** Guarded by this: closed (-1) once the child is reaped, so a signal never reaches a recycled pid. */
+    private int pidfd;
+    /** Loop thread only: the pending timeout's user_data and the signal it will send (0: none). */
+    private long timeoutUserData;
+    private int timerSignal;
+
+    Child(EventLoop loop, long pid, int pidfd, int stdinFd, int stdoutFd, int stderrFd, Command command,
+            boolean capture) {
+        this.loop = loop;
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.command = command;
+        if (capture) {
+            if (stdinFd >= 0) {
+                Sys.close(stdinFd);
+            }
+            this.stdin = Output.NULL_OUTPUT;
+            this.outCollector = stdoutFd >= 0 ? new Output.Collector(loop, stdoutFd) : null;
+            this.errCollector = stderrFd >= 0 ? new Output.Collector(loop, stderrFd) : null;
+            this.stdout = InputStream.nullInputStream();
+            this.stderr = InputStream.nullInputStream();
+        } else {
+            this.stdin = stdinFd >= 0 ? new PipeOutput(loop, "stdin of " + pid, stdinFd) : Output.NULL_OUTPUT;
+            this.stdout = stdoutFd >= 0 ? new PipeInput(loop, "stdout of " + pid, stdoutFd) : InputStream.nullInputStream();
+            this.stderr = stderrFd >= 0 ? new PipeInput(loop, "stderr of " + pid, stderrFd) : InputStream.nullInputStream();
+            this.outCollector = null;
+            this.errCollector = null;
+        }
+    }
+
+    /** Loop thread: the child has been cloned; wait for its exit (and arm its timeout). */
+    void started() {
+        loop.retain();
+        MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED, 0).userData(loop.register(cqe -> {
+            ExitStatus status = cqe.res() == 0
+                    ? ExitStatus.fromSiginfo(siginfo.get(ValueLayout.JAVA_INT, Linux.SI_CODE),
+                            siginfo.get(ValueLayout.JAVA_INT, Linux.SI_STATUS))
+                    : null;
+            NativeMemory.free(siginfo);
+            reaped();
+            if (status == null) {
+                exit.completeExceptionally(new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
+            } else {
+                exit.completeAsync(() -> status);
+            }
+        }));
+        Duration timeout = command.timeoutSpec();
+        if (timeout != null) {
+            armTimeout(timeout, Linux.SIGTERM);
+        }
+    }
+
+    /**
+     * Loop thread: after {@code after}, SIGTERM to the child's whole process group, then
+     * SIGKILL after the grace period, even if the leader has exited by then (its group may
+     * live on). The loop stays up until the KILL is sent.
+     */
+    private void armTimeout(Duration after, int signal) {
+        timerSignal = signal;
+        if (signal == Linux.SIGKILL) {
+            loop.retain();
+        }
+        timeoutUserData = loop.register(cqe -> {
+            if (signal == Linux.SIGKILL) {
+                loop.release();
+            }
+            if (cqe.res() != -Errno.ETIME) {
+                return; // removed: the child exited before its timeout
+            }
+            timerSignal = 0;
+            Sys.kill(-pid, signal);
+            if (signal == Linux.SIGTERM) {
+                armTimeout(command.timeoutGraceSpec(), Linux.SIGKILL);
+            }
+        });
+        loop.sqe().prepTimeout(after, 0, 0).userData(timeoutUserData);
+    }
+
+    /** Loop thread: the child is reaped; its pidfd goes, and a TERM not yet sent is called off. */
+    private void reaped() {
+        synchronized (this) {
+            Sys.close(pidfd);
+            pidfd = -1;
+        }
+        if (timerSignal == Linux.SIGTERM) {
+            loop.sqe().prepTimeoutRemove(timeoutUserData, 0).userData(loop.register(c -> { }));
+        }
+        loop.release();
+    }
+
+    /** @return the child's pid */
+    public long pid() {
+        return pid;
+    }
+
+    /** @return the command it runs */
+    public Command command() {
+        return command;
+    }
+
+    /** @return a future completed with the exit status however the child ends (never by a timeout of ours) */
+    public CompletableFuture<ExitStatus> onExit() {
+        return exit.copy();
+    }
+
+    /** Waits for the child to end. */
+    public ExitStatus waitFor() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException((IOException) e.getCause());
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the child to end.
+     *
+     * @throws TimeoutException when it is still running
+     */
+    public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
+        try {
+            return exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException((IOException) e.getCause());
+        }
+    }
+
+    /** @return whether the child has not been reaped yet */
+    public boolean isAlive() {
+        return !exit.isDone();
+    }
+
+    /** @return the child's stdin when piped, else a stream that refuses writes */
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    /** @return the child's stdout when piped, else an empty stream */
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    /** @return the child's stderr when piped, else an empty stream */
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    /**
+     * Sends {@code signal} to the child through its pidfd. Does nothing once the child has
+     * been reaped (the pid may already name another process).
+     *
+     * @throws IllegalArgumentException when {@code signal} is not a signal number
+     * @throws UncheckedIOException when the kernel refuses ({@code EPERM})
+     */
+    public void signal(int signal) {
+        if (signal <= 0 || signal > Linux.NSIG_MAX) {
+            throw new IllegalArgumentException("signal(" + signal + "): not a signal");
+        }
+        synchronized (this) {
+            if (pidfd < 0) {
+                return;
+            }
+            int r = Sys.pidfdSendSignal(pidfd, signal, 0);
+            if (r < 0 && r != -Errno.ESRCH) {
+                throw new UncheckedIOException(new dev.spawnring.sys.SysException(
+                        "pidfd_send_signal " + pid + " " + signal, -r));
+            }
+        }
+    }
+
+    /** Asks the child to end: SIGTERM. */
+    public void destroy() {
+        signal(Linux.SIGTERM);
+    }
+
+    /** Ends the child: SIGKILL. */
+    public void destroyForcibly() {
+        signal(Linux.SIGKILL);
+    }
+
+    /** @return this child as a {@link java.lang.Process}, for code written against it */
+    public Process asProcess() {
+        return new ChildProcess(this);
+    }
+
+    /** @return a {@link ProcessHandle} for the child */
+    public ProcessHandle toHandle() {
+        return new ChildHandle(this);
+    }
+
+    /** The exit future itself, for {@link Spawner#run} and the adapters. */
+    CompletableFuture<ExitStatus> exitFuture() {
+        return exit;
+    }
+
+    Output.Collector stdoutCollector() {
+        return outCollector;
+    }
+
+    Output.Collector stderrCollector() {
+        return errCollector;
+    }
+
+    @Override
+    public String toString() {
+        return "Child[pid=" + pid + ", " + command + (exit.isDone() ? ", " + exit.join() : ", running") + "]";
+    }
+}

@@ -1,0 +1,201 @@
+package dev.spawnring;
+
+import dev.spawnring.sys.Errno;
+import dev.spawnring.sys.Linux;
+import dev.spawnring.sys.NativeMemory;
+import dev.spawnring.sys.Sys;
+import dev.spawnring.uring.Cqe;
+import dev.spawnring.uring.Ring;
+import dev.spawnring.uring.Sqe;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one thread of a {@link Spawner}: it owns the ring, clones every child (so a
+ * parent-death signal follows this long-lived thread, not a caller's), and turns
+ * completions into callbacks. Other threads hand it work with {@link #execute}; a
+ * READ on an eventfd, always armed, wakes it.
+ *
+ * <p>Everything but {@link #execute}, {@link #inLoop} and {@link #shutdown} runs on
+ * the loop thread only.
+ */
+final class EventLoop implements Runnable {
+    /** What a request does when it completes; runs on the loop thread. */
+    interface Completion {
+        void complete(Cqe cqe);
+    }
+
+    private static final AtomicInteger NEXT_NUMBER = new AtomicInteger();
+
+    private final Ring ring;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final int wakeFd;
+    private final MemorySegment wakeBuf = NativeMemory.calloc(8);
+    private final MemorySegment wakeOne = NativeMemory.calloc(8);
+    private final Map<Long, Completion> completions = new HashMap<>();
+    /** Children not yet reaped and streams not yet closed: the loop ends only when this is 0. */
+    private int keepAlive;
+    private long nextUserData = 1;
+    private volatile boolean shuttingDown;
+    private final List<Runnable> onTermination = new CopyOnWriteArrayList<>();
+
+    EventLoop(Ring ring) throws IOException {
+        this.ring = ring;
+        this.wakeFd = Errno.check("eventfd", Sys.eventfd(0, Linux.EFD_CLOEXEC));
+        wakeOne.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+        this.thread = Thread.ofPlatform().daemon().name("spawnring-loop-" + NEXT_NUMBER.incrementAndGet())
+                .unstarted(this);
+    }
+
+    /** Runs {@code r} when the loop thread ends, after the ring is closed. */
+    void onTermination(Runnable r) {
+        onTermination.add(r);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Runs {@code task} on the loop thread, soon. Callable from any thread. */
+    void execute(Runnable task) {
+        if (shuttingDown && !inLoop()) {
+            // Accepted while the loop still runs; refused once it has gone.
+            if (!thread.isAlive()) {
+                throw new IllegalStateException("spawner is closed");
+            }
+        }
+        tasks.add(task);
+        if (!inLoop() && wakePending.compareAndSet(false, true)) {
+            Sys.write(wakeFd, wakeOne, 8);
+        }
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Asks the loop to end once nothing keeps it alive. */
+    void shutdown() {
+        shuttingDown = true;
+        execute(() -> { });
+    }
+
+    /** @return whether the loop thread has ended */
+    boolean terminated() {
+        return !thread.isAlive();
+    }
+
+    void join() throws InterruptedException {
+        thread.join();
+    }
+
+    // ---- loop-thread API
+
+    /** Something (a child, a stream) the loop must outlive. */
+    void retain() {
+        keepAlive++;
+    }
+
+    void release() {
+        keepAlive--;
+    }
+
+    /** @return a free SQE, submitting first when the queue is full */
+    Sqe sqe() {
+        Sqe s = ring.getSqe();
+        if (s == null) {
+            submit();
+            s = ring.getSqe();
+        }
+        return s;
+    }
+
+    /** Makes sure {@code n} SQEs can be got without a submission in between (a chain). */
+    void reserve(int n) {
+        if (ring.sqSpaceLeft() < n) {
+            submit();
+        }
+        if (ring.sqSpaceLeft() < n) {
+            throw new IllegalStateException("a chain of " + n + " requests does not fit a ring of "
+                    + ring.sqEntries());
+        }
+    }
+
+    /** @return a user_data whose completion runs {@code c} */
+    long register(Completion c) {
+        long id = nextUserData++;
+        completions.put(id, c);
+        return id;
+    }
+
+    void submit() {
+        try {
+            ring.submit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Ring ring() {
+        return ring;
+    }
+
+    @Override
+    public void run() {
+        try {
+            armWake();
+            while (true) {
+                for (Runnable t; (t = tasks.poll()) != null; ) {
+                    runSafely(t);
+                }
+                if (shuttingDown && keepAlive == 0 && tasks.isEmpty()) {
+                    break;
+                }
+                ring.submit();
+                Cqe cqe = ring.waitCqe();
+                do {
+                    ring.cqeSeen(cqe);
+                    Completion c = (cqe.flags() & dev.spawnring.uring.IoUring.IORING_CQE_F_MORE) != 0
+                            ? completions.get(cqe.userData()) : completions.remove(cqe.userData());
+                    if (c != null) {
+                        Cqe done = cqe;
+                        runSafely(() -> c.complete(done));
+                    }
+                } while ((cqe = ring.peekCqe()) != null);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR, "spawnring event loop failed", e);
+        } finally {
+            ring.close();
+            Sys.close(wakeFd);
+            NativeMemory.free(wakeBuf);
+            NativeMemory.free(wakeOne);
+            onTermination.forEach(EventLoop::runSafely);
+        }
+    }
+
+    private void armWake() {
+        sqe().prepRead(wakeFd, wakeBuf, 8, -1).userData(register(cqe -> {
+            wakePending.set(false);
+            armWake();
+        }));
+    }
+
+    private static void runSafely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException | Error e) {
+            System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR, "spawnring callback failed", e);
+        }
+    }
+}
