@@ -277,10 +277,13 @@ final class Launch {
             result.complete(child);
             return;
         }
-        // The child is dying by SIGKILL: reap it all the same, and say which step failed.
+        // The child is dying by SIGKILL: say which step failed once it is reaped, so a failed
+        // spawn leaves nothing behind by the time the caller hears of it.
         closeParentSide();
-        new Child(loop, pid, fd, -1, -1, -1, command, false).started();
-        result.completeExceptionally(failure(res, firstExec));
+        Child dying = new Child(loop, pid, fd, -1, -1, -1, command, false);
+        dying.started();
+        SpawnException failure = failure(res, firstExec);
+        dying.exitFuture().whenComplete((status, e) -> result.completeExceptionally(failure));
     }
 
     private SpawnException failure(int[] res, int firstExec) {

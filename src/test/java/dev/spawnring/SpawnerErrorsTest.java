@@ -73,7 +73,7 @@ class SpawnerErrorsTest {
             long fds = SpawnerTests.fdCount();
             var e = assertThrows(IllegalArgumentException.class, () -> s.spawn(Command.of("echo", "a\0b")));
             assertEquals("argv[1] contains a NUL character at index 1: \"a\\0b\"", e.getMessage());
-            assertEquals(fds, SpawnerTests.fdCount(), "the pipes made for it are closed");
+            assertTrue(SpawnerTests.fdCount() <= fds, "the pipes made for it are closed");
         }
     }
 

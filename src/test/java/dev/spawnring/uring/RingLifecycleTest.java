@@ -157,6 +157,6 @@ class RingLifecycleTest {
                 ring.submit();
             }
         }
-        assertEquals(before, RingTests.fdCount());
+        assertTrue(RingTests.fdCount() <= before, RingTests.fdCount() + " fds after, " + before + " before");
     }
 }

@@ -358,7 +358,8 @@ class SpawnContractTest {
                 assertEquals(0, RingTests.reap(ring, 1));
                 assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             }
-            assertEquals(fdsBefore, RingTests.fdCount());
+            // Other tests' closed rings may still be giving fds back: none may be added, though.
+            assertTrue(RingTests.fdCount() <= fdsBefore, RingTests.fdCount() + " fds after, " + fdsBefore + " before");
             assertEquals(List.of(), SpawnTests.zombieChildren());
             assertEquals(0, ring.inFlight());
         }

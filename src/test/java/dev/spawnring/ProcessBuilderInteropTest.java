@@ -1,0 +1,38 @@
+package dev.spawnring;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.spawnring.uring.Backend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** ProcessBuilder and spawnring in one JVM at the same time: neither loses or steals an exit. */
+class ProcessBuilderInteropTest {
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void bothSeeEveryExitOfTheirOwnChildren(Backend backend) throws Exception {
+        try (Spawner s = SpawnerTests.create(backend)) {
+            CompletableFuture<List<Integer>> jdk = CompletableFuture.supplyAsync(() -> {
+                List<Integer> codes = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 100; i++) {
+                        codes.add(new ProcessBuilder("sh", "-c", "exit " + (i % 7)).start().waitFor());
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+                return codes;
+            });
+            for (int i = 0; i < 300; i++) {
+                assertEquals(ExitStatus.exited(i % 5), s.spawn(Command.of("sh", "-c", "exit " + (i % 5))).waitFor());
+            }
+            List<Integer> codes = jdk.get();
+            for (int i = 0; i < 100; i++) {
+                assertEquals(i % 7, codes.get(i));
+            }
+        }
+    }
+}

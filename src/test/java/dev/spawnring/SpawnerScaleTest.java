@@ -1,0 +1,98 @@
+package dev.spawnring;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.spawnring.uring.Backend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Many children: no thread per child, nothing leaked after thousands of spawns; both backends. */
+class SpawnerScaleTest {
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void twoThousandLiveChildrenAddNoThread(Backend backend) throws Exception {
+        try (Spawner s = SpawnerTests.create(backend)) {
+            s.run(Command.of("true")).get(); // warm: the loop thread and the completion pool exist
+            int threadsBefore = Thread.getAllStackTraces().size();
+            List<Child> children = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                children.add(s.spawn(Command.of("sleep", "2").stdin(Stdio.discard()).stdout(Stdio.discard())
+                        .stderr(Stdio.discard())));
+            }
+            int threadsWithChildren = Thread.getAllStackTraces().size();
+            for (Child c : children) {
+                assertEquals(ExitStatus.exited(0), c.waitFor());
+            }
+            assertTrue(threadsWithChildren <= threadsBefore + 1,
+                    "threads: " + threadsBefore + " before, " + threadsWithChildren + " with 2,000 children");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void tenThousandSpawnsLeaveNoFdNoZombieAndNoThread(Backend backend) throws Exception {
+        try (Spawner s = SpawnerTests.create(backend)) {
+            String trueBin = SpawnerTests.nativeBin("sr-true");
+            s.run(Command.of(trueBin)).get();
+            long fds = SpawnerTests.fdCount();
+            int threads = Thread.getAllStackTraces().size();
+            for (int i = 0; i < 10_000; i++) {
+                Child c = s.spawn(Command.of(trueBin));
+                assertEquals(ExitStatus.exited(0), c.waitFor());
+                c.stdin().close();
+                c.stdout().close();
+                c.stderr().close();
+            }
+            // Stream closes finish on the loop thread: give it a moment. (Other tests' loops may
+            // still be giving fds back, so fewer is fine; more is a leak.)
+            for (int i = 0; i < 100 && SpawnerTests.fdCount() > fds; i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(SpawnerTests.fdCount() <= fds, SpawnerTests.fdCount() + " fds after, " + fds + " before");
+            assertEquals(List.of(), SpawnerTests.zombieChildren());
+            assertTrue(Thread.getAllStackTraces().size() <= threads + 1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void spawnIsSafeFromManyVirtualThreadsAtOnce(Backend backend) throws Exception {
+        try (Spawner s = SpawnerTests.create(backend);
+                var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<CompletableFuture<Result>> runs = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                String word = "w" + i;
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return s.run(Command.of("echo", word)).get();
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }, pool));
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                Result r = runs.get(i).get();
+                assertEquals("w" + i + "\n", r.stdoutText());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void spawnAllStartsEveryCommandInOneSubmission(Backend backend) throws Exception {
+        try (Spawner s = SpawnerTests.create(backend)) {
+            List<Command> commands = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                commands.add(Command.of("sh", "-c", "exit " + i));
+            }
+            List<Child> children = s.spawnAll(commands);
+            for (int i = 0; i < 50; i++) {
+                assertEquals(ExitStatus.exited(i), children.get(i).waitFor());
+            }
+        }
+    }
+}
