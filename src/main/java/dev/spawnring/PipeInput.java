@@ -2,7 +2,6 @@ package dev.spawnring;
 
 import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.NativeMemory;
-import dev.spawnring.sys.Sys;
 import dev.spawnring.uring.Cqe;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +23,9 @@ final class PipeInput extends InputStream {
     private final EventLoop loop;
     private final String name;
     private final int fd;
-    private final MemorySegment buf = NativeMemory.calloc(CAPACITY);
+    private final MemorySegment buf;
+    /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
+    private final java.lang.ref.Cleaner.Cleanable release;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     // Guarded by lock.
@@ -41,6 +42,8 @@ final class PipeInput extends InputStream {
         this.loop = loop;
         this.name = name;
         this.fd = fd;
+        this.buf = NativeMemory.calloc(CAPACITY);
+        this.release = Resources.register(this, loop, fd, buf);
     }
 
     @Override
@@ -178,8 +181,7 @@ final class PipeInput extends InputStream {
     private void releaseNow() {
         if (!released) {
             released = true;
-            Sys.close(fd);
-            NativeMemory.free(buf);
+            release.clean();
         }
     }
 }

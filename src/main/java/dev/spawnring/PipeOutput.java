@@ -2,7 +2,6 @@ package dev.spawnring;
 
 import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.NativeMemory;
-import dev.spawnring.sys.Sys;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -23,13 +22,17 @@ final class PipeOutput extends OutputStream {
     private final EventLoop loop;
     private final String name;
     private final int fd;
-    private final MemorySegment buf = NativeMemory.calloc(CAPACITY);
+    private final MemorySegment buf;
+    /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
+    private final java.lang.ref.Cleaner.Cleanable release;
     private boolean closed;
 
     PipeOutput(EventLoop loop, String name, int fd) {
         this.loop = loop;
         this.name = name;
         this.fd = fd;
+        this.buf = NativeMemory.calloc(CAPACITY);
+        this.release = Resources.register(this, loop, fd, buf);
     }
 
     @Override
@@ -89,14 +92,6 @@ final class PipeOutput extends OutputStream {
             return;
         }
         closed = true;
-        Runnable release = () -> {
-            Sys.close(fd);
-            NativeMemory.free(buf);
-        };
-        if (loop.terminated()) {
-            release.run();
-        } else {
-            loop.execute(release);
-        }
+        release.clean();
     }
 }

@@ -16,7 +16,9 @@ class SpawnerScaleTest {
     @EnumSource(Backend.class)
     void twoThousandLiveChildrenAddNoThread(Backend backend) throws Exception {
         try (Spawner s = SpawnerTests.create(backend)) {
-            s.run(Command.of("true")).get(); // warm: the loop thread and the completion pool exist
+            // Warm up: the loop thread, the cleaner and the completion pool exist from here on.
+            s.run(Command.of("true")).get();
+            s.spawn(Command.of("true")).waitFor();
             int threadsBefore = Thread.getAllStackTraces().size();
             List<Child> children = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
