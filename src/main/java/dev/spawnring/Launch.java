@@ -228,6 +228,16 @@ final class Launch {
 
     /** Submits the chain; {@code result} completes with the child, or a SpawnException. */
     void start(EventLoop loop, CompletableFuture<Child> result) {
+        try {
+            submitChain(loop, result);
+        } catch (RuntimeException e) {
+            // Nothing was submitted (reserve() refuses a chain that does not fit): give it all back.
+            discard();
+            result.completeExceptionally(e);
+        }
+    }
+
+    private void submitChain(EventLoop loop, CompletableFuture<Child> result) {
         int n = steps.size() + 1;
         int[] res = new int[n];
         int[] seen = {0};

@@ -25,7 +25,10 @@ import java.lang.invoke.VarHandle;
 final class KernelRing extends RingBackend {
     /** Setup flags tried first, newest features dropped one by one where the kernel refuses them. */
     private static final int[] OPTIONAL_FLAGS = {
-        IORING_SETUP_NO_SQARRAY, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CLAMP,
+        IORING_SETUP_NO_SQARRAY, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_COOP_TASKRUN,
+        // With COOP_TASKRUN, completions may wait as task work until we enter the kernel;
+        // TASKRUN_FLAG makes the kernel say so (IORING_SQ_TASKRUN), so peekCqe knows to enter.
+        IORING_SETUP_TASKRUN_FLAG, IORING_SETUP_CLAMP,
     };
 
     private static final VarHandle INT = JAVA_INT.varHandle();
