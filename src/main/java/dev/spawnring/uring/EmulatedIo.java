@@ -22,6 +22,7 @@ final class EmulatedIo {
     // x86_64 system call numbers (<asm/unistd_64.h>).
     static final long SYS_read = 0;
     static final long SYS_write = 1;
+    static final long SYS_fstat = 5;
     static final long SYS_pread64 = 17;
     static final long SYS_pwrite64 = 18;
     static final long SYS_clock_gettime = 228;
@@ -65,9 +66,27 @@ final class EmulatedIo {
     private final MemorySegment counter = scratch.asSlice(72, 8);
     final MemorySegment siginfo = scratch.asSlice(128, Linux.SIGINFO_SIZE);
     final MemorySegment path = scratch.asSlice(256, PATH_MAX + 1);
+    /** {@code struct stat} (144 bytes on x86_64: st_dev at 0, st_ino at 8). */
+    private final MemorySegment stat = NativeMemory.calloc(144);
 
     void free() {
         NativeMemory.free(scratch);
+        NativeMemory.free(stat);
+    }
+
+    /**
+     * Which file {@code fd} names: {@code fstat}'s st_dev and st_ino into {@code out[0..1]}.
+     *
+     * @return 0 or -errno
+     */
+    int fileId(int fd, long[] out) {
+        int r = (int) Sys.syscall(SYS_fstat, fd, stat.address());
+        if (r < 0) {
+            return r;
+        }
+        out[0] = stat.get(JAVA_LONG, 0);
+        out[1] = stat.get(JAVA_LONG, 8);
+        return 0;
     }
 
     // ---- reading the caller's memory the way the kernel does (EFAULT, not a crash)

@@ -78,10 +78,12 @@ final class EmulatedRequest {
     // ---- the wait
     /** epoll data of its registration, 0 when none. */
     long waiterId;
-    /** The fd it waits on: a private dup of the caller's fd, or a pidfd opened for it; -1 when none. */
+    /** The fd it waits on: the caller's, a private dup of it, or a pidfd opened for it; -1 when none. */
     int waitFd = -1;
     /** {@code waitFd} is ours to close (a dup, a pidfd we opened), not the caller's fd. */
     boolean waitFdOwned;
+    /** For the caller's own fd: st_dev and st_ino of the file it named when the wait began. */
+    final long[] fileId = new long[2];
     EmulatedReactor.Timer timer;
     /** READ/WRITE: bytes done so far (a blocking write goes on until all is written). */
     long progress;

@@ -71,9 +71,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * A blocking syscall on a regular file, or an OPENAT of a FIFO, runs on the thread that
  * issues it (the submitter or the reactor), where the kernel would use a worker. A
  * multishot POLL_ADD's first completion comes from the reactor thread a moment after
- * submit, not before submit returns. Requests waiting on a pidfd (and on any file once
- * fds run out) watch the caller's fd itself: closing it while they wait leaves them
- * waiting until cancelled (see {@link #armFd}).
+ * submit, not before submit returns. A waiting request watches the caller's fd itself:
+ * closing that fd while it waits leaves it waiting until cancelled (see {@link #armFd}).
  */
 final class EmulatedRing extends RingBackend {
     /** The kernel's {@code IORING_OP_LAST - 1} on Linux 6.18: higher opcodes are {@code -EINVAL} at prep. */
@@ -167,7 +166,7 @@ final class EmulatedRing extends RingBackend {
     private final Map<Long, EmulatedRequest> waiters = new HashMap<>();
     /** fds the emulation holds: in the kernel's world they do not exist (EBADF for the caller). */
     private final HashSet<Integer> internalFds = new HashSet<>();
-    /** The caller's fds registered with epoll as they are (see {@link #armFd}). */
+    /** The caller's fds registered with epoll as they are, one request each (see {@link #armFd}). */
     private final HashSet<Integer> directFds = new HashSet<>();
 
     // Where waiting requests are, in the order a cancel looks (io-wq, poll, waitid, timeouts).
@@ -655,7 +654,7 @@ final class EmulatedRing extends RingBackend {
             return;
         }
         boolean write = r.opcode == IORING_OP_WRITE;
-        int err = armFd(r, r.fd, write ? Linux.POLLOUT : Linux.POLLIN, true, false);
+        int err = armFd(r, r.fd, write ? Linux.POLLOUT : Linux.POLLIN, true);
         if (err == 0) {
             if (r.iowq) {
                 r.waitList = EmulatedRequest.LIST_IOWQ;
@@ -736,7 +735,7 @@ final class EmulatedRing extends RingBackend {
         }
         // Multishot: edge-triggered, and epoll reports a file that is ready already at once.
         int events = r.pollEvents | EmulatedIo.EPOLLRDHUP | (r.multishot ? EmulatedIo.EPOLLET : 0);
-        int err = armFd(r, r.fd, events, !r.multishot, false);
+        int err = armFd(r, r.fd, events, !r.multishot);
         if (err == -Errno.EPERM) {
             // epoll refuses the file (a regular file): poll says it is always ready.
             int rev = io.pollNow(r.fd, r.pollEvents | EmulatedIo.EPOLLRDHUP);
@@ -940,7 +939,7 @@ final class EmulatedRing extends RingBackend {
                     r.waitFd = pfd;
                     r.waitFdOwned = true;
                 }
-                int err = armFd(r, pfd, Linux.POLLIN, true, true);
+                int err = armFd(r, pfd, Linux.POLLIN, true);
                 if (err == 0) {
                     r.waitList = EmulatedRequest.LIST_WAITID;
                     waitidArmed.add(r);
@@ -1130,38 +1129,39 @@ final class EmulatedRing extends RingBackend {
     // ---- waiting on files
 
     /**
-     * Registers {@code r} with the reactor's epoll for {@code events} on a private dup of
-     * {@code fd} (kept in {@code r.waitFd}; a pidfd already there is used as it is).
+     * Registers {@code r} with the reactor's epoll for {@code events} on {@code fd}, or on
+     * {@code r.waitFd} when it already holds one (a pidfd opened for a WAITID by pid).
      *
-     * <p>The dup keeps the file open as the kernel's reference does: the request goes on if
-     * the caller closes its fd, and a reused fd number is never read. It costs an fd per
-     * waiting request, so pidfds ({@code preferDirect}), and every file once fds run out,
-     * are watched through the caller's fd itself (one request per fd; another one waiting
-     * on the same fd gets a dup). Closing such an fd while the request waits leaves it
-     * waiting until it is cancelled.
+     * <p>The caller's fd is registered as it is, so that waiting costs no fd (the kernel's
+     * reference to the file costs none either, and fd-counting code sees no difference).
+     * epoll takes an fd once: a second request waiting on the same fd gets a private
+     * close-on-exec dup. Two differences with the kernel's file reference follow, both
+     * only for a caller that closes an fd while a request still waits on it: the request
+     * then waits until it is cancelled (epoll forgets a file once it is closed), or, if the
+     * number was reused for another file meanwhile, it completes with -EBADF when woken
+     * (checked with fstat) rather than act on the wrong file.
      *
      * @return 0, or -errno (-EPERM: epoll does not watch this kind of file)
      */
-    private int armFd(EmulatedRequest r, int fd, int events, boolean oneshot, boolean preferDirect) {
+    private int armFd(EmulatedRequest r, int fd, int events, boolean oneshot) {
         reactor.start();
         if (r.waitFd < 0) {
-            boolean direct = preferDirect && !directFds.contains(fd);
-            if (!direct) {
-                int d = EmulatedIo.dupCloexec(fd);
-                if (d >= 0) {
-                    internalFds.add(d);
-                    r.waitFd = d;
-                    r.waitFdOwned = true;
-                } else if ((d == -Errno.EMFILE || d == -Errno.ENFILE) && !directFds.contains(fd)) {
-                    direct = true; // out of fds: watch the caller's own
-                } else {
-                    return d;
+            if (!directFds.contains(fd)) {
+                int err = io.fileId(fd, r.fileId);
+                if (err < 0) {
+                    return err;
                 }
-            }
-            if (direct) {
                 directFds.add(fd);
                 r.waitFd = fd;
                 r.waitFdOwned = false;
+            } else {
+                int d = EmulatedIo.dupCloexec(fd);
+                if (d < 0) {
+                    return d;
+                }
+                internalFds.add(d);
+                r.waitFd = d;
+                r.waitFdOwned = true;
             }
         }
         long id = nextWaiterId++;
@@ -1174,6 +1174,15 @@ final class EmulatedRing extends RingBackend {
         r.waiterId = id;
         waiters.put(id, r);
         return 0;
+    }
+
+    /** Does the caller's fd a request watches still name the file it named when the wait began? */
+    private boolean sameFile(EmulatedRequest r) {
+        if (r.waitFdOwned) {
+            return true;
+        }
+        long[] now = new long[2];
+        return io.fileId(r.waitFd, now) == 0 && now[0] == r.fileId[0] && now[1] == r.fileId[1];
     }
 
     private void rearm(EmulatedRequest r, int events) {
@@ -1236,6 +1245,12 @@ final class EmulatedRing extends RingBackend {
         EmulatedRequest r = waiters.get(id);
         if (r == null) {
             return; // taken down since (cancelled)
+        }
+        if (!sameFile(r)) {
+            // The caller closed the fd and its number now names another file: never touch that one.
+            disarm(r);
+            complete(r, -Errno.EBADF);
+            return;
         }
         switch (r.opcode) {
             case IORING_OP_READ, IORING_OP_WRITE -> {
