@@ -226,10 +226,13 @@ final class Launch {
 
     // ---- on the loop thread
 
-    /** Submits the chain; {@code result} completes with the child, or a SpawnException. */
+    /**
+     * Queues the chain on the ring; {@code result} completes with the child, or a SpawnException.
+     * The caller submits (so several launches can go in one submission).
+     */
     void start(EventLoop loop, CompletableFuture<Child> result) {
         try {
-            submitChain(loop, result);
+            prepareChain(loop, result);
         } catch (RuntimeException e) {
             // Nothing was submitted (reserve() refuses a chain that does not fit): give it all back.
             discard();
@@ -237,7 +240,7 @@ final class Launch {
         }
     }
 
-    private void submitChain(EventLoop loop, CompletableFuture<Child> result) {
+    private void prepareChain(EventLoop loop, CompletableFuture<Child> result) {
         int n = steps.size() + 1;
         int[] res = new int[n];
         int[] seen = {0};
@@ -261,7 +264,6 @@ final class Launch {
             boolean candidate = i >= n - candidates.size();
             sqe.flags(last ? 0 : candidate ? IOSQE_IO_HARDLINK : LINK).userData(userData);
         }
-        loop.submit();
     }
 
     private void finish(EventLoop loop, int[] res, CompletableFuture<Child> result) {

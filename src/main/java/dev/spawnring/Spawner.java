@@ -83,8 +83,8 @@ public final class Spawner implements AutoCloseable {
     }
 
     /**
-     * Starts every command in one submission (one ring entry, one loop wake-up), then returns
-     * the children in order. If one fails, the others still run and are returned to no one:
+     * Starts every command in one submission (one loop wake-up, one {@code io_uring_enter} as
+     * far as the ring's 256 entries allow), then returns the children in order. If one fails, the others still run and are returned to no one:
      * they are killed (SIGKILL) and reaped, and the first failure is thrown.
      */
     public List<Child> spawnAll(List<Command> commands) throws SpawnException {
@@ -107,6 +107,7 @@ public final class Spawner implements AutoCloseable {
             for (int i = 0; i < launches.size(); i++) {
                 launches.get(i).start(loop, futures.get(i));
             }
+            loop.submit();
         });
         List<Child> children = new ArrayList<>();
         SpawnException failure = null;
@@ -154,7 +155,10 @@ public final class Spawner implements AutoCloseable {
         Launch launch = Launch.compile(this, command, capture);
         CompletableFuture<Child> future = new CompletableFuture<>();
         try {
-            loop.execute(() -> launch.start(loop, future));
+            loop.execute(() -> {
+                launch.start(loop, future);
+                loop.submit();
+            });
         } catch (IllegalStateException e) {
             launch.discard();
             throw e;
