@@ -7,11 +7,9 @@ import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.Sys;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /** Shared steps of the ring tests. */
@@ -78,9 +76,7 @@ final class RingTests {
 
     /** @return how many fds this JVM has open */
     static long fdCount() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
+        return dev.spawnring.testing.Procs.fdCount();
     }
 
     /** @return a test helper program built from src/test/c */

@@ -11,11 +11,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Shared steps of the spawn-contract tests: reaping children, reading pipes, counting zombies. */
 final class SpawnTests {
@@ -72,28 +68,7 @@ final class SpawnTests {
 
     /** @return the pids of this JVM's children that are zombies */
     static List<Long> zombieChildren() throws IOException {
-        long self = ProcessHandle.current().pid();
-        List<Long> zombies = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                String stat;
-                try {
-                    stat = Files.readString(p.resolve("stat"));
-                } catch (IOException gone) {
-                    continue;
-                }
-                // pid (comm) state ppid ...: comm may hold spaces, so parse after the last ')'.
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (f[0].equals("Z") && Long.parseLong(f[1]) == self) {
-                    zombies.add(Long.parseLong(name));
-                }
-            }
-        }
-        return zombies;
+        return dev.spawnring.testing.Procs.zombieChildren();
     }
 
     /** The CQE results of {@code n} completions, checking they come in user_data order 0..n-1. */
