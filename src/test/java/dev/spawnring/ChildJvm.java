@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,15 +21,33 @@ import java.util.concurrent.TimeUnit;
  * line by line; its stdin takes the test's cues.
  */
 final class ChildJvm implements AutoCloseable {
+    /** How long {@link #await} waits for a line: a hang guard, not a speed check. */
+    private static final long AWAIT_SECONDS = 120;
+    private static final String END = new String("end of output");
+
     private final Process process;
-    private final BufferedReader out;
     private final PrintWriter in;
     private final StringBuilder transcript = new StringBuilder();
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final Thread reader;
 
     private ChildJvm(Process process) {
         this.process = process;
-        this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        this.reader = Thread.ofPlatform().daemon().name("child-jvm-output").start(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    synchronized (transcript) {
+                        transcript.append(line).append('\n');
+                    }
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process was killed
+            }
+            lines.add(END);
+        });
     }
 
     /** The classpath of this test JVM (main classes, test classes, every dependency), for a JVM without modules. */
@@ -83,16 +102,22 @@ final class ChildJvm implements AutoCloseable {
         return process;
     }
 
-    /** Reads lines until one starts with {@code prefix}; returns it. Fails if the JVM ends first. */
-    String await(String prefix) throws IOException {
-        for (String line; (line = out.readLine()) != null; ) {
-            transcript.append(line).append('\n');
+    /** Reads lines until one starts with {@code prefix}; returns it. Fails if the JVM ends first, or hangs. */
+    String await(String prefix) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(AWAIT_SECONDS);
+        while (true) {
+            String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                fail("no line \"" + prefix + "\" from the child JVM in " + AWAIT_SECONDS + " s:\n" + transcript());
+            }
+            if (line == END) {
+                lines.add(END);
+                fail("the child JVM ended before printing \"" + prefix + "\":\n" + transcript());
+            }
             if (line.startsWith(prefix)) {
                 return line;
             }
         }
-        fail("the child JVM ended before printing \"" + prefix + "\":\n" + transcript);
-        return null;
     }
 
     /** Sends one line to the child's stdin. */
@@ -100,19 +125,8 @@ final class ChildJvm implements AutoCloseable {
         in.println(line);
     }
 
-    /** Reads the rest of the output and waits (at most {@code seconds}: a hang guard) for the exit code. */
+    /** Waits (at most {@code seconds}: a hang guard) for the exit code, with all the output read. */
     int finish(long seconds) throws Exception {
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    synchronized (transcript) {
-                        transcript.append(line).append('\n');
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process was killed
-            }
-        });
         in.close();
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -165,6 +165,8 @@ public final class ChildJvmMain {
     private static String describe(Call c) {
         try {
             return "ok " + c.call();
+        } catch (SpawnException e) {
+            return "SpawnException step=" + e.step() + " errno=" + Errno.name(e.errno()) + " message=" + e.getMessage();
         } catch (java.util.concurrent.ExecutionException e) {
             return e.getCause() instanceof SpawnException se
                     ? "SpawnException step=" + se.step() + " errno=" + Errno.name(se.errno()) + " message=" + se.getMessage()
