@@ -43,8 +43,14 @@ public final class Child {
     private final InputStream stderr;
     private final Output.Collector outCollector;
     private final Output.Collector errCollector;
-    /** Guarded by this: closed (-1) once the child is reaped, so a signal never reaches a recycled pid. */
+    /**
+     * Guarded by this: closed (-1) once the child is reaped, or, when a timeout's SIGKILL for
+     * its process group is still due, once that is sent. Signals go through it, so they never
+     * reach a recycled pid (or a process group that reused the number).
+     */
     private int pidfd;
+    /** Guarded by this: the child has been reaped; {@link #signal} does nothing from then on. */
+    private boolean reaped;
     /** Loop thread only: the pending timeout's user_data and the signal it will send (0: none). */
     private long timeoutUserData;
     private int timerSignal;
@@ -97,9 +103,9 @@ public final class Child {
     }
 
     /**
-     * Loop thread: after {@code after}, SIGTERM to the child's whole process group, then
-     * SIGKILL after the grace period, even if the leader has exited by then (its group may
-     * live on). The loop stays up until the KILL is sent.
+     * Loop thread: after {@code after}, SIGTERM to the child's whole process group (unless the
+     * child has ended by then), then SIGKILL after the grace period, even if the leader has
+     * exited by then (its group may live on). The loop stays up until the KILL is sent.
      */
     private void armTimeout(Duration after, int signal) {
         timerSignal = signal;
@@ -107,26 +113,65 @@ public final class Child {
             loop.retain();
         }
         timeoutUserData = loop.register(cqe -> {
-            if (signal == Linux.SIGKILL) {
-                loop.release();
-            }
-            if (cqe.res() != -Errno.ETIME) {
-                return; // removed: the child exited before its timeout
-            }
             timerSignal = 0;
-            Sys.kill(-pid, signal);
-            if (signal == Linux.SIGTERM) {
-                armTimeout(command.timeoutGraceSpec(), Linux.SIGKILL);
+            if (signal == Linux.SIGKILL) {
+                if (cqe.res() == -Errno.ETIME) {
+                    signalGroup(Linux.SIGKILL);
+                }
+                synchronized (this) {
+                    if (reaped) {
+                        closePidfd();
+                    }
+                }
+                loop.release();
+                return;
             }
+            synchronized (this) {
+                if (cqe.res() != -Errno.ETIME || reaped) {
+                    return; // removed, or the child exited before its timeout
+                }
+            }
+            signalGroup(Linux.SIGTERM);
+            armTimeout(command.timeoutGraceSpec(), Linux.SIGKILL);
         });
         loop.sqe().prepTimeout(after, 0, 0).userData(timeoutUserData);
     }
 
-    /** Loop thread: the child is reaped; its pidfd goes, and a TERM not yet sent is called off. */
-    private void reaped() {
-        synchronized (this) {
+    /**
+     * Loop thread: signals the process group the child leads, through its pidfd (Linux 6.9's
+     * {@code PIDFD_SIGNAL_PROCESS_GROUP}): the pidfd names the group the child made, so once
+     * that group is gone and its number reused, the new group is not hit. Before 6.9,
+     * {@code kill(-pid)}, and only while the child is unreaped (its pid, so the group's
+     * number, cannot be reused yet).
+     */
+    private synchronized void signalGroup(int signal) {
+        if (pidfd < 0) {
+            return;
+        }
+        int r = Sys.pidfdSendSignal(pidfd, signal, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
+        if (r == -Errno.EINVAL && !reaped) {
+            Sys.kill(-pid, signal);
+        }
+    }
+
+    /** Caller holds the lock. */
+    private void closePidfd() {
+        if (pidfd >= 0) {
             Sys.close(pidfd);
             pidfd = -1;
+        }
+    }
+
+    /**
+     * Loop thread: the child is reaped; a TERM not yet sent is called off, and the pidfd goes
+     * (unless a SIGKILL for its process group is still due: it goes once that is sent).
+     */
+    private void reaped() {
+        synchronized (this) {
+            reaped = true;
+            if (timerSignal != Linux.SIGKILL) {
+                closePidfd();
+            }
         }
         if (timerSignal == Linux.SIGTERM) {
             loop.sqe().prepTimeoutRemove(timeoutUserData, 0).userData(loop.register(c -> { }));
@@ -203,7 +248,7 @@ public final class Child {
             throw new IllegalArgumentException("signal(" + signal + "): not a signal");
         }
         synchronized (this) {
-            if (pidfd < 0) {
+            if (reaped || pidfd < 0) {
                 return;
             }
             int r = Sys.pidfdSendSignal(pidfd, signal, 0);

@@ -356,8 +356,11 @@ public final class Command {
 
     /**
      * Ends the child's whole process group if it runs longer than {@code timeout}: SIGTERM,
-     * then SIGKILL after {@code grace}. The child gets a process group of its own (unless it
-     * starts a new session, which also makes one).
+     * then SIGKILL after {@code grace}, to what is left of the group even if the child itself
+     * has exited by then. The child gets a process group of its own (unless it starts a new
+     * session, which also makes one). The group is signalled through the child's pidfd
+     * (Linux 6.9+), so a group that reused its number is never hit; on older kernels the
+     * SIGKILL reaches the group only while the child is unreaped.
      */
     public Command timeout(Duration timeout, Duration grace) {
         Objects.requireNonNull(timeout, "timeout");

@@ -46,7 +46,13 @@ final class EventLoop implements Runnable {
     /** Children not yet reaped and streams not yet closed: the loop ends only when this is 0. */
     private int keepAlive;
     private long nextUserData = 1;
+    private long wakeUserData;
     private volatile boolean shuttingDown;
+    /** Write-locked by the loop to end; read-locked by {@link #execute}. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock gate =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** Guarded by gate: the loop takes no more tasks and its eventfd is (being) closed. */
+    private boolean ended;
     private final List<Runnable> onTermination = new CopyOnWriteArrayList<>();
 
     EventLoop(Ring ring) throws IOException {
@@ -66,17 +72,25 @@ final class EventLoop implements Runnable {
         thread.start();
     }
 
-    /** Runs {@code task} on the loop thread, soon. Callable from any thread. */
+    /**
+     * Runs {@code task} on the loop thread, soon. Callable from any thread.
+     *
+     * @throws IllegalStateException once the loop has ended: a task accepted is always run
+     */
     void execute(Runnable task) {
-        if (shuttingDown && !inLoop()) {
-            // Accepted while the loop still runs; refused once it has gone.
-            if (!thread.isAlive()) {
+        // The read lock keeps the loop from ending (and closing the eventfd, whose number could
+        // then be reused by anyone) between the check and the wake-up write.
+        gate.readLock().lock();
+        try {
+            if (ended) {
                 throw new IllegalStateException("spawner is closed");
             }
-        }
-        tasks.add(task);
-        if (!inLoop() && wakePending.compareAndSet(false, true)) {
-            Sys.write(wakeFd, wakeOne, 8);
+            tasks.add(task);
+            if (!inLoop() && wakePending.compareAndSet(false, true)) {
+                Sys.write(wakeFd, wakeOne, 8);
+            }
+        } finally {
+            gate.readLock().unlock();
         }
     }
 
@@ -87,7 +101,11 @@ final class EventLoop implements Runnable {
     /** Asks the loop to end once nothing keeps it alive. */
     void shutdown() {
         shuttingDown = true;
-        execute(() -> { });
+        try {
+            execute(() -> { });
+        } catch (IllegalStateException alreadyEnded) {
+            // The loop saw shuttingDown before this wake-up and ended: nothing left to do.
+        }
     }
 
     /** @return whether the loop thread has ended */
@@ -158,7 +176,7 @@ final class EventLoop implements Runnable {
                 for (Runnable t; (t = tasks.poll()) != null; ) {
                     runSafely(t);
                 }
-                if (shuttingDown && keepAlive == 0 && tasks.isEmpty()) {
+                if (shuttingDown && keepAlive == 0 && tasks.isEmpty() && end()) {
                     break;
                 }
                 ring.submit();
@@ -176,7 +194,18 @@ final class EventLoop implements Runnable {
         } catch (IOException | RuntimeException e) {
             System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR, "spawnring event loop failed", e);
         } finally {
+            endNow();
+            // Cancels and reaps what is still in flight (a read of a pipe a grandchild keeps
+            // open, say), so the kernel no longer touches any buffer; then tells each waiter.
             ring.close();
+            completions.remove(wakeUserData);
+            for (Map.Entry<Long, Completion> e : List.copyOf(completions.entrySet())) {
+                runSafely(() -> e.getValue().complete(Cqe.of(e.getKey(), -Errno.ECANCELED, 0)));
+            }
+            completions.clear();
+            for (Runnable t; (t = tasks.poll()) != null; ) {
+                runSafely(t);
+            }
             Sys.close(wakeFd);
             NativeMemory.free(wakeBuf);
             NativeMemory.free(wakeOne);
@@ -184,11 +213,36 @@ final class EventLoop implements Runnable {
         }
     }
 
+    /** Ends the loop unless a task came in since the caller looked: then it must run first. */
+    private boolean end() {
+        gate.writeLock().lock();
+        try {
+            if (!tasks.isEmpty()) {
+                return false;
+            }
+            ended = true;
+            return true;
+        } finally {
+            gate.writeLock().unlock();
+        }
+    }
+
+    /** The loop is ending, normally or not: refuse new tasks (those accepted still run). */
+    private void endNow() {
+        gate.writeLock().lock();
+        try {
+            ended = true;
+        } finally {
+            gate.writeLock().unlock();
+        }
+    }
+
     private void armWake() {
-        sqe().prepRead(wakeFd, wakeBuf, 8, -1).userData(register(cqe -> {
+        wakeUserData = register(cqe -> {
             wakePending.set(false);
             armWake();
-        }));
+        });
+        sqe().prepRead(wakeFd, wakeBuf, 8, -1).userData(wakeUserData);
     }
 
     private static void runSafely(Runnable r) {

@@ -155,13 +155,20 @@ final class PipeInput extends InputStream {
             }
             closed = true;
             ready.signalAll();
-            if (loop.terminated()) {
-                releaseNow();
-            } else if (pending) {
+            if (pending) {
+                // A READ is (about to be) in flight: its completion gives the fd and buffer back.
                 long target = readUserData;
-                loop.execute(() -> loop.sqe().prepCancel(target, 0).userData(loop.register(c -> { })));
+                try {
+                    loop.execute(() -> loop.sqe().prepCancel(target, 0).userData(loop.register(c -> { })));
+                } catch (IllegalStateException ended) {
+                    // The ending loop cancels every request in flight and completes it.
+                }
             } else {
-                loop.execute(this::releaseUnderLock);
+                try {
+                    loop.execute(this::releaseUnderLock);
+                } catch (IllegalStateException ended) {
+                    releaseNow();
+                }
             }
         } finally {
             lock.unlock();

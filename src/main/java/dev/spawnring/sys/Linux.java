@@ -66,6 +66,8 @@ public final class Linux {
     public static final int P_PID = 1;
     public static final int P_PGID = 2;
     public static final int P_PIDFD = 3;
+    /** {@code pidfd_send_signal} flag (Linux 6.9): signal the process group the pidfd's process leads. */
+    public static final int PIDFD_SIGNAL_PROCESS_GROUP = 1 << 2;
     public static final int WNOHANG = 1;
     public static final int WSTOPPED = 2;
     public static final int WEXITED = 4;

@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 public final class NativeMemory {
     private static final MethodHandle CALLOC = LibC.call("calloc", FunctionDescriptor.of(PTR, LONG, LONG));
     private static final MethodHandle FREE = LibC.call("free", FunctionDescriptor.ofVoid(PTR));
+    /** {@code -Dspawnring.debug.nativeMemory=true}: count live blocks (the leak tests do). */
+    private static final boolean COUNT = Boolean.getBoolean("spawnring.debug.nativeMemory");
+    private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
 
     private NativeMemory() {
     }
@@ -37,6 +40,9 @@ public final class NativeMemory {
             if (p.equals(MemorySegment.NULL)) {
                 throw new OutOfMemoryError("calloc of " + size + " bytes failed");
             }
+            if (COUNT) {
+                LIVE.incrementAndGet();
+            }
             return p.reinterpret(size);
         } catch (Throwable t) {
             throw Sys.rethrow(t);
@@ -53,6 +59,17 @@ public final class NativeMemory {
         } catch (Throwable t) {
             throw Sys.rethrow(t);
         }
+        if (COUNT) {
+            LIVE.decrementAndGet();
+        }
+    }
+
+    /**
+     * @return how many blocks from {@link #calloc} are not freed yet, or -1 unless the JVM runs
+     *         with {@code -Dspawnring.debug.nativeMemory=true} (a debug aid: the leak tests use it)
+     */
+    public static long liveBlocks() {
+        return COUNT ? LIVE.get() : -1;
     }
 
     /** A {@link SegmentAllocator} over {@link #calloc}; the caller frees each segment. */

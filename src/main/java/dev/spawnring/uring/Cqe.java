@@ -19,6 +19,14 @@ public final class Cqe {
         this.flags = flags;
     }
 
+    /**
+     * A completion made by hand, for code that completes its own requests (a loop that is
+     * closing tells its waiters {@code -ECANCELED}) and for tests.
+     */
+    public static Cqe of(long userData, int res, int flags) {
+        return new Cqe(userData, res, flags);
+    }
+
     /** @return the request's result: {@code >= 0} on success, {@code -errno} on failure */
     public int res() {
         return res;

@@ -2,6 +2,7 @@ package dev.spawnring.uring;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.SysException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -68,7 +69,8 @@ public final class Ring implements AutoCloseable {
      * {@code -Dspawnring.backend=io_uring|fallback} forces one.
      *
      * @param entries SQ entries, 1 to 32768, rounded up to a power of two
-     * @throws IOException when the forced backend cannot be opened
+     * @throws IOException when the forced backend cannot be opened, or the process has no fd
+     *                     left ({@code EMFILE}, {@code ENFILE}: that is not io_uring refused)
      */
     public static Ring open(int entries) throws IOException {
         Backend forced = Backend.forced();
@@ -78,6 +80,10 @@ public final class Ring implements AutoCloseable {
         try {
             return open(entries, Backend.IO_URING);
         } catch (SysException e) {
+            if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                // Out of fds is not io_uring refused: say so, rather than settle for FALLBACK for good.
+                throw e;
+            }
             return open(entries, Backend.FALLBACK);
         }
     }

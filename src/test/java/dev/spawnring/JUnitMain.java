@@ -1,0 +1,40 @@
+package dev.spawnring;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.io.PrintWriter;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/**
+ * Runs the named test classes on the JUnit platform in this JVM and prints a summary: how
+ * {@link IoUringDeniedSuiteTest} runs part of the suite in a JVM where io_uring is refused.
+ * Exits 0 when no test failed, 1 otherwise.
+ */
+public final class JUnitMain {
+    private JUnitMain() {
+    }
+
+    public static void main(String[] classNames) throws Exception {
+        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request();
+        for (String name : classNames) {
+            request.selectors(selectClass(Class.forName(name)));
+        }
+        LauncherDiscoveryRequest built = request.build();
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        Launcher launcher = LauncherFactory.create();
+        launcher.execute(built, listener);
+        TestExecutionSummary s = listener.getSummary();
+        PrintWriter out = new PrintWriter(System.out, true);
+        s.printFailuresTo(out, 30);
+        out.printf("summary: found %d, succeeded %d, failed %d, skipped %d, aborted %d%n", s.getTestsFoundCount(),
+                s.getTestsSucceededCount(), s.getTestsFailedCount(), s.getTestsSkippedCount(),
+                s.getTestsAbortedCount());
+        out.flush();
+        System.exit(s.getTotalFailureCount() == 0 && s.getTestsSucceededCount() > 0 ? 0 : 1);
+    }
+}
