@@ -13,4 +13,5 @@ module dev.spawnring {
     exports dev.spawnring.uring;
 
     opens dev.spawnring.cli to info.picocli;
+    opens dev.spawnring.cli.run to info.picocli;
 }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spawnring", mixinStandardHelpOptions = true, version = "spawnring 0.1.0",
         description = "Start and supervise Linux processes through io_uring.",
-        subcommands = {ProbeCommand.class, ChainCommand.class, BenchCommand.class})
+        subcommands = {ProbeCommand.class, ChainCommand.class, BenchCommand.class,
+                dev.spawnring.cli.run.RunCommand.class})
 public final class Main implements Runnable {
     /** Exit code: everything went as asked. */
     public static final int EXIT_OK = 0;

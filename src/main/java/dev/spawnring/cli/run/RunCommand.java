@@ -1,0 +1,336 @@
+package dev.spawnring.cli.run;
+
+import dev.spawnring.Spawner;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code spawnring run}: a parallel command runner in the manner of {@code xargs -P} and GNU
+ * parallel, on one {@link Spawner}.
+ *
+ * <pre>
+ * spawnring run [OPTIONS] COMMAND [ARG...] [::: INPUT... [::: INPUT...]...]
+ * find . -name '*.log' | spawnring run -j 8 gzip -9
+ * spawnring run --keep-order convert {} {.}.png ::: *.jpg
+ * </pre>
+ *
+ * Inputs are the lines of stdin ({@code -0}: NUL-separated), or the {@code :::} lists (their
+ * cartesian product). The placeholders are GNU parallel's ({@code {}}, {@code {.}}, {@code {/}},
+ * {@code {//}}, {@code {/.}}, {@code {#}}, {@code {%}}, {@code {1}}...). Every
+ * option is parsed before the command: what follows the first word of the command belongs to
+ * it. Exit status: 0 when every job succeeded, else the number of failed jobs (101 for more
+ * than 100), the {@code --halt} status, 255 for a usage or other error.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        exitCodeOnInvalidInput = 255, exitCodeOnExecutionException = 255,
+        modelTransformer = RunCommand.OptionsFirst.class,
+        description = {
+            "Run a command once per input, several at a time (as xargs -P or GNU parallel).",
+            "Inputs: the lines of stdin (-0: NUL-separated), or the ::: lists (several make the cartesian "
+                    + "product, the first varying slowest).",
+            "Placeholders: {} the input, {.} without extension, {/} basename, {//} dirname, {/.} basename "
+                    + "without extension, {#} job number, {%%} job slot; {1} {2} ... (and {1.} {1/} ...) pick "
+                    + "one ::: list. Without a placeholder the input is appended. No shell is involved unless "
+                    + "--shell is given; each placeholder stays inside its argument."},
+        footer = {"",
+            "Exit status: 0 when every job succeeded, else the number of failed jobs (101 for more than 100), "
+                    + "or as --halt sets it; 255 for a usage error; 130 after Ctrl-C.",
+            "Ctrl-C: the first sends SIGINT to every running job's process group and starts no more; "
+                    + "a second kills them (SIGKILL)."})
+public final class RunCommand implements Callable<Integer> {
+    /** The separator of input lists on the command line. */
+    public static final String SEPARATOR = ":::";
+
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+            description = "Jobs at a time: N, 0 for as many as possible, N%% of the cores, +N or -N cores "
+                    + "(default: the number of cores).")
+    String jobs;
+
+    @Option(names = {"-0", "--null"}, description = "Stdin items are separated by NUL, not newline.")
+    boolean nul;
+
+    @Option(names = "--shell", description = "Run the filled template with sh -c; substituted inputs are shell-quoted.")
+    boolean shell;
+
+    @Option(names = {"-k", "--keep-order"}, description = "Print the jobs' output in input order.")
+    boolean keepOrder;
+
+    @Option(names = {"--line-buffer", "--lb"},
+            description = "Print output line by line as it comes, lines of different jobs interleaved.")
+    boolean lineBuffer;
+
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "Kill a job running longer (500ms, 2s, 1m; seconds when bare): SIGTERM to its "
+                    + "process group, SIGKILL after the grace period.")
+    String timeout;
+
+    @Option(names = "--timeout-grace", paramLabel = "DURATION", defaultValue = "2s",
+            description = "Between SIGTERM and SIGKILL, for --timeout and --halt now (default: ${DEFAULT-VALUE}).")
+    String timeoutGrace;
+
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "0",
+            description = "Run a failed job up to N more times; only the last attempt is printed and logged.")
+    int retries;
+
+    @Option(names = "--halt", paramLabel = "WHEN,WHY=N",
+            description = "Stop early, as GNU parallel: now|soon,fail|success|done=N or =N%%; 'soon' starts no "
+                    + "new job, 'now' also kills the running ones.")
+    String halt;
+
+    @Option(names = "--joblog", paramLabel = "FILE",
+            description = "Log every job in GNU parallel's tab-separated format (+FILE appends).")
+    String joblog;
+
+    @Option(names = "--bar", description = "Show the progress bar even when stderr is not a terminal.")
+    boolean bar;
+
+    @Option(names = "--no-bar", description = "Never show the progress bar.")
+    boolean noBar;
+
+    @Option(names = "--dry-run", description = "Print the commands (shell-quoted), one per line; run nothing.")
+    boolean dryRun;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*",
+            description = "The command template, then the ::: input lists, if any.")
+    List<String> words = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    // This JVM's fds themselves, not System.out (a PrintStream hides write errors such as EPIPE).
+    private InputStream in = System.in;
+    private OutputStream out = new FileOutputStream(FileDescriptor.out);
+    private OutputStream err = new FileOutputStream(FileDescriptor.err);
+    private boolean ownStreams;
+
+    /** Makes the command; picocli does this. */
+    public RunCommand() {
+    }
+
+    /**
+     * Where the run reads its inputs and writes the jobs' output and its messages (by default
+     * this JVM's stdin, stdout and stderr). Usage errors go to picocli's writer as for every
+     * command.
+     *
+     * @param in  where stdin inputs are read from
+     * @param out where the jobs' stdout goes
+     * @param err where the jobs' stderr, the messages and the progress bar go
+     * @return this command
+     */
+    public RunCommand io(InputStream in, OutputStream out, OutputStream err) {
+        this.in = Objects.requireNonNull(in, "in");
+        this.out = Objects.requireNonNull(out, "out");
+        this.err = Objects.requireNonNull(err, "err");
+        this.ownStreams = true;
+        return this;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<String> template = new ArrayList<>();
+        List<List<String>> lists = new ArrayList<>();
+        for (String w : words) {
+            if (w.equals(SEPARATOR)) {
+                lists.add(new ArrayList<>());
+            } else if (w.equals("::::") || w.equals(":::+") || w.equals("::::+")) {
+                throw usage(w + " is not supported: give inputs with ::: or on stdin");
+            } else if (lists.isEmpty()) {
+                template.add(w);
+            } else {
+                lists.get(lists.size() - 1).add(w);
+            }
+        }
+        if (template.isEmpty()) {
+            throw usage("no command given: spawnring run [OPTIONS] COMMAND [ARG...] [::: INPUT...]"
+                    + " (to run each input as a command: spawnring run sh -c {} ::: 'echo a' 'echo b')");
+        }
+        Template t = Template.parse(template, shell);
+        Inputs inputs = lists.isEmpty() ? Inputs.lines(in, nul) : Inputs.of(lists);
+        if (lists.isEmpty() && !ownStreams && !dryRun && ProgressBar.isTerminal(0)) {
+            message("spawnring run: reading the inputs from the terminal, one per line (end with Ctrl-D)\n");
+        }
+        if (t.highestSource() > inputs.sources()) {
+            throw usage("the command uses {" + t.highestSource() + "} but there "
+                    + (inputs.sources() == 1 ? "is 1 input source" : "are " + inputs.sources() + " input sources"));
+        }
+        int slots = parseJobs();
+        Duration limit = timeout == null ? null : positive("--timeout", timeout);
+        Duration grace = duration("--timeout-grace", timeoutGrace);
+        if (retries < 0) {
+            throw usage("--retries " + retries + ": must be 0 or more");
+        }
+        Halt h;
+        try {
+            h = halt == null ? Halt.NEVER : Halt.parse(halt);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (lineBuffer && keepOrder) {
+            throw usage("--line-buffer and --keep-order cannot be combined: --line-buffer prints lines as they come");
+        }
+        if (bar && noBar) {
+            throw usage("--bar and --no-bar cannot be combined");
+        }
+        if (dryRun) {
+            return dryRun(t, inputs, slots);
+        }
+        JobLog log = null;
+        if (joblog != null) {
+            try {
+                log = JobLog.open(joblog);
+            } catch (IOException | RuntimeException e) {
+                message("spawnring run: --joblog " + joblog + ": " + e + "\n");
+                return 255;
+            }
+        }
+        Printer printer = new Printer(out, err, keepOrder);
+        Spawner spawner;
+        try {
+            spawner = Spawner.create();
+        } catch (IOException | RuntimeException e) {
+            message("spawnring run: cannot start: " + e.getMessage() + "\n");
+            if (log != null) {
+                log.close();
+            }
+            return 255;
+        }
+        Runner runner = new Runner(new Runner.Settings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
+                inputs, printer, log, spawner);
+        if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
+            printer.showBar(new ProgressBar(runner, 2));
+        }
+        Thread hook = Interrupts.install(runner, printer);
+        try {
+            return runner.run();
+        } finally {
+            Interrupts.remove(hook);
+        }
+    }
+
+    private int dryRun(Template t, Inputs inputs, int slots) throws IOException {
+        long seq = 0;
+        StringBuilder sb = new StringBuilder();
+        for (List<String> values; (values = inputs.next()) != null; ) {
+            seq++;
+            sb.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append('\n');
+            if (sb.length() > 8192) {
+                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+                sb.setLength(0);
+            }
+        }
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return 0;
+    }
+
+    /** {@code -j}: N, 0 (as many as the fd limit allows), N% of the cores, +N or -N cores. */
+    private int parseJobs() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (jobs == null) {
+            return cores;
+        }
+        String j = jobs.trim();
+        try {
+            long n;
+            if (j.endsWith("%")) {
+                n = (long) Math.floor(cores * Double.parseDouble(j.substring(0, j.length() - 1)) / 100);
+                n = Math.max(1, n);
+            } else if (j.startsWith("+") || j.startsWith("-")) {
+                n = Math.max(1, cores + Long.parseLong(j));
+            } else {
+                n = Long.parseLong(j);
+                if (n == 0) {
+                    return asManyAsPossible();
+                }
+            }
+            if (n < 1 || n > 1_000_000) {
+                throw usage("-j " + jobs + ": expected 0 to 1000000");
+            }
+            return (int) n;
+        } catch (NumberFormatException e) {
+            throw usage("-j " + jobs + ": expected a number of jobs: N, 0, N%, +N or -N");
+        }
+    }
+
+    /**
+     * {@code -j 0}: each running job holds three fds (its pidfd and two output memfds or
+     * pipes), so the soft fd limit bounds it (the JVM raises that limit to the hard one).
+     */
+    private static int asManyAsPossible() {
+        long files = 1024;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    files = soft.equals("unlimited") ? 1 << 20 : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // keep 1024
+        }
+        return (int) Math.max(1, Math.min(1 << 16, (files - 64) / 4));
+    }
+
+    private Duration duration(String option, String text) {
+        try {
+            return Durations.parse(option, text);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private Duration positive(String option, String text) {
+        Duration d = duration(option, text);
+        if (d.isZero()) {
+            throw usage(option + " " + text + ": must be more than 0");
+        }
+        return d;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private void message(String text) {
+        try {
+            err.write(text.getBytes(StandardCharsets.UTF_8));
+            err.flush();
+        } catch (IOException e) {
+            // stderr is gone: nothing left to tell
+        }
+    }
+
+    /**
+     * Makes every word after the first positional one a positional parameter, so the command's
+     * own options ({@code ls -l}) are not taken as options of {@code run}.
+     */
+    public static final class OptionsFirst implements CommandLine.IModelTransformer {
+        /** Made by picocli. */
+        public OptionsFirst() {
+        }
+
+        @Override
+        public CommandSpec transform(CommandSpec commandSpec) {
+            commandSpec.parser().stopAtPositional(true);
+            return commandSpec;
+        }
+    }
+}
