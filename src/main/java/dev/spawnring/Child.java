@@ -116,7 +116,7 @@ public final class Child {
             timerSignal = 0;
             if (signal == Linux.SIGKILL) {
                 if (cqe.res() == -Errno.ETIME) {
-                    signalGroup(Linux.SIGKILL);
+                    sendToGroup(Linux.SIGKILL);
                 }
                 synchronized (this) {
                     if (reaped) {
@@ -131,20 +131,20 @@ public final class Child {
                     return; // removed, or the child exited before its timeout
                 }
             }
-            signalGroup(Linux.SIGTERM);
+            sendToGroup(Linux.SIGTERM);
             armTimeout(command.timeoutGraceSpec(), Linux.SIGKILL);
         });
         loop.sqe().prepTimeout(after, 0, 0).userData(timeoutUserData);
     }
 
     /**
-     * Loop thread: signals the process group the child leads, through its pidfd (Linux 6.9's
+     * Signals the process group the child leads, through its pidfd (Linux 6.9's
      * {@code PIDFD_SIGNAL_PROCESS_GROUP}): the pidfd names the group the child made, so once
      * that group is gone and its number reused, the new group is not hit. Before 6.9,
      * {@code kill(-pid)}, and only while the child is unreaped (its pid, so the group's
      * number, cannot be reused yet).
      */
-    private synchronized void signalGroup(int signal) {
+    private synchronized void sendToGroup(int signal) {
         if (pidfd < 0) {
             return;
         }
@@ -257,6 +257,29 @@ public final class Child {
                         "pidfd_send_signal " + pid + " " + signal, -r));
             }
         }
+    }
+
+    /**
+     * Sends {@code signal} to the whole process group the child leads, grandchildren included,
+     * through its pidfd ({@code PIDFD_SIGNAL_PROCESS_GROUP}, Linux 6.9+; before that
+     * {@code kill(-pid)} while the child is unreaped). Does nothing once the child has been reaped.
+     *
+     * @throws IllegalStateException when the child leads no group of its own (it was started
+     *                               without {@link Command#newProcessGroup()},
+     *                               {@link Command#newSession()} or a timeout): its group is
+     *                               this JVM's, and would be hit too
+     * @throws IllegalArgumentException when {@code signal} is not a signal number
+     */
+    public void signalGroup(int signal) {
+        if (signal <= 0 || signal > Linux.NSIG_MAX) {
+            throw new IllegalArgumentException("signalGroup(" + signal + "): not a signal");
+        }
+        Integer group = command.processGroupSpec();
+        if (!command.startsNewSession() && (group == null || group != 0)) {
+            throw new IllegalStateException("signalGroup: child " + pid + " leads no process group of its own"
+                    + " (start it with newProcessGroup(), newSession() or a timeout)");
+        }
+        sendToGroup(signal);
     }
 
     /** Asks the child to end: SIGTERM. */

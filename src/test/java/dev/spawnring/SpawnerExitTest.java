@@ -80,4 +80,26 @@ class SpawnerExitTest {
             c.waitFor();
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void signalGroupReachesGrandchildrenAndIsRefusedWithoutAGroupOfItsOwn(Backend backend) throws Exception {
+        try (Spawner s = SpawnerTests.create(backend)) {
+            Child c = s.spawn(Command.of("sh", "-c", "sleep 60 & sleep 60 & wait").newProcessGroup());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (SpawnerTests.processGroupMembers(c.pid()).size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            c.signalGroup(Linux.SIGKILL);
+            assertEquals(ExitStatus.killed(Linux.SIGKILL), c.waitFor());
+            while (!SpawnerTests.processGroupMembers(c.pid()).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(java.util.List.of(), SpawnerTests.processGroupMembers(c.pid()));
+            Child plain = s.spawn(Command.of("true"));
+            var e = assertThrows(IllegalStateException.class, () -> plain.signalGroup(Linux.SIGTERM));
+            assertTrue(e.getMessage().contains("leads no process group of its own"), e.getMessage());
+            plain.waitFor();
+        }
+    }
 }
