@@ -121,6 +121,11 @@ final class SpawnContenders {
          */
         long[] run(Cell cell, int n) throws IOException, InterruptedException;
 
+        /** At most this many samples of a per-operation cell (a contender too slow for the full count). */
+        default int maxSamples(Cell cell) {
+            return Integer.MAX_VALUE;
+        }
+
         @Override
         default void close() {
         }
@@ -322,6 +327,7 @@ final class SpawnContenders {
         private final boolean pathCells;
         private final List<String> cmd = new ArrayList<>();
         private final Map<String, String> env = new java.util.HashMap<>();
+        private final int maxSamples;
         private Process worker;
         private java.io.BufferedReader replies;
         private java.io.Writer requests;
@@ -332,8 +338,9 @@ final class SpawnContenders {
          * @param pathDirs  null: the worker runs the cells without a PATH search; else it runs
          *                  only PATH-search cells, with these directories as its PATH
          */
-        WorkerContender(String mechanism, long touchMb, List<String> pathDirs) {
+        WorkerContender(String mechanism, long touchMb, List<String> pathDirs, int maxSamples) {
             this.name = "ProcessBuilder " + (mechanism == null ? "(default)" : mechanism);
+            this.maxSamples = maxSamples;
             this.pathCells = pathDirs != null;
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             if (mechanism != null) {
@@ -357,6 +364,11 @@ final class SpawnContenders {
         @Override
         public boolean supports(Cell cell) {
             return cell.pathSearch() == pathCells;
+        }
+
+        @Override
+        public int maxSamples(Cell cell) {
+            return maxSamples;
         }
 
         @Override
