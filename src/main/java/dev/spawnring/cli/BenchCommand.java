@@ -269,6 +269,8 @@ public final class BenchCommand implements Callable<Integer> {
                         all.add(new SpawnerContender(Backend.IO_URING));
                     }
                     all.add(new SpawnerContender(Backend.FALLBACK));
+                    // One loop thread clones one child at a time: two Spawners show what a loop per core gives.
+                    all.add(new SpawnerContender(uring ? Backend.IO_URING : Backend.FALLBACK, 2));
                 }
                 all.add(new FloorContender("vfork", floor, touchMb));
                 all.add(new FloorContender("posix_spawn", floor, touchMb));
@@ -310,7 +312,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<Contender, List<long[]>> got = new LinkedHashMap<>();
         for (Contender c : contenders) {
             if (c.supports(cell)) {
-                c.run(cell, Math.max(1, Math.min(Math.min(n, c.maxSamples(cell)) / 10, 200))); // warm-up, discarded
+                c.run(cell, Math.max(1, Math.min(Math.min(n, c.maxSamples(cell)) / (quick ? 10 : 5), 1000))); // warm-up
                 got.put(c, new ArrayList<>());
             }
         }
@@ -408,6 +410,11 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("live children: %d children that sleep 2 s started back to back, then all reaped; median of %d"
                 + " runs; threads and RSS added to the parent while they live%n", these.get(0).cell().param(),
                 these.get(0).runs().size());
+        if (these.stream().noneMatch(r -> r.contender().startsWith("NuProcess"))) {
+            out.printf("(NuProcess left out: %s)%n", quick ? "--quick leaves out it and ProcessBuilder FORK"
+                    : "it keeps three pipe ends per child open, more than this process's fd limit of "
+                            + ProcStatus.maxOpenFiles());
+        }
         out.printf("%-28s %12s %12s %14s %12s %10s %10s%n", "contender", "start all ms", "reap all ms",
                 "threads added", "RSS add MiB", "x C start", "x PB start");
         for (Row r : these) {

@@ -35,6 +35,9 @@ final class NuProcessContender implements Contender {
 
     @Override
     public boolean supports(Cell cell) {
+        if (cell.workload() == Workload.LIVE_CHILDREN && 3 * cell.param() + 200 > ProcStatus.maxOpenFiles()) {
+            return false; // NuProcess keeps three pipe ends per child open: they would not fit
+        }
         return !cell.pathSearch();
     }
 

@@ -29,6 +29,25 @@ record ProcStatus(long threads, long rssKb) {
         return new ProcStatus(threads, rss);
     }
 
+    /** The soft limit on open files ({@code Max open files} in {@code /proc/self/limits}), or MAX_VALUE. */
+    static long maxOpenFiles() {
+        try {
+            return parseMaxOpenFiles(Files.readString(Path.of("/proc/self/limits")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static long parseMaxOpenFiles(String limits) {
+        for (String line : limits.split("\n")) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
     private static long number(String line) {
         String[] words = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
         return Long.parseLong(words[0]);

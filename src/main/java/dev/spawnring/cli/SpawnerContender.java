@@ -23,18 +23,32 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class SpawnerContender implements Contender {
     private final Spawner spawner;
+    /** More than one: throughput only, the threads spread over this many Spawners (loop threads). */
+    private final Spawner[] spawners;
 
     SpawnerContender(Backend backend) throws IOException {
-        this.spawner = Spawner.create(backend);
+        this(backend, 1);
+    }
+
+    SpawnerContender(Backend backend, int count) throws IOException {
+        this.spawners = new Spawner[count];
+        for (int i = 0; i < count; i++) {
+            spawners[i] = Spawner.create(backend);
+        }
+        this.spawner = spawners[0];
     }
 
     @Override
     public String name() {
-        return "spawnring Spawner " + spawner.backend().name();
+        return spawners.length == 1 ? "spawnring Spawner " + spawner.backend().name()
+                : "spawnring " + spawners.length + " Spawners " + spawner.backend().name();
     }
 
     @Override
     public boolean supports(Cell cell) {
+        if (spawners.length > 1) {
+            return cell.workload() == SpawnContenders.Workload.THROUGHPUT && cell.param() >= spawners.length;
+        }
         return !cell.pathSearch() && cell.workload() != SpawnContenders.Workload.FIRST_INSTRUCTION;
     }
 
@@ -73,7 +87,10 @@ final class SpawnerContender implements Contender {
         return samples;
     }
 
-    /** {@code inFlight} virtual threads, each spawning and waiting for one child at a time, for {@code ms}. */
+    /**
+     * {@code inFlight} virtual threads, each spawning and waiting for one child at a time, for
+     * {@code ms}; with several Spawners, thread i uses Spawner i mod their number.
+     */
     private long[] throughput(String program, int inFlight, int ms) throws InterruptedException, IOException {
         Command cmd = Command.of(program).inheritIO();
         AtomicLong done = new AtomicLong();
@@ -82,10 +99,11 @@ final class SpawnerContender implements Contender {
         long deadline = t0 + ms * 1_000_000L;
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < inFlight; i++) {
+            Spawner mine = spawners[i % spawners.length];
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
                     do {
-                        check(program, spawner.spawn(cmd).waitFor());
+                        check(program, mine.spawn(cmd).waitFor());
                         done.incrementAndGet();
                     } while (now() < deadline && failed.get() == null);
                 } catch (Throwable e) {
@@ -160,6 +178,8 @@ final class SpawnerContender implements Contender {
 
     @Override
     public void close() {
-        spawner.close();
+        for (Spawner s : spawners) {
+            s.close();
+        }
     }
 }

@@ -36,6 +36,9 @@ class BenchFiguresTest {
         String status = "Name:\tjava\nVmPeak:\t 9000 kB\nVmRSS:\t   123456 kB\nRssAnon:\t 1 kB\nThreads:\t27\n";
         assertEquals(new ProcStatus(27, 123456), ProcStatus.parse(status));
         assertEquals(new ProcStatus(-1, -1), ProcStatus.parse("Name:\tx\n"));
+        assertEquals(20000, ProcStatus.parseMaxOpenFiles("Limit                     Soft Limit           Hard Limit"
+                + "           Units     \nMax open files            20000                20000                files     \n"));
+        assertEquals(Long.MAX_VALUE, ProcStatus.parseMaxOpenFiles("Max open files unlimited unlimited files\n"));
         ProcStatus self = ProcStatus.self();
         assertTrue(self.threads() > 0 && self.rssKb() > 0, self.toString());
     }
