@@ -180,7 +180,12 @@ final class BenchReport {
         top.put("nop_round_trip", nops);
         List<Object> g = new ArrayList<>();
         for (Goal goal : goals) {
-            g.add(Map.of("goal", goal.number(), "text", goal.goal(), "met", goal.met(), "figure", goal.figure()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("goal", goal.number());
+            m.put("text", goal.goal());
+            m.put("met", goal.met());
+            m.put("figure", goal.figure());
+            g.add(m);
         }
         top.put("goals", g);
         return top;
