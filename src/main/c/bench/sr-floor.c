@@ -1,23 +1,42 @@
 /*
- * sr-floor: the C floor of spawnring's benchmarks. Starts PROGRAM N times, one at
- * a time, with vfork+execve or posix_spawn, and prints one sample per line in
- * nanoseconds (CLOCK_MONOTONIC_RAW), so the benchmark compares spawnring with the
- * fastest a C program does on the same machine in the same run.
+ * sr-floor: the C floor of spawnring's benchmarks. Starts PROGRAM with
+ * vfork+execve or posix_spawn and prints what it measured on stdout, so the
+ * benchmark compares spawnring with the fastest a C program does on the same
+ * machine in the same run. Times are CLOCK_MONOTONIC_RAW nanoseconds.
  *
  *   sr-floor MODE WORKLOAD N TOUCH_MB PROGRAM [DIR...]
  *
  * MODE      vfork | posix_spawn
- * WORKLOAD  first-instruction: from just before the spawn to the stamp the child
- *           (sr-stamp) writes to fd 4 as its first act; the child is reaped after.
- *           start-reap: from just before the spawn until waitpid returned.
  * TOUCH_MB  memory this process allocates and touches first (a big parent).
  * DIR...    a PATH search: PROGRAM is tried in each directory in turn (vfork:
  *           execve per candidate in the child; posix_spawn: posix_spawnp over a
  *           PATH made of the directories). Without DIRs, PROGRAM is a path.
+ * WORKLOAD  what is timed:
+ *   first-instruction  N times, one at a time: from just before the spawn to the
+ *                      stamp the child (sr-stamp) writes to fd 4 as its first act;
+ *                      the child is reaped after. One sample a line.
+ *   start-reap         N times, one at a time: from just before the spawn until
+ *                      waitpid returned. One sample a line.
+ *   throughput:K       for N ms, K children in flight: a new one started as soon as
+ *                      waitpid(-1) reaps one; then the last ones are reaped.
+ *                      Prints "COMPLETED ELAPSED_NS".
+ *   loops:L            for N ms, L processes forked first, each a start-reap loop
+ *                      (one child at a time). Prints "COMPLETED ELAPSED_NS".
+ *   concurrent         N children started back to back (PROGRAM sleeps, sr-sleep),
+ *                      then all reaped with waitpid(-1). Prints "START_NS REAP_NS
+ *                      THREADS_ADDED RSS_KB_ADDED", from the first spawn to the
+ *                      last started and to the last reaped, and from
+ *                      /proc/self/status before and after the starts.
+ *   output             one child, PROGRAM N (sr-emit: writes N bytes), its stdout
+ *                      a pipe of 1 MiB read to its end with 64 KiB reads. Prints
+ *                      "BYTES ELAPSED_NS", from just before the spawn to the reap.
+ *   capture            N times, one at a time: the child's stdout a pipe, read to
+ *                      its end, then reaped. One sample a line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +47,13 @@
 #include <unistd.h>
 
 extern char **environ;
+
+static int use_vfork;
+static int ndirs;
+static const char *program;
+static char **candidates;
+static int ncand;
+static char *child_argv[3];
 
 static int64_t now_ns(void)
 {
@@ -43,12 +69,12 @@ static void die(const char *what)
 }
 
 /* vfork in a function of its own: the child borrows this frame, not main's. */
-static __attribute__((noinline)) pid_t spawn_vfork(char **candidates, int ncand, char **child_argv, int fd4)
+static __attribute__((noinline)) pid_t spawn_vfork(int from, int to)
 {
 	pid_t pid = vfork();
 	if (pid == 0) {
 		/* dup2 onto itself keeps FD_CLOEXEC: clear it then, as posix_spawn does. */
-		if (fd4 >= 0 && (fd4 == 4 ? fcntl(4, F_SETFD, 0) : dup2(fd4, 4)) < 0)
+		if (from >= 0 && (from == to ? fcntl(to, F_SETFD, 0) : dup2(from, to)) < 0)
 			_exit(126);
 		for (int i = 0; i < ncand; i++)
 			execve(candidates[i], child_argv, environ);
@@ -57,18 +83,241 @@ static __attribute__((noinline)) pid_t spawn_vfork(char **candidates, int ncand,
 	return pid;
 }
 
+/* Starts the program, fd `from` (if >= 0) given to it as fd `to`. */
+static pid_t spawn(int from, int to)
+{
+	pid_t pid;
+	if (use_vfork) {
+		pid = spawn_vfork(from, to);
+		if (pid < 0)
+			die("vfork");
+		return pid;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (from >= 0)
+		posix_spawn_file_actions_adddup2(&fa, from, to);
+	int err = ndirs == 0 ? posix_spawn(&pid, program, &fa, NULL, child_argv, environ)
+			     : posix_spawnp(&pid, program, &fa, NULL, child_argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err != 0) {
+		errno = err;
+		die("posix_spawn");
+	}
+	return pid;
+}
+
+static void check_status(int status)
+{
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "sr-floor: %s ended with status %#x\n", program, status);
+		exit(3);
+	}
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	check_status(status);
+}
+
+/* "Threads:" and "VmRSS:" (kB) of /proc/self/status. */
+static void proc_status(long *threads, long *rss_kb)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	if (f == NULL)
+		die("/proc/self/status");
+	while (fgets(line, sizeof line, f) != NULL) {
+		sscanf(line, "Threads: %ld", threads);
+		sscanf(line, "VmRSS: %ld", rss_kb);
+	}
+	fclose(f);
+}
+
+/* One child at a time until `deadline`; returns how many. */
+static long loop_until(int64_t deadline)
+{
+	long done = 0;
+	do {
+		reap(spawn(-1, -1));
+		done++;
+	} while (now_ns() < deadline);
+	return done;
+}
+
+static void one_at_a_time(long n, int first_instruction)
+{
+	for (long iter = 0; iter < n; iter++) {
+		int p[2] = { -1, -1 };
+		if (first_instruction && pipe2(p, O_CLOEXEC) < 0)
+			die("pipe2");
+		int64_t t0 = now_ns();
+		pid_t pid = spawn(p[1], 4);
+		int64_t sample = 0;
+		if (first_instruction) {
+			close(p[1]);
+			int64_t stamp[2];
+			if (read(p[0], stamp, sizeof stamp) != (ssize_t)sizeof stamp) {
+				fprintf(stderr, "sr-floor: %s wrote no stamp on fd 4\n", program);
+				exit(3);
+			}
+			close(p[0]);
+			sample = stamp[0] * 1000000000 + stamp[1] - t0;
+		}
+		reap(pid);
+		if (!first_instruction)
+			sample = now_ns() - t0;
+		printf("%lld\n", (long long)sample);
+	}
+}
+
+static void throughput(long ms, long k)
+{
+	int64_t t0 = now_ns(), deadline = t0 + ms * 1000000;
+	long inflight = 0, done = 0;
+	int more = 1;
+	while (more || inflight > 0) {
+		while (more && inflight < k) {
+			spawn(-1, -1);
+			inflight++;
+		}
+		int status;
+		if (waitpid(-1, &status, 0) < 0)
+			die("waitpid");
+		check_status(status);
+		inflight--;
+		done++;
+		more = now_ns() < deadline;
+	}
+	printf("%ld %lld\n", done, (long long)(now_ns() - t0));
+}
+
+static void loops(long ms, long l)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		die("pipe");
+	int64_t t0 = now_ns(), deadline = t0 + ms * 1000000;
+	for (long i = 0; i < l; i++) {
+		pid_t w = fork();
+		if (w < 0)
+			die("fork");
+		if (w == 0) {
+			long done = loop_until(deadline);
+			if (write(p[1], &done, sizeof done) != (ssize_t)sizeof done)
+				_exit(2);
+			_exit(0);
+		}
+	}
+	close(p[1]);
+	long total = 0, done;
+	for (long i = 0; i < l; i++) {
+		if (read(p[0], &done, sizeof done) != (ssize_t)sizeof done)
+			die("sr-floor: a loop died");
+		total += done;
+	}
+	while (wait(NULL) > 0)
+		;
+	printf("%ld %lld\n", total, (long long)(now_ns() - t0));
+}
+
+static void concurrent(long n)
+{
+	long threads0 = 0, rss0 = 0, threads1 = 0, rss1 = 0;
+	proc_status(&threads0, &rss0);
+	int64_t t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		spawn(-1, -1);
+	int64_t started = now_ns();
+	proc_status(&threads1, &rss1);
+	for (long i = 0; i < n; i++) {
+		int status;
+		if (waitpid(-1, &status, 0) < 0)
+			die("waitpid");
+		check_status(status);
+	}
+	int64_t reaped = now_ns();
+	printf("%lld %lld %ld %ld\n", (long long)(started - t0), (long long)(reaped - t0),
+	       threads1 - threads0, rss1 - rss0);
+}
+
+static void output(long long bytes)
+{
+	static char buf[64 << 10];
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe2");
+	fcntl(p[0], F_SETPIPE_SZ, 1 << 20);
+	int64_t t0 = now_ns();
+	pid_t pid = spawn(p[1], 1);
+	close(p[1]);
+	long long got = 0;
+	for (;;) {
+		ssize_t r = read(p[0], buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("read");
+		if (r == 0)
+			break;
+		got += r;
+	}
+	close(p[0]);
+	reap(pid);
+	int64_t elapsed = now_ns() - t0;
+	if (got != bytes) {
+		fprintf(stderr, "sr-floor: read %lld bytes of %lld\n", got, bytes);
+		exit(3);
+	}
+	printf("%lld %lld\n", got, (long long)elapsed);
+}
+
+static void capture(long n)
+{
+	char buf[4096];
+	for (long iter = 0; iter < n; iter++) {
+		int p[2];
+		int64_t t0 = now_ns();
+		if (pipe2(p, O_CLOEXEC) < 0)
+			die("pipe2");
+		pid_t pid = spawn(p[1], 1);
+		close(p[1]);
+		long got = 0;
+		for (;;) {
+			ssize_t r = read(p[0], buf, sizeof buf);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += r;
+		}
+		close(p[0]);
+		reap(pid);
+		int64_t sample = now_ns() - t0;
+		if (got == 0) {
+			fprintf(stderr, "sr-floor: %s printed nothing\n", program);
+			exit(3);
+		}
+		printf("%lld\n", (long long)sample);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: sr-floor vfork|posix_spawn first-instruction|start-reap N TOUCH_MB PROGRAM [DIR...]\n");
+		fprintf(stderr, "usage: sr-floor vfork|posix_spawn first-instruction|start-reap|throughput:K|"
+				"loops:L|concurrent|output|capture N TOUCH_MB PROGRAM [DIR...]\n");
 		return 2;
 	}
-	int use_vfork = strcmp(argv[1], "vfork") == 0;
-	int first_instruction = strcmp(argv[2], "first-instruction") == 0;
+	use_vfork = strcmp(argv[1], "vfork") == 0;
+	const char *workload = argv[2];
 	long n = atol(argv[3]);
 	long touch_mb = atol(argv[4]);
-	const char *program = argv[5];
-	int ndirs = argc - 6;
+	program = argv[5];
+	ndirs = argc - 6;
 	char **dirs = argv + 6;
 
 	if (touch_mb > 0) {
@@ -81,8 +330,7 @@ int main(int argc, char **argv)
 	}
 
 	/* The candidates of a PATH search, built before timing starts. */
-	char **candidates = calloc((size_t)(ndirs > 0 ? ndirs : 1), sizeof *candidates);
-	int ncand = 0;
+	candidates = calloc((size_t)(ndirs > 0 ? ndirs : 1), sizeof *candidates);
 	if (ndirs == 0) {
 		candidates[ncand++] = (char *)program;
 	} else {
@@ -100,52 +348,31 @@ int main(int argc, char **argv)
 		}
 		setenv("PATH", path, 1);
 	}
-	char *child_argv[] = { (char *)program, NULL };
+	const char *base = strrchr(program, '/');
+	child_argv[0] = (char *)(base != NULL ? base + 1 : program);
+	char count[32];
+	if (strcmp(workload, "output") == 0) {
+		snprintf(count, sizeof count, "%ld", n);
+		child_argv[1] = count;
+	}
 
-	for (long iter = 0; iter < n; iter++) {
-		int p[2] = { -1, -1 };
-		if (first_instruction && pipe2(p, O_CLOEXEC) < 0)
-			die("pipe2");
-		int64_t t0 = now_ns();
-		pid_t pid;
-		if (use_vfork) {
-			pid = spawn_vfork(candidates, ncand, child_argv, first_instruction ? p[1] : -1);
-			if (pid < 0)
-				die("vfork");
-		} else {
-			posix_spawn_file_actions_t fa;
-			posix_spawn_file_actions_init(&fa);
-			if (first_instruction)
-				posix_spawn_file_actions_adddup2(&fa, p[1], 4);
-			int err = ndirs == 0 ? posix_spawn(&pid, program, &fa, NULL, child_argv, environ)
-					     : posix_spawnp(&pid, program, &fa, NULL, child_argv, environ);
-			posix_spawn_file_actions_destroy(&fa);
-			if (err != 0) {
-				errno = err;
-				die("posix_spawn");
-			}
-		}
-		int64_t sample = 0;
-		if (first_instruction) {
-			close(p[1]);
-			int64_t stamp[2];
-			if (read(p[0], stamp, sizeof stamp) != (ssize_t)sizeof stamp) {
-				fprintf(stderr, "sr-floor: %s wrote no stamp on fd 4\n", program);
-				return 3;
-			}
-			close(p[0]);
-			sample = stamp[0] * 1000000000 + stamp[1] - t0;
-		}
-		int status;
-		if (waitpid(pid, &status, 0) < 0)
-			die("waitpid");
-		if (!first_instruction)
-			sample = now_ns() - t0;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr, "sr-floor: %s ended with status %#x\n", program, status);
-			return 3;
-		}
-		printf("%lld\n", (long long)sample);
+	if (strcmp(workload, "first-instruction") == 0)
+		one_at_a_time(n, 1);
+	else if (strcmp(workload, "start-reap") == 0)
+		one_at_a_time(n, 0);
+	else if (strncmp(workload, "throughput:", 11) == 0)
+		throughput(n, atol(workload + 11));
+	else if (strncmp(workload, "loops:", 6) == 0)
+		loops(n, atol(workload + 6));
+	else if (strcmp(workload, "concurrent") == 0)
+		concurrent(n);
+	else if (strcmp(workload, "output") == 0)
+		output(n);
+	else if (strcmp(workload, "capture") == 0)
+		capture(n);
+	else {
+		fprintf(stderr, "sr-floor: unknown workload %s\n", workload);
+		return 2;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@ import dev.spawnring.cli.SpawnContenders.Contender;
 import dev.spawnring.cli.SpawnContenders.FloorContender;
 import dev.spawnring.cli.SpawnContenders.ProcessBuilderContender;
 import dev.spawnring.cli.SpawnContenders.RingContender;
+import dev.spawnring.cli.SpawnContenders.WorkerContender;
 import dev.spawnring.cli.SpawnContenders.Workload;
 import dev.spawnring.sys.NativeLibrary;
 import dev.spawnring.uring.Backend;
@@ -13,11 +14,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,46 +30,114 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code spawnring bench}: spawnring against the C floor (vfork+execve, posix_spawn)
- * and {@code ProcessBuilder}, side by side in one run, contenders alternating in
- * rounds so that drift on a shared machine hits them alike.
+ * {@code spawnring bench}: spawnring against the C floor (vfork+execve, posix_spawn),
+ * {@code ProcessBuilder} (default launch mechanism, and FORK in a child JVM) and NuProcess,
+ * side by side in one run, contenders alternating in rounds so that drift on a shared machine
+ * hits them alike, each warmed up first.
  *
- * <p>Workloads: the proposal's "time to the child's first instruction" (a static
- * program without libc stamps {@code CLOCK_MONOTONIC_RAW} onto fd 4 as its first
- * act) and "start and reap"; each with the program named by path and found by a
- * six-directory {@code $PATH} search, with a small parent and with one holding a
- * touched heap.
+ * <p>Sections: the proposal's "time to the child's first instruction" (a static program without
+ * libc stamps {@code CLOCK_MONOTONIC_RAW} as its first act) and "start and reap", by path and by
+ * a six-directory {@code $PATH} search, with a small parent and a big one; throughput with 1 to
+ * 16 children in flight; 10,000 live children; a child's output read into Java; one line
+ * captured from each of many children; the ring's NOP round trip.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time spawnring against the C floor and ProcessBuilder in one run and print a table.")
+        description = "Time spawnring against the C floor, ProcessBuilder and NuProcess in one run and print tables.")
 public final class BenchCommand implements Callable<Integer> {
-    private static final int ROUNDS = 5;
+    /** The sections, in the order they run; {@code --only} picks some. */
+    enum Section {
+        spawn, throughput, live, output, capture, nop
+    }
 
-    @Option(names = "--quick", description = "500 samples a cell instead of 2,000 (under a minute).")
+    @Option(names = "--quick", description = "Fewer samples, smaller heap, 1,000 live children: under a minute.")
     boolean quick;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Samples per cell and contender (default 2000).")
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "Samples per contender in the start/first-instruction cells (default 5000, quick 300).")
     Integer iterations;
 
-    @Option(names = "--heap-mb", paramLabel = "MB", defaultValue = "1024",
-            description = "Touched heap of the big-parent cells, in MiB (default ${DEFAULT-VALUE}; 0 skips them).")
-    int heapMb;
+    @Option(names = "--heap-mb", paramLabel = "MB",
+            description = "Touched heap of the big-parent cells, in MiB (default 4096, quick 512; 0 skips them).")
+    Integer heapMb;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write every sample (ns) to FILE.")
+    @Option(names = "--children", paramLabel = "N", description = "Live children (default 10000, quick 1000).")
+    Integer children;
+
+    @Option(names = "--output-mb", paramLabel = "MB", description = "What the output child writes (default 1024, quick 256).")
+    Integer outputMb;
+
+    @Option(names = "--lines", paramLabel = "N", description = "Children whose line is captured (default 10000, quick 500).")
+    Integer lines;
+
+    @Option(names = "--only", split = ",", paramLabel = "SECTION",
+            description = "Run only these sections: ${COMPLETION-CANDIDATES}.")
+    Set<Section> only;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write every sample and figure to FILE.")
     Path json;
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "Also draw the main ratios as a PNG chart to FILE.")
+    Path chart;
 
     @Spec
     CommandSpec spec;
 
-    /** Holds the big parent's heap while its cells run. */
-    private byte[][] ballast;
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Object> settings = new LinkedHashMap<>();
+    private PrintWriter out;
+    private PrintWriter err;
+    private long started;
+
+    /** One contender's runs of one cell: per-op samples (ns), or one figure set per round. */
+    record Row(Cell cell, String contender, List<long[]> runs) {
+        /** All per-operation samples. */
+        Samples samples() {
+            long[] all = runs.stream().flatMapToLong(Arrays::stream).toArray();
+            return new Samples(all);
+        }
+
+        /** The {@code k}-th figure of every round. */
+        Samples figure(int k) {
+            return new Samples(runs.stream().mapToLong(r -> r[k]).toArray());
+        }
+
+        /** Spawns per second (throughput) or MB/s (output), one per round. */
+        Samples rate() {
+            long scale = cell.workload() == Workload.OUTPUT ? 1_000L : 1_000_000_000L;
+            return new Samples(runs.stream().mapToLong(r -> (long) (r[0] * (double) scale / r[1])).toArray());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
-        int n = iterations != null ? iterations : quick ? 500 : 2000;
-        if (n < ROUNDS) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--iterations must be at least " + ROUNDS);
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
+        started = System.nanoTime();
+        int n = iterations != null ? iterations : quick ? 200 : 5000;
+        int rounds = quick ? 3 : 5;
+        if (n < rounds) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--iterations must be at least " + rounds);
         }
+        int heap = heapMb != null ? heapMb : quick ? 512 : 4096;
+        int live = children != null ? children : quick ? 1000 : 10_000;
+        long outBytes = (long) (outputMb != null ? outputMb : quick ? 256 : 1024) << 20;
+        int lineCount = lines != null ? lines : quick ? 500 : 10_000;
+        Set<Section> sections = only == null || only.isEmpty() ? EnumSet.allOf(Section.class) : EnumSet.copyOf(only);
+        settings.put("date", LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        settings.put("quick", quick);
+        settings.put("cores", Runtime.getRuntime().availableProcessors());
+        settings.put("kernel", System.getProperty("os.version"));
+        settings.put("java", System.getProperty("java.vm.version"));
+        settings.put("samples_per_cell", n);
+        settings.put("heap_mb", heap);
+        settings.put("live_children", live);
+        settings.put("output_bytes", outBytes);
+        settings.put("capture_lines", lineCount);
+        out.printf("spawnring bench%s, %s, %d cores, kernel %s, Java %s%n", quick ? " --quick" : "", settings.get("date"),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
+                System.getProperty("java.vm.version"));
+        out.flush();
+
         Path stamp = NativeLibrary.program("sr-stamp");
         Path trueBin = NativeLibrary.program("sr-true");
         Path floor = NativeLibrary.program("sr-floor");
@@ -72,41 +145,101 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             List<String> stampSearch = pathCandidates(pathRoot, stamp);
             List<String> trueSearch = pathCandidates(pathRoot, trueBin);
-            List<Row> rows = new ArrayList<>();
-            List<Cell> small = List.of(
-                    new Cell(Workload.FIRST_INSTRUCTION, "small", List.of(stamp.toString())),
-                    new Cell(Workload.FIRST_INSTRUCTION, "small", stampSearch),
-                    new Cell(Workload.START_REAP, "small", List.of(trueBin.toString())),
-                    new Cell(Workload.START_REAP, "small", trueSearch));
-            try (Contenders c = new Contenders(floor, 0)) {
-                for (Cell cell : small) {
-                    rows.addAll(runCell(cell, c.all, n));
-                }
-            }
-            if (heapMb > 0) {
-                touchHeap(heapMb);
-                String heap = heapMb + " MiB";
-                List<Cell> big = List.of(
-                        new Cell(Workload.FIRST_INSTRUCTION, heap, List.of(stamp.toString())),
-                        new Cell(Workload.START_REAP, heap, List.of(trueBin.toString())));
-                try (Contenders c = new Contenders(floor, heapMb)) {
-                    for (Cell cell : big) {
-                        rows.addAll(runCell(cell, c.all, n));
+            List<String> pathDirs = trueSearch.stream().map(c -> Path.of(c).getParent().toString()).toList();
+            try (Contenders c = new Contenders(floor, 0, pathDirs, true, Integer.MAX_VALUE)) {
+                if (sections.contains(Section.spawn)) {
+                    for (Cell cell : List.of(
+                            new Cell(Workload.START_REAP, "small", List.of(trueBin.toString())),
+                            new Cell(Workload.FIRST_INSTRUCTION, "small", List.of(stamp.toString())),
+                            new Cell(Workload.START_REAP, "small", trueSearch),
+                            new Cell(Workload.FIRST_INSTRUCTION, "small", stampSearch))) {
+                        runPerOp(cell, c.all, n, rounds);
                     }
                 }
-                ballast = null;
+                if (sections.contains(Section.throughput)) {
+                    int ms = quick ? 120 : 1000;
+                    settings.put("throughput_ms_per_run", ms);
+                    for (int inFlight : new int[] {1, 2, 4, 16}) {
+                        Cell cell = new Cell(Workload.THROUGHPUT, "small", List.of(trueBin.toString()), inFlight);
+                        runFigures(cell, c.all, ms, quick ? 2 : 5, cell, ms / 5);
+                    }
+                }
+                if (sections.contains(Section.live)) {
+                    Cell cell = new Cell(Workload.LIVE_CHILDREN, "small",
+                            List.of(NativeLibrary.program("sr-sleep").toString()), live);
+                    Cell warm = new Cell(Workload.LIVE_CHILDREN, "small", List.of(trueBin.toString()), 200);
+                    // --quick keeps it under a minute: ProcessBuilder FORK (~12 ms a child) and NuProcess
+                    // (~7 ms) alone would take 20 s for 1,000 children.
+                    List<Contender> these = quick ? c.all.stream().filter(k -> !k.name().equals("ProcessBuilder FORK")
+                            && !k.name().startsWith("NuProcess") && !k.name().equals("C posix_spawn")).toList() : c.all;
+                    runFigures(cell, these, 0, quick ? 1 : 2, warm, 0);
+                }
+                if (sections.contains(Section.output)) {
+                    Cell cell = new Cell(Workload.OUTPUT, "small", List.of(NativeLibrary.program("sr-emit").toString()),
+                            outBytes);
+                    Cell warm = cell; // the read path must be compiled before it is timed
+                    runFigures(cell, c.all, 0, quick ? 2 : 5, warm, 0);
+                }
+                if (sections.contains(Section.capture)) {
+                    Cell cell = new Cell(Workload.CAPTURE, "small", List.of(NativeLibrary.program("sr-line").toString()));
+                    runPerOp(cell, c.all, lineCount, rounds);
+                }
             }
-            print(rows, n);
-            printNopThroughput(quick ? 5_000 : 20_000);
+            if (sections.contains(Section.spawn) && heap > 0) {
+                progress("touching %d MiB of heap", heap);
+                byte[][] ballast = touch(heap);
+                String label = heap % 1024 == 0 ? heap / 1024 + " GiB" : heap + " MiB";
+                // FORK copies the parent's page tables: ~25 ms a spawn with 512 MiB, ~0.2 s with 4 GiB.
+                int forkSamples = quick ? 30 : 200;
+                settings.put("fork_big_heap_samples", forkSamples);
+                try (Contenders c = new Contenders(floor, heap, pathDirs, false, forkSamples)) {
+                    for (Cell cell : List.of(
+                            new Cell(Workload.START_REAP, label, List.of(trueBin.toString())),
+                            new Cell(Workload.FIRST_INSTRUCTION, label, List.of(stamp.toString())))) {
+                        runPerOp(cell, c.all, n, rounds);
+                    }
+                }
+                java.lang.ref.Reference.reachabilityFence(ballast);
+            }
+            printSpawnTable(Workload.START_REAP, Workload.FIRST_INSTRUCTION);
+            printThroughput();
+            printLive();
+            printOutput();
+            printSpawnTable(Workload.CAPTURE);
+            List<Map<String, Object>> nops = sections.contains(Section.nop) ? printNopThroughput(quick ? 5_000 : 20_000)
+                    : List.of();
+            List<BenchReport.Goal> goals = BenchReport.goals(rows);
+            printGoals(goals);
             if (json != null) {
-                writeJson(rows, n);
+                Files.writeString(json, Json.write(BenchReport.json(settings, rows, nops, goals)));
+                progress("wrote %s", json);
+            }
+            if (chart != null) {
+                BenchChart.write(chart, BenchReport.speedups(rows), "spawnring bench, " + settings.get("date")
+                        + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+                progress("wrote %s", chart);
             }
         } finally {
-            for (Path p : Files.walk(pathRoot).sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+            try (var walk = Files.walk(pathRoot)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
         return Main.EXIT_OK;
+    }
+
+    /** Touches {@code mb} MiB of Java heap, one write a page, and returns it to be held. */
+    static byte[][] touch(int mb) {
+        int chunks = (mb + 63) / 64;
+        byte[][] ballast = new byte[chunks][];
+        for (int i = 0; i < chunks; i++) {
+            ballast[i] = new byte[64 << 20];
+            for (int j = 0; j < ballast[i].length; j += 4096) {
+                ballast[i][j] = 1;
+            }
+        }
+        return ballast;
     }
 
     /** Five empty directories, then the program's own: a PATH search that finds it sixth. */
@@ -123,14 +256,38 @@ public final class BenchCommand implements Callable<Integer> {
     private static final class Contenders implements AutoCloseable {
         final List<Contender> all = new ArrayList<>();
 
-        Contenders(Path floor, long touchMb) throws IOException {
-            if (Ring.ioUringUnavailableReason() == null) {
-                all.add(new RingContender(Backend.IO_URING));
+        Contenders(Path floor, long touchMb, List<String> pathDirs, boolean small, int forkSamples)
+                throws IOException {
+            try {
+                boolean uring = Ring.ioUringUnavailableReason() == null;
+                if (uring) {
+                    all.add(new RingContender(Backend.IO_URING));
+                }
+                all.add(new RingContender(Backend.FALLBACK));
+                if (small) {
+                    if (uring) {
+                        all.add(new SpawnerContender(Backend.IO_URING));
+                    }
+                    all.add(new SpawnerContender(Backend.FALLBACK));
+                    // One loop thread clones one child at a time: two Spawners show what a loop per core gives.
+                    all.add(new SpawnerContender(uring ? Backend.IO_URING : Backend.FALLBACK, 2));
+                }
+                all.add(new FloorContender("vfork", floor, touchMb));
+                all.add(new FloorContender("posix_spawn", floor, touchMb));
+                if (small) {
+                    all.add(new FloorContender("vfork", floor, touchMb, 2));
+                }
+                all.add(new ProcessBuilderContender());
+                all.add(new WorkerContender("FORK", touchMb, null, forkSamples));
+                if (small) {
+                    all.add(new WorkerContender(null, 0, pathDirs, Integer.MAX_VALUE));
+                    all.add(new WorkerContender("FORK", 0, pathDirs, Integer.MAX_VALUE));
+                }
+                all.add(new NuProcessContender());
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
             }
-            all.add(new RingContender(Backend.FALLBACK));
-            all.add(new FloorContender("vfork", floor, touchMb));
-            all.add(new FloorContender("posix_spawn", floor, touchMb));
-            all.add(new ProcessBuilderContender());
         }
 
         @Override
@@ -139,61 +296,172 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    record Row(Cell cell, String contender, Samples samples) {
+    private void progress(String format, Object... args) {
+        err.printf("bench [%3ds]: %s%n", (System.nanoTime() - started) / 1_000_000_000L, String.format(format, args));
+        err.flush();
     }
 
-    private List<Row> runCell(Cell cell, List<Contender> contenders, int n) throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        Map<Contender, Samples> got = new LinkedHashMap<>();
+    private static String describe(Cell cell) {
+        String what = cell.workload().label + (cell.param() != 0 && cell.workload() == Workload.THROUGHPUT
+                ? " " + cell.param() + " in flight" : "");
+        return what + ", " + cell.heap() + " parent" + (cell.pathSearch() ? ", PATH search" : "");
+    }
+
+    /** Per-operation samples: warm-up, then {@code n / rounds} samples a round from each contender in turn. */
+    private void runPerOp(Cell cell, List<Contender> contenders, int n, int rounds) throws Exception {
+        Map<Contender, List<long[]>> got = new LinkedHashMap<>();
         for (Contender c : contenders) {
             if (c.supports(cell)) {
-                c.run(cell, Math.max(1, n / 10)); // warm-up, discarded
-                got.put(c, new Samples(new long[0]));
+                c.run(cell, Math.max(1, Math.min(Math.min(n, c.maxSamples(cell)) / (quick ? 10 : 5), 1000))); // warm-up
+                got.put(c, new ArrayList<>());
             }
         }
-        for (int round = 0; round < ROUNDS; round++) {
-            err.printf("bench: %s, %s parent%s: round %d/%d%n", cell.workload().label, cell.heap(),
-                    cell.pathSearch() ? ", PATH search" : "", round + 1, ROUNDS);
-            err.flush();
-            for (Map.Entry<Contender, Samples> e : got.entrySet()) {
-                e.setValue(Samples.concat(e.getValue(), e.getKey().run(cell, n / ROUNDS)));
+        for (int round = 0; round < rounds; round++) {
+            progress("%s: round %d/%d", describe(cell), round + 1, rounds);
+            for (Map.Entry<Contender, List<long[]>> e : got.entrySet()) {
+                int k = Math.max(1, Math.min(n, e.getKey().maxSamples(cell)) / rounds);
+                e.getValue().add(e.getKey().run(cell, k));
             }
         }
-        List<Row> rows = new ArrayList<>();
-        got.forEach((c, s) -> rows.add(new Row(cell, c.name(), s)));
-        return rows;
+        got.forEach((c, runs) -> rows.add(new Row(cell, c.name(), runs)));
     }
 
-    private void touchHeap(int mb) {
-        int chunks = (mb + 63) / 64;
-        ballast = new byte[chunks][];
-        for (int i = 0; i < chunks; i++) {
-            ballast[i] = new byte[64 << 20];
-            for (int j = 0; j < ballast[i].length; j += 4096) {
-                ballast[i][j] = 1;
+    /** One figure set per round and contender, after a warm-up run of {@code warm}. */
+    private void runFigures(Cell cell, List<Contender> contenders, int n, int rounds, Cell warm, int warmN)
+            throws Exception {
+        Map<Contender, List<long[]>> got = new LinkedHashMap<>();
+        for (Contender c : contenders) {
+            if (c.supports(cell)) {
+                c.run(warm, warmN);
+                got.put(c, new ArrayList<>());
             }
         }
+        for (int round = 0; round < rounds; round++) {
+            for (Map.Entry<Contender, List<long[]>> e : got.entrySet()) {
+                progress("%s: round %d/%d, %s", describe(cell), round + 1, rounds, e.getKey().name());
+                e.getValue().add(e.getKey().run(cell, n));
+            }
+        }
+        got.forEach((c, runs) -> rows.add(new Row(cell, c.name(), runs)));
     }
 
-    private void print(List<Row> rows, int n) {
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf("spawnring bench, %s, %d samples per cell, %d cores, kernel %s%n", LocalDate.now(), n,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));
+    private List<Row> rowsOf(Workload w) {
+        return rows.stream().filter(r -> r.cell().workload() == w).toList();
+    }
+
+    private static String ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "-" : String.format("%.2f", a / b);
+    }
+
+    private void printSpawnTable(Workload... workloads) {
+        List<Row> these = rows.stream().filter(r -> Arrays.asList(workloads).contains(r.cell().workload())).toList();
+        if (these.isEmpty()) {
+            return;
+        }
+        out.println();
+        if (workloads[0] == Workload.CAPTURE) {
+            out.printf("capture: one child at a time prints one line, captured through pipes (spawnring: Spawner.run;"
+                    + " ProcessBuilder: its three pipes read to the end); %d children%n", these.get(0).samples().size());
+        } else {
+            out.printf("start-reap and first-instruction: one child at a time; %d samples per contender and cell"
+                    + " (ProcessBuilder FORK with the big heap: %s)%n", settings.get("samples_per_cell"),
+                    settings.getOrDefault("fork_big_heap_samples", "-"));
+        }
         out.printf("%-18s %-9s %-6s %-28s %9s %9s %9s %8s %8s%n", "workload", "parent", "PATH", "contender",
                 "median µs", "p10 µs", "p90 µs", "x vfork", "x PB");
-        for (Row r : rows) {
-            double vfork = median(rows, r.cell(), "C vfork");
-            double pb = medianStartsWith(rows, r.cell(), "ProcessBuilder");
+        for (Row r : these) {
+            double vfork = BenchReport.median(rows, r.cell(), "C vfork");
+            double pb = BenchReport.median(rows, r.cell(), "ProcessBuilder (default)");
             double m = r.samples().medianMicros();
-            out.printf("%-18s %-9s %-6s %-28s %9.1f %9.1f %9.1f %8.2f %8s%n", r.cell().workload().label, r.cell().heap(),
-                    r.cell().pathSearch() ? "6 dirs" : "-", r.contender(), m, r.samples().percentileMicros(10),
-                    r.samples().percentileMicros(90), m / vfork, Double.isNaN(pb) ? "-" : String.format("%.2f", m / pb));
+            out.printf("%-18s %-9s %-6s %-28s %9.1f %9.1f %9.1f %8s %8s%n", r.cell().workload().label,
+                    r.cell().heap(), r.cell().pathSearch() ? "6 dirs" : "-", r.contender(), m,
+                    r.samples().percentileMicros(10), r.samples().percentileMicros(90), ratio(m, vfork), ratio(m, pb));
+        }
+        out.flush();
+    }
+
+    private void printThroughput() {
+        List<Row> these = rowsOf(Workload.THROUGHPUT);
+        if (these.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.printf("throughput: start+reap of sr-true with N children in flight, spawns per second, %d ms a run,"
+                + " %d runs; x 2 loops: against two C vfork loops in parallel (one per core)%n",
+                settings.get("throughput_ms_per_run"), these.get(0).runs().size());
+        out.printf("%-9s %-28s %10s %10s %10s %10s %8s%n", "in flight", "contender", "median/s", "p10/s", "p90/s",
+                "x 2 loops", "x PB");
+        for (Row r : these) {
+            double loops = BenchReport.rate(rows, r.cell(), "C vfork, 2 loops");
+            double pb = BenchReport.rate(rows, r.cell(), "ProcessBuilder (default)");
+            Samples s = r.rate();
+            out.printf("%-9d %-28s %10.0f %10.0f %10.0f %10s %8s%n", r.cell().param(), r.contender(), s.median(),
+                    s.percentile(10), s.percentile(90), ratio(s.median(), loops), ratio(s.median(), pb));
+        }
+        out.flush();
+    }
+
+    private void printLive() {
+        List<Row> these = rowsOf(Workload.LIVE_CHILDREN);
+        if (these.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.printf("live children: %d children that sleep 2 s started back to back, then all reaped; median of %d"
+                + " runs; threads and RSS added to the parent while they live%n", these.get(0).cell().param(),
+                these.get(0).runs().size());
+        if (these.stream().noneMatch(r -> r.contender().startsWith("NuProcess"))) {
+            out.printf("(NuProcess left out: %s)%n", quick ? "--quick leaves out it and ProcessBuilder FORK"
+                    : "it keeps three pipe ends per child open, more than this process's fd limit of "
+                            + ProcStatus.maxOpenFiles());
+        }
+        out.printf("%-28s %12s %12s %14s %12s %10s %10s%n", "contender", "start all ms", "reap all ms",
+                "threads added", "RSS add MiB", "x C start", "x PB start");
+        for (Row r : these) {
+            double c = BenchReport.figure(rows, r.cell(), "C vfork", 0);
+            double pb = BenchReport.figure(rows, r.cell(), "ProcessBuilder (default)", 0);
+            double start = r.figure(0).median();
+            out.printf("%-28s %12.0f %12.0f %14.0f %12.1f %10s %10s%n", r.contender(), start / 1e6,
+                    r.figure(1).median() / 1e6, r.figure(2).median(), r.figure(3).median() / 1024.0,
+                    ratio(start, c), ratio(start, pb));
+        }
+        out.flush();
+    }
+
+    private void printOutput() {
+        List<Row> these = rowsOf(Workload.OUTPUT);
+        if (these.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.printf("output: one child (sr-emit) writes %d MiB to stdout, read into Java with 64 KiB reads (C: read(2)"
+                + " from a 1 MiB pipe); GB/s, %d runs%n", these.get(0).cell().param() >> 20, these.get(0).runs().size());
+        out.printf("%-28s %10s %10s %10s %8s %8s%n", "contender", "GB/s", "p10", "p90", "x C", "x PB");
+        for (Row r : these) {
+            double c = BenchReport.rate(rows, r.cell(), "C vfork");
+            double pb = BenchReport.rate(rows, r.cell(), "ProcessBuilder (default)");
+            Samples s = r.rate();
+            out.printf("%-28s %10.2f %10.2f %10.2f %8s %8s%n", r.contender(), s.median() / 1000,
+                    s.percentile(10) / 1000, s.percentile(90) / 1000, ratio(s.median(), c), ratio(s.median(), pb));
+        }
+        out.flush();
+    }
+
+    private void printGoals(List<BenchReport.Goal> goals) {
+        if (goals.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("goals");
+        for (BenchReport.Goal g : goals) {
+            out.printf("(%s) %-8s %s: %s%n", g.number(), g.met() ? "met" : "MISSED", g.goal(), g.figure());
         }
         out.flush();
     }
 
     /** The ring alone: batches of 32 NOPs submitted and reaped, per backend, rounds alternating. */
-    private void printNopThroughput(int batches) throws IOException {
+    private List<Map<String, Object>> printNopThroughput(int batches) throws IOException {
+        int rounds = 5;
         List<Backend> backends = new ArrayList<>();
         if (Ring.ioUringUnavailableReason() == null) {
             backends.add(Backend.IO_URING);
@@ -208,24 +476,27 @@ public final class BenchCommand implements Callable<Integer> {
                 nopBatches(ring, batches / 10); // warm-up
                 perNop.put(b, new Samples(new long[0]));
             }
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < rounds; round++) {
                 for (int i = 0; i < backends.size(); i++) {
                     long t0 = System.nanoTime();
-                    nopBatches(rings.get(i), batches / ROUNDS);
-                    long perOp = (System.nanoTime() - t0) / ((long) (batches / ROUNDS) * 32);
+                    nopBatches(rings.get(i), batches / rounds);
+                    long perOp = (System.nanoTime() - t0) / ((long) (batches / rounds) * 32);
                     perNop.put(backends.get(i), Samples.concat(perNop.get(backends.get(i)), new long[] {perOp}));
                 }
             }
         } finally {
             rings.forEach(Ring::close);
         }
-        PrintWriter out = spec.commandLine().getOut();
         out.printf("%nring round trip: batches of 32 NOPs submitted and reaped, %d batches, median of %d rounds%n",
-                batches, ROUNDS);
+                batches, rounds);
         out.printf("%-10s %12s %14s%n", "backend", "ns per NOP", "NOPs per s");
-        perNop.forEach((b, s) -> out.printf("%-10s %12.0f %14.0f%n", b, s.medianMicros() * 1000,
-                1e9 / (s.medianMicros() * 1000)));
+        List<Map<String, Object>> json = new ArrayList<>();
+        perNop.forEach((b, s) -> {
+            out.printf("%-10s %12.0f %14.0f%n", b, s.median(), 1e9 / s.median());
+            json.add(Map.of("backend", b.name(), "ns_per_nop", s.median()));
+        });
         out.flush();
+        return json;
     }
 
     private static void nopBatches(Ring ring, int batches) throws IOException {
@@ -238,30 +509,5 @@ public final class BenchCommand implements Callable<Integer> {
                 ring.cqeSeen(ring.waitCqe());
             }
         }
-    }
-
-    private static double median(List<Row> rows, Cell cell, String contender) {
-        return rows.stream().filter(r -> r.cell() == cell && r.contender().equals(contender))
-                .mapToDouble(r -> r.samples().medianMicros()).findFirst().orElse(Double.NaN);
-    }
-
-    private static double medianStartsWith(List<Row> rows, Cell cell, String prefix) {
-        return rows.stream().filter(r -> r.cell() == cell && r.contender().startsWith(prefix))
-                .mapToDouble(r -> r.samples().medianMicros()).findFirst().orElse(Double.NaN);
-    }
-
-    private void writeJson(List<Row> rows, int n) throws IOException {
-        List<Object> out = new ArrayList<>();
-        for (Row r : rows) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("workload", r.cell().workload().label);
-            m.put("parent", r.cell().heap());
-            m.put("path_search", r.cell().pathSearch());
-            m.put("contender", r.contender());
-            m.put("median_us", r.samples().medianMicros());
-            m.put("samples_ns", java.util.Arrays.stream(r.samples().nanos()).boxed().toList());
-            out.add(m);
-        }
-        Files.writeString(json, Json.write(Map.of("date", LocalDate.now().toString(), "samples_per_cell", n, "rows", out)));
     }
 }

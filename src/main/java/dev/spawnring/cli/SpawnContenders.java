@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The ways the benchmark starts a program, each timed the same way. */
 final class SpawnContenders {
@@ -24,22 +25,86 @@ final class SpawnContenders {
 
     /** What is timed. */
     enum Workload {
-        /** From just before the spawn to the stamp the child writes to fd 4 as its first act. */
+        /** From just before the spawn to the stamp the child writes to fd 4 (or 1) as its first act. */
         FIRST_INSTRUCTION("first-instruction"),
         /** From just before the spawn until the child has been reaped. */
-        START_REAP("start-reap");
+        START_REAP("start-reap"),
+        /**
+         * Spawns per second with {@link Cell#param} children in flight, each started as soon as
+         * one is reaped, for {@code n} ms; a run gives {@code {completed, elapsed ns}}.
+         */
+        THROUGHPUT("throughput"),
+        /**
+         * {@link Cell#param} children started back to back (they sleep 2 s), then all reaped; a
+         * run gives {@code {ns to start all, ns to reap all, threads added, RSS kB added}}.
+         */
+        LIVE_CHILDREN("live-children"),
+        /** One child writes {@link Cell#param} bytes to stdout, read to the end; a run gives {@code {bytes, ns}}. */
+        OUTPUT("output"),
+        /** From just before the spawn until the child's one line is captured and the child reaped. */
+        CAPTURE("capture-line");
 
         final String label;
 
         Workload(String label) {
             this.label = label;
         }
+
+        /** Whether a run gives one sample per operation (else one figure set per run). */
+        boolean perOp() {
+            return this == FIRST_INSTRUCTION || this == START_REAP || this == CAPTURE;
+        }
+
+        static Workload of(String label) {
+            for (Workload w : values()) {
+                if (w.label.equals(label)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("no workload " + label);
+        }
     }
 
-    /** One cell of the table: a workload, a program and the candidates to exec. */
-    record Cell(Workload workload, String heap, List<String> candidates) {
+    /**
+     * One cell of a table: a workload, the parent's size, the candidates to exec (more than one:
+     * a PATH search, the last one being the program) and the workload's parameter.
+     */
+    record Cell(Workload workload, String heap, List<String> candidates, long param) {
+        Cell {
+            candidates = List.copyOf(candidates);
+        }
+
+        Cell(Workload workload, String heap, List<String> candidates) {
+            this(workload, heap, candidates, 0);
+        }
+
         boolean pathSearch() {
             return candidates.size() > 1;
+        }
+
+        /** The program's path (the last candidate is where it is). */
+        String program() {
+            return candidates.get(candidates.size() - 1);
+        }
+
+        /** The program's file name. */
+        String programName() {
+            return Path.of(program()).getFileName().toString();
+        }
+
+        /** This cell as one line of the worker protocol, {@code n} asked for. */
+        String toLine(int n) {
+            return workload.label + " " + n + " " + param + " " + String.join(" ", candidates);
+        }
+
+        /** The worker protocol: {@code WORKLOAD N PARAM CANDIDATE...}; {@code n} is returned in {@code n[0]}. */
+        static Cell parse(String line, int[] n) {
+            String[] w = line.trim().split(" ");
+            if (w.length < 4) {
+                throw new IllegalArgumentException("expected WORKLOAD N PARAM CANDIDATE...: " + line);
+            }
+            n[0] = Integer.parseInt(w[1]);
+            return new Cell(Workload.of(w[0]), "-", List.of(w).subList(3, w.length), Long.parseLong(w[2]));
         }
     }
 
@@ -47,10 +112,19 @@ final class SpawnContenders {
     interface Contender extends AutoCloseable {
         String name();
 
-        /** Whether this contender can run the cell at all (ProcessBuilder cannot map fd 4). */
+        /** Whether this contender can run the cell at all. */
         boolean supports(Cell cell);
 
+        /**
+         * Runs the cell: {@code n} samples (ns) for a per-operation workload, else one run's
+         * figures as the {@link Workload} says.
+         */
         long[] run(Cell cell, int n) throws IOException, InterruptedException;
+
+        /** At most this many samples of a per-operation cell (a contender too slow for the full count). */
+        default int maxSamples(Cell cell) {
+            return Integer.MAX_VALUE;
+        }
 
         @Override
         default void close() {
@@ -77,7 +151,7 @@ final class SpawnContenders {
 
         @Override
         public boolean supports(Cell cell) {
-            return true;
+            return cell.workload() == Workload.FIRST_INSTRUCTION || cell.workload() == Workload.START_REAP;
         }
 
         @Override
@@ -159,79 +233,178 @@ final class SpawnContenders {
         }
     }
 
-    /** The C floor: sr-floor with vfork+execve or posix_spawn, reporting its own samples. */
+    /** The C floor: sr-floor with vfork+execve or posix_spawn, reporting its own figures. */
     static final class FloorContender implements Contender {
         private final String mode;
         private final Path floor;
         private final long touchMb;
+        private final int loops;
 
+        /** One process, the workload as asked. */
         FloorContender(String mode, Path floor, long touchMb) {
+            this(mode, floor, touchMb, 0);
+        }
+
+        /** {@code loops} > 0: throughput cells only, that many one-at-a-time loops in parallel processes. */
+        FloorContender(String mode, Path floor, long touchMb, int loops) {
             this.mode = mode;
             this.floor = floor;
             this.touchMb = touchMb;
+            this.loops = loops;
         }
 
         @Override
         public String name() {
-            return "C " + mode;
+            return loops > 0 ? "C " + mode + ", " + loops + " loops" : "C " + mode;
         }
 
         @Override
         public boolean supports(Cell cell) {
-            return true;
-        }
-
-        FloorContender withTouch(long mb) {
-            return new FloorContender(mode, floor, mb);
+            return loops == 0 || cell.workload() == Workload.THROUGHPUT;
         }
 
         @Override
         public long[] run(Cell cell, int n) throws IOException, InterruptedException {
-            List<String> cmd = new ArrayList<>(List.of(floor.toString(), mode, cell.workload().label,
-                    String.valueOf(n), String.valueOf(touchMb)));
+            String workload = switch (cell.workload()) {
+                case THROUGHPUT -> loops > 0 ? "loops:" + loops : "throughput:" + cell.param();
+                case LIVE_CHILDREN -> "concurrent";
+                default -> cell.workload().label.equals("capture-line") ? "capture" : cell.workload().label;
+            };
+            long count = switch (cell.workload()) {
+                case LIVE_CHILDREN, OUTPUT -> cell.param();
+                default -> n;
+            };
+            List<String> cmd = new ArrayList<>(List.of(floor.toString(), mode, workload, String.valueOf(count),
+                    String.valueOf(touchMb)));
             if (cell.pathSearch()) {
-                cmd.add(Path.of(cell.candidates().get(0)).getFileName().toString());
+                cmd.add(cell.programName());
                 for (String c : cell.candidates()) {
                     cmd.add(Path.of(c).getParent().toString());
                 }
             } else {
-                cmd.add(cell.candidates().get(0));
+                cmd.add(cell.program());
             }
             Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             List<String> lines = new String(proc.getInputStream().readAllBytes()).lines().toList();
             int rc = proc.waitFor();
-            if (rc != 0 || lines.size() != n) {
-                throw new IOException(String.join(" ", cmd) + " exited " + rc + " after " + lines.size() + " samples");
+            int expected = cell.workload().perOp() ? n : 1;
+            if (rc != 0 || lines.size() != expected) {
+                throw new IOException(String.join(" ", cmd) + " exited " + rc + " after " + lines.size() + " lines");
             }
-            return lines.stream().mapToLong(Long::parseLong).toArray();
+            if (cell.workload().perOp()) {
+                return lines.stream().mapToLong(Long::parseLong).toArray();
+            }
+            return java.util.Arrays.stream(lines.get(0).trim().split(" ")).mapToLong(Long::parseLong).toArray();
         }
     }
 
-    /** {@code java.lang.ProcessBuilder} with a given launch mechanism ({@code jdk.lang.Process.launchMechanism}). */
+    /** {@code java.lang.ProcessBuilder} in this JVM, with its default launch mechanism. */
     static final class ProcessBuilderContender implements Contender {
         @Override
         public String name() {
-            return "ProcessBuilder " + System.getProperty("jdk.lang.Process.launchMechanism", "(default)");
+            return ProcessBuilderRuns.name();
         }
 
         @Override
         public boolean supports(Cell cell) {
-            return cell.workload() == Workload.START_REAP && !cell.pathSearch();
+            return !cell.pathSearch(); // it searches this JVM's own PATH: a worker JVM does those cells
         }
 
         @Override
         public long[] run(Cell cell, int n) throws IOException, InterruptedException {
-            long[] samples = new long[n];
-            ProcessBuilder pb = new ProcessBuilder(cell.candidates().get(0));
-            for (int i = 0; i < n; i++) {
-                long t0 = Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW);
-                int rc = pb.start().waitFor();
-                samples[i] = Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW) - t0;
-                if (rc != 0) {
-                    throw new IOException(cell.candidates().get(0) + " exited " + rc);
-                }
+            return ProcessBuilderRuns.run(cell, n);
+        }
+    }
+
+    /**
+     * {@code ProcessBuilder} in a child JVM ({@link BenchWorker}): for a launch mechanism this JVM
+     * did not start with ({@code jdk.lang.Process.launchMechanism} is read once per JVM), for a
+     * PATH search (ProcessBuilder searches the JVM's own PATH), with the same heap touched as
+     * this parent. The worker stays up across rounds and answers one line per cell.
+     */
+    static final class WorkerContender implements Contender {
+        private final String name;
+        private final boolean pathCells;
+        private final List<String> cmd = new ArrayList<>();
+        private final Map<String, String> env = new java.util.HashMap<>();
+        private final int maxSamples;
+        private Process worker;
+        private java.io.BufferedReader replies;
+        private java.io.Writer requests;
+
+        /**
+         * @param mechanism the launch mechanism, or null for the JDK's default
+         * @param touchMb   heap the worker touches first
+         * @param pathDirs  null: the worker runs the cells without a PATH search; else it runs
+         *                  only PATH-search cells, with these directories as its PATH
+         */
+        WorkerContender(String mechanism, long touchMb, List<String> pathDirs, int maxSamples) {
+            this.name = "ProcessBuilder " + (mechanism == null ? "(default)" : mechanism);
+            this.maxSamples = maxSamples;
+            this.pathCells = pathDirs != null;
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (mechanism != null) {
+                cmd.add("-Djdk.lang.Process.launchMechanism=" + mechanism);
             }
-            return samples;
+            if (touchMb > 0) {
+                cmd.add("-Xmx" + (touchMb + 1024) + "m");
+            }
+            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    BenchWorker.class.getName(), String.valueOf(touchMb)));
+            if (pathDirs != null) {
+                env.put("PATH", String.join(":", pathDirs));
+            }
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public boolean supports(Cell cell) {
+            return cell.pathSearch() == pathCells;
+        }
+
+        @Override
+        public int maxSamples(Cell cell) {
+            return maxSamples;
+        }
+
+        @Override
+        public long[] run(Cell cell, int n) throws IOException {
+            if (worker == null) {
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+                pb.environment().putAll(env);
+                worker = pb.start();
+                replies = worker.inputReader();
+                requests = worker.outputWriter();
+            }
+            // The worker runs ProcessBuilder on the bare name when searching its PATH.
+            Cell asked = cell.pathSearch() ? new Cell(cell.workload(), cell.heap(), List.of(cell.programName()),
+                    cell.param()) : cell;
+            requests.write(asked.toLine(n) + "\n");
+            requests.flush();
+            String reply = replies.readLine();
+            if (reply == null || !reply.startsWith("ok")) {
+                throw new IOException(name + " worker: " + (reply == null ? "ended" : reply));
+            }
+            String figures = reply.substring(2).trim();
+            return figures.isEmpty() ? new long[0]
+                    : java.util.Arrays.stream(figures.split(" ")).mapToLong(Long::parseLong).toArray();
+        }
+
+        @Override
+        public void close() {
+            if (worker != null) {
+                try {
+                    requests.close();
+                    worker.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (IOException | InterruptedException e) {
+                    // ends below
+                }
+                worker.destroyForcibly();
+            }
         }
     }
 }

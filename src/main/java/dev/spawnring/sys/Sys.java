@@ -7,6 +7,7 @@ import static dev.spawnring.sys.LibC.PTR;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -35,6 +36,9 @@ public final class Sys {
     public static final long SYS_pidfd_open = 434;
     public static final long SYS_clone3 = 435;
     public static final long SYS_close_range = 436;
+    public static final long SYS_ioctl = 16;
+    /** {@code ioctl} request: the bytes waiting in a pipe or socket. */
+    public static final long FIONREAD = 0x541B;
 
     private static final MethodHandle[] SYSCALL = new MethodHandle[7];
 
@@ -58,6 +62,14 @@ public final class Sys {
             FunctionDescriptor.of(INT, INT));
     private static final MethodHandle READ = LibC.errnoCall("read",
             FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    /**
+     * {@code read(2)} straight into a Java array: a critical downcall, which may take heap memory
+     * and keeps the GC out while it runs, so it is only called when it cannot block.
+     */
+    private static final MethodHandle READ_CRITICAL = LibC.errnoCall("read",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG), java.lang.foreign.Linker.Option.critical(true));
+    private static final ThreadLocal<MemorySegment> INT_OUT = ThreadLocal.withInitial(
+            () -> java.lang.foreign.Arena.ofAuto().allocate(ValueLayout.JAVA_INT));
     private static final MethodHandle WRITE = LibC.errnoCall("write",
             FunctionDescriptor.of(LONG, INT, PTR, LONG));
     private static final MethodHandle PREAD = LibC.errnoCall("pread",
@@ -233,6 +245,30 @@ public final class Sys {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /**
+     * {@code read(2)} of at most {@code len} bytes straight into {@code b} at {@code off}, no
+     * copy in between. It must not block (the GC waits while it runs): call it only for as many
+     * bytes as {@link #bytesAvailable} said a pipe holds.
+     *
+     * @return the bytes read or {@code -errno}
+     */
+    public static long readNow(int fd, byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        try {
+            return LibC.result((long) READ_CRITICAL.invokeExact(LibC.capture(), fd,
+                    MemorySegment.ofArray(b).asSlice(off, len), (long) len));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ioctl(fd, FIONREAD)}: the bytes a pipe holds now, or {@code -errno}. */
+    public static int bytesAvailable(int fd) {
+        MemorySegment out = INT_OUT.get();
+        long r = syscall(SYS_ioctl, fd, FIONREAD, out.address());
+        return r < 0 ? (int) r : out.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** {@code write(2)} from {@code buf}; returns the bytes written or {@code -errno}. */
