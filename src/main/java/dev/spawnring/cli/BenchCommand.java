@@ -454,7 +454,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.println();
         out.println("goals");
         for (BenchReport.Goal g : goals) {
-            out.printf("(%s) %-8s %s: %s%n", g.number(), g.met() ? "met" : "MISSED", g.goal(), g.figure());
+            out.printf("(%s) %-10s %s: %s%n", g.number(), g.verdict(), g.goal(), g.figure());
         }
         out.flush();
     }
