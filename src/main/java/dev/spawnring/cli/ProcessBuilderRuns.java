@@ -9,8 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Every workload of the benchmark done with {@code java.lang.ProcessBuilder}, in this JVM with
@@ -89,31 +87,7 @@ final class ProcessBuilderRuns {
     /** {@code inFlight} virtual threads, each starting and reaping one child at a time, for {@code ms}. */
     static long[] throughput(String program, int inFlight, int ms) throws InterruptedException, IOException {
         ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
-        AtomicLong done = new AtomicLong();
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        long t0 = now();
-        long deadline = t0 + ms * 1_000_000L;
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < inFlight; i++) {
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    do {
-                        check(program, pb.start().waitFor());
-                        done.incrementAndGet();
-                    } while (now() < deadline && failed.get() == null);
-                } catch (Throwable e) {
-                    failed.compareAndSet(null, e);
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        long elapsed = now() - t0;
-        if (failed.get() != null) {
-            throw new IOException("throughput: " + failed.get(), failed.get());
-        }
-        return new long[] {done.get(), elapsed};
+        return Throughput.run(inFlight, ms, worker -> check(program, pb.start().waitFor()));
     }
 
     static long[] liveChildren(String program, int count) throws IOException, InterruptedException {

@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * spawnring through its process API, {@link Spawner}: what an application pays. The child's
@@ -93,32 +91,7 @@ final class SpawnerContender implements Contender {
      */
     private long[] throughput(String program, int inFlight, int ms) throws InterruptedException, IOException {
         Command cmd = Command.of(program).inheritIO();
-        AtomicLong done = new AtomicLong();
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        long t0 = now();
-        long deadline = t0 + ms * 1_000_000L;
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < inFlight; i++) {
-            Spawner mine = spawners[i % spawners.length];
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    do {
-                        check(program, mine.spawn(cmd).waitFor());
-                        done.incrementAndGet();
-                    } while (now() < deadline && failed.get() == null);
-                } catch (Throwable e) {
-                    failed.compareAndSet(null, e);
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        long elapsed = now() - t0;
-        if (failed.get() != null) {
-            throw new IOException("throughput: " + failed.get(), failed.get());
-        }
-        return new long[] {done.get(), elapsed};
+        return Throughput.run(inFlight, ms, worker -> check(program, spawners[worker % spawners.length].spawn(cmd).waitFor()));
     }
 
     /** All started by one {@link Spawner#spawnAll} (one submission), then all waited for. */
