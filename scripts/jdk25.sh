@@ -28,4 +28,6 @@ if ! JAVA_HOME=$(spawnring_find_jdk); then
   exit 1
 fi
 export JAVA_HOME
+# Maven needs the JDK first on PATH; the user's PATH is kept for what spawnring starts.
+spawnring_user_path="$PATH"
 export PATH="$JAVA_HOME/bin:$PATH"

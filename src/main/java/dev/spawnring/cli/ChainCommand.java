@@ -185,8 +185,8 @@ public final class ChainCommand implements Callable<Integer> {
             for (Map<String, Object> row : cqes) {
                 int res = (Integer) row.get("res");
                 String r = res < 0 ? res + " " + row.get("errno") : String.valueOf(res);
-                out.printf("%-5s %-9s %-10s %-13s %s%n", row.get("step"), row.get("op"), row.get("user_data"), r,
-                        row.get("detail"));
+                out.println(String.format("%-5s %-9s %-10s %-13s %s", row.get("step"), row.get("op"),
+                        row.get("user_data"), r, row.get("detail")).stripTrailing());
             }
             out.println(exit.containsKey("code") ? "exit: code " + exit.get("code")
                     : exit.containsKey("signal") ? "exit: killed by signal " + exit.get("signal") : "exit: none");
