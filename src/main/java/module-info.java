@@ -1,9 +1,11 @@
 /**
  * spawnring: start and supervise Linux processes through io_uring, from Java.
  *
- * <p>{@code dev.spawnring.uring} is the ring (io_uring, or the emulated FALLBACK
- * ring); {@code dev.spawnring.sys} the system calls it stands on. Native access
- * must be enabled: {@code --enable-native-access=dev.spawnring}.
+ * <p>{@code dev.spawnring} is the process API ({@code Spawner}, {@code Command},
+ * {@code Child}); {@code dev.spawnring.uring} the ring under it (io_uring, or the
+ * emulated FALLBACK ring) with the CLONE/EXEC spawn contract; {@code dev.spawnring.sys}
+ * the system calls they stand on. Native access must be enabled:
+ * {@code --enable-native-access=dev.spawnring}.
  */
 module dev.spawnring {
     requires info.picocli;
