@@ -244,9 +244,7 @@ public final class Child {
      * @throws UncheckedIOException when the kernel refuses ({@code EPERM})
      */
     public void signal(int signal) {
-        if (signal <= 0 || signal > Linux.NSIG_MAX) {
-            throw new IllegalArgumentException("signal(" + signal + "): not a signal");
-        }
+        Command.checkSignal("signal", signal);
         synchronized (this) {
             if (reaped || pidfd < 0) {
                 return;
@@ -271,9 +269,7 @@ public final class Child {
      * @throws IllegalArgumentException when {@code signal} is not a signal number
      */
     public void signalGroup(int signal) {
-        if (signal <= 0 || signal > Linux.NSIG_MAX) {
-            throw new IllegalArgumentException("signalGroup(" + signal + "): not a signal");
-        }
+        Command.checkSignal("signalGroup", signal);
         Integer group = command.processGroupSpec();
         if (!command.startsNewSession() && (group == null || group != 0)) {
             throw new IllegalStateException("signalGroup: child " + pid + " leads no process group of its own"

@@ -346,9 +346,7 @@ public final class Command {
      * (or the Spawner's loop) ends.
      */
     public Command parentDeathSignal(int signal) {
-        if (signal <= 0 || signal > Linux.NSIG_MAX) {
-            throw new IllegalArgumentException("parentDeathSignal(" + signal + "): not a signal");
-        }
+        checkSignal("parentDeathSignal", signal);
         Command c = copy();
         c.parentDeathSignal = signal;
         return c;
@@ -384,6 +382,13 @@ public final class Command {
     /** {@link #timeout(Duration, Duration)} with a 2 s grace period. */
     public Command timeout(Duration timeout) {
         return timeout(timeout, Duration.ofSeconds(2));
+    }
+
+    /** Refuses a number that names no signal, e.g. {@code "signal(0): not a signal"}. */
+    static void checkSignal(String call, int signal) {
+        if (signal <= 0 || signal > Linux.NSIG_MAX) {
+            throw new IllegalArgumentException(call + "(" + signal + "): not a signal");
+        }
     }
 
     // ---- read by the compiler (package-private)
