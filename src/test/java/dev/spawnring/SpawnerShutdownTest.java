@@ -36,13 +36,18 @@ class SpawnerShutdownTest {
         try {
             InputStream out = child.stdout();
             assertEquals("started\n", new String(out.readNBytes(8)));
-            CompletableFuture<Object> reader = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Object> reader = new CompletableFuture<>();
+            Thread readerThread = Thread.ofPlatform().start(() -> {
                 try {
-                    return out.read();
+                    reader.complete(out.read());
                 } catch (IOException e) {
-                    return e;
+                    reader.complete(e);
                 }
             });
+            // Waiting means its READ has been handed to the loop, ahead of the shutdown below.
+            while (readerThread.getState() != Thread.State.WAITING && !reader.isDone()) {
+                Thread.onSpinWait();
+            }
             assertEquals(ExitStatus.exited(0), child.waitFor());
             s.close();
             // The loop ends once the child is reaped; the read in flight is cancelled and its reader told.
