@@ -642,7 +642,8 @@ class EmulatedRingSemanticsTest {
                 NativeMemory.free(buf);
                 NativeMemory.free(info);
             }
-            assertEquals(fds, openFds(), b + ": open fds after close");
+            long fdsAfter = openFds(); // at most as many: unclosed streams of other tests may be cleaned meanwhile
+            assertTrue(fdsAfter <= fds, b + ": open fds " + fds + " before, " + fdsAfter + " after close");
             Set<Thread> after = fallbackThreads();
             after.removeAll(before);
             assertTrue(after.isEmpty(), b + ": threads left " + after);
