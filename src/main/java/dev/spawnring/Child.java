@@ -90,6 +90,7 @@ public final class Child {
                     : null;
             NativeMemory.free(siginfo);
             reaped();
+            releaseIdleStreams();
             if (status == null) {
                 exit.completeExceptionally(new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
             } else {
@@ -159,6 +160,19 @@ public final class Child {
         if (pidfd >= 0) {
             Sys.close(pidfd);
             pidfd = -1;
+        }
+    }
+
+    /** Loop thread: pipes nobody is using give their fds back now that the child has exited. */
+    private void releaseIdleStreams() {
+        if (stdin instanceof PipeOutput in) {
+            in.childExited();
+        }
+        if (stdout instanceof PipeInput out) {
+            out.childExited();
+        }
+        if (stderr instanceof PipeInput err) {
+            err.childExited();
         }
     }
 

@@ -26,6 +26,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * read comes back full, the pipe is grown to {@value #BULK_PIPE_SIZE} bytes
  * ({@code F_SETPIPE_SZ}, best effort), so a fast writer is woken less often; pipes
  * that carry little keep the kernel's default size and its per-user budget.
+ *
+ * <p>When the child exits and no reader is at work, what the pipe still holds is copied to
+ * the heap and the fd and buffer are given back at once ({@link #childExited}), as the JDK
+ * does for its process streams: a caller that never reads a finished child's output does not
+ * hold its pipe until the stream is collected. Reads then serve the copy, then end of file;
+ * what a grandchild writes into the pipe after that is not seen.
  */
 final class PipeInput extends InputStream {
     static final int CAPACITY = 64 * 1024;
@@ -52,6 +58,9 @@ final class PipeInput extends InputStream {
     private IOException error;
     private long readUserData;
     private boolean grown;
+    /** What the pipe held when the child exited and the fd was given back; then end of file. */
+    private byte[] rest;
+    private int restPos;
 
     PipeInput(EventLoop loop, String name, int fd) {
         this.loop = loop;
@@ -79,6 +88,15 @@ final class PipeInput extends InputStream {
             while (true) {
                 if (closed) {
                     throw new IOException("Stream closed");
+                }
+                if (rest != null) {
+                    if (restPos == rest.length) {
+                        return -1;
+                    }
+                    int n = Math.min(len, rest.length - restPos);
+                    System.arraycopy(rest, restPos, b, off, n);
+                    restPos += n;
+                    return n;
                 }
                 if (pos < limit) {
                     int n = Math.min(len, limit - pos);
@@ -142,7 +160,41 @@ final class PipeInput extends InputStream {
     public int available() {
         lock.lock();
         try {
-            return closed ? 0 : limit - pos;
+            return closed ? 0 : rest != null ? rest.length - restPos : limit - pos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Loop thread: the child has exited. Unless a reader is at work (it holds the lock or waits
+     * for a READ in flight) or the stream is done with, what is buffered and what the pipe holds
+     * now are copied to the heap, and the fd and buffer are given back.
+     */
+    void childExited() {
+        if (!lock.tryLock()) {
+            return;
+        }
+        try {
+            if (closed || released || pending || error != null) {
+                return;
+            }
+            int buffered = limit - pos;
+            int avail = eof ? 0 : Math.max(0, Sys.bytesAvailable(fd));
+            byte[] copy = new byte[buffered + avail];
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, pos, copy, 0, buffered);
+            int n = buffered;
+            while (n < copy.length) { // never blocks: nobody else reads, and it asks for no more than is there
+                long got = Sys.readNow(fd, copy, n, copy.length - n);
+                if (got <= 0) {
+                    break;
+                }
+                n += (int) got;
+            }
+            rest = n == copy.length ? copy : java.util.Arrays.copyOf(copy, n);
+            pos = 0;
+            limit = 0;
+            releaseNow();
         } finally {
             lock.unlock();
         }
@@ -196,6 +248,7 @@ final class PipeInput extends InputStream {
                 return;
             }
             closed = true;
+            rest = null;
             ready.signalAll();
             if (pending) {
                 // A READ is (about to be) in flight: its completion gives the fd and buffer back.

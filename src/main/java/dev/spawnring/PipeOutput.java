@@ -10,11 +10,16 @@ import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The parent's end of a child's stdin pipe: each write is copied into a
  * spawnring-owned buffer and written by io_uring WRITEs the loop thread submits;
  * the writing thread waits for them. Writes are serialized.
+ *
+ * <p>When the child exits and no write is under way, the fd and buffer are given back at
+ * once ({@link #childExited}), as the JDK does for its process streams; later writes fail
+ * saying the child has exited.
  */
 final class PipeOutput extends OutputStream {
     private static final int CAPACITY = 64 * 1024;
@@ -25,7 +30,11 @@ final class PipeOutput extends OutputStream {
     private final MemorySegment buf;
     /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
     private final java.lang.ref.Cleaner.Cleanable release;
+    /** Serializes writes; the loop thread only ever tries it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock.
     private boolean closed;
+    private boolean exited;
 
     PipeOutput(EventLoop loop, String name, int fd) {
         this.loop = loop;
@@ -41,8 +50,20 @@ final class PipeOutput extends OutputStream {
     }
 
     @Override
-    public synchronized void write(byte[] b, int off, int len) throws IOException {
+    public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        lock.lock();
+        try {
+            writeLocked(b, off, len);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeLocked(byte[] b, int off, int len) throws IOException {
+        if (exited) {
+            throw new IOException("write " + name + ": the child has exited, its stdin is closed");
+        }
         if (closed) {
             throw new IOException("Stream closed");
         }
@@ -86,12 +107,33 @@ final class PipeOutput extends OutputStream {
         }
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
+    /** Loop thread: the child has exited; unless a write is under way, the fd and buffer go now. */
+    void childExited() {
+        if (!lock.tryLock()) {
             return;
         }
-        closed = true;
-        release.clean();
+        try {
+            if (!closed) {
+                closed = true;
+                exited = true;
+                release.clean();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            release.clean();
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -30,9 +30,9 @@ class SpawnerShutdownTest {
     @EnumSource(Backend.class)
     void aReadOfAPipeAGrandchildKeepsOpenEndsWithAnErrorWhenTheSpawnerEnds(Backend backend) throws Exception {
         Spawner s = SpawnerTests.create(backend);
-        // The child exits at once; its background sleep keeps the stdout pipe open.
-        Child child = s.spawn(Command.of("sh", "-c", "sleep 60 & echo started").newProcessGroup()
-                .stdin(Stdio.discard()).stderr(Stdio.discard()));
+        // The child exits once its stdin ends; its background sleep keeps the stdout pipe open.
+        Child child = s.spawn(Command.of("sh", "-c", "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup()
+                .stderr(Stdio.discard()));
         try {
             InputStream out = child.stdout();
             assertEquals("started\n", new String(out.readNBytes(8)));
@@ -44,10 +44,15 @@ class SpawnerShutdownTest {
                     reader.complete(e);
                 }
             });
-            // Waiting means its READ has been handed to the loop, ahead of the shutdown below.
-            while (readerThread.getState() != Thread.State.WAITING && !reader.isDone()) {
-                Thread.onSpinWait();
-            }
+            // Parked means its READ has been handed to the loop, ahead of the exit and the shutdown
+            // below (a reader at work when the child exits keeps the pipe; an idle one would see its end).
+            do {
+                while (readerThread.getState() != Thread.State.WAITING && !reader.isDone()) {
+                    Thread.onSpinWait();
+                }
+                Thread.sleep(50);
+            } while (readerThread.getState() != Thread.State.WAITING && !reader.isDone());
+            child.stdin().close();
             assertEquals(ExitStatus.exited(0), child.waitFor());
             s.close();
             // The loop ends once the child is reaped; the read in flight is cancelled and its reader told.
