@@ -37,7 +37,14 @@ public final class Child {
     private final EventLoop loop;
     private final long pid;
     private final Command command;
+    /** Completed off the loop thread (the common pool), so callers' dependents never run on the loop. */
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    /**
+     * Completed on the loop thread the moment the child is reaped, before {@link #exit}: only
+     * waited on ({@link #waitFor}) and polled, never given dependents, so a waiter is woken by the
+     * loop thread directly rather than through a pool thread.
+     */
+    private final CompletableFuture<ExitStatus> reapedStatus = new CompletableFuture<>();
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
@@ -92,8 +99,13 @@ public final class Child {
             reaped();
             releaseIdleStreams();
             if (status == null) {
-                exit.completeExceptionally(new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
+                IOException e = new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res()));
+                reapedStatus.completeExceptionally(e);
+                exit.completeAsync(() -> {
+                    throw new java.util.concurrent.CompletionException(e);
+                });
             } else {
+                reapedStatus.complete(status);
                 exit.completeAsync(() -> status);
             }
         }));
@@ -203,7 +215,11 @@ public final class Child {
         return command;
     }
 
-    /** @return a future completed with the exit status however the child ends (never by a timeout of ours) */
+    /**
+     * @return a future completed with the exit status however the child ends (never by a timeout
+     *         of ours); it completes on a pool thread (the common pool), so what depends on it never
+     *         runs on the spawner's loop thread, just after {@link #waitFor} returns
+     */
     public CompletableFuture<ExitStatus> onExit() {
         return exit.copy();
     }
@@ -211,7 +227,7 @@ public final class Child {
     /** Waits for the child to end. */
     public ExitStatus waitFor() throws InterruptedException {
         try {
-            return exit.get();
+            return reapedStatus.get();
         } catch (ExecutionException e) {
             throw new UncheckedIOException((IOException) e.getCause());
         }
@@ -224,7 +240,7 @@ public final class Child {
      */
     public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
         try {
-            return exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return reapedStatus.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw new UncheckedIOException((IOException) e.getCause());
         }
@@ -232,7 +248,7 @@ public final class Child {
 
     /** @return whether the child has not been reaped yet */
     public boolean isAlive() {
-        return !exit.isDone();
+        return !reapedStatus.isDone();
     }
 
     /** @return the child's stdin when piped, else a stream that refuses writes */
@@ -312,6 +328,14 @@ public final class Child {
         return new ChildHandle(this);
     }
 
+    /**
+     * @return the exit status once reaped, else {@code null}
+     * @throws java.util.concurrent.CompletionException when waitid failed
+     */
+    ExitStatus statusNow() {
+        return reapedStatus.isDone() ? reapedStatus.join() : null;
+    }
+
     /** The exit future itself, for {@link Spawner#run} and the adapters. */
     CompletableFuture<ExitStatus> exitFuture() {
         return exit;
@@ -327,6 +351,8 @@ public final class Child {
 
     @Override
     public String toString() {
-        return "Child[pid=" + pid + ", " + command + (exit.isDone() ? ", " + exit.join() : ", running") + "]";
+        String state = isAlive() ? "running"
+                : reapedStatus.isCompletedExceptionally() ? "waitid failed" : statusNow().toString();
+        return "Child[pid=" + pid + ", " + command + ", " + state + "]";
     }
 }

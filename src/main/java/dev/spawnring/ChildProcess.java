@@ -46,11 +46,11 @@ final class ChildProcess extends Process {
 
     @Override
     public int exitValue() {
-        CompletableFuture<ExitStatus> exit = child.exitFuture();
-        if (!exit.isDone()) {
+        ExitStatus status = child.statusNow();
+        if (status == null) {
             throw new IllegalThreadStateException("process " + child.pid() + " has not exited");
         }
-        return exit.join().exitValue();
+        return status.exitValue();
     }
 
     @Override
@@ -97,6 +97,6 @@ final class ChildProcess extends Process {
     @Override
     public String toString() {
         return "Process[pid=" + child.pid() + ", exitValue="
-                + (child.isAlive() ? "\"not exited\"" : child.exitFuture().join().exitValue()) + "]";
+                + (child.isAlive() ? "\"not exited\"" : child.statusNow().exitValue()) + "]";
     }
 }
