@@ -109,6 +109,13 @@ sr_sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 #define sr_sys4(n, a, b, c, d) sr_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #define sr_sys5(n, a, b, c, d, e) sr_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
+/* Whether a step unshares the fd table: the first step a CLONE_FILES child may run. */
+static inline __attribute__((always_inline)) int
+sr_unshares(const struct sr_step *s)
+{
+	return s->op == SR_OP_CLOSE_RANGE && ((uint32_t)s->a[2] & SR_CLOSE_RANGE_UNSHARE);
+}
+
 /*
  * Runs in the child. Never returns: the child either becomes the exec'd program
  * or dies by SIGKILL.
@@ -145,7 +152,7 @@ sr_child(void *arg)
 	if (ctx->shared_files) {
 		const int64_t *const a = steps[0].a;
 		r = -EINVAL;
-		if (steps[0].op == SR_OP_CLOSE_RANGE && ((uint32_t)a[2] & SR_CLOSE_RANGE_UNSHARE))
+		if (sr_unshares(&steps[0]))
 			r = sr_sys3(__NR_close_range, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 		steps[0].res = (int32_t)r;
 		if (r < 0)
@@ -330,9 +337,7 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 	for (i = 0; i < nsteps; i++)
 		steps[i].res = -ECANCELED;
 	/* A shared fd table must be unshared by the first step (spawnring.h). */
-	if ((options & SR_SPAWN_CLONE_FILES)
-	    && (nsteps < 1 || steps[0].op != SR_OP_CLOSE_RANGE
-		|| !((uint32_t)steps[0].a[2] & SR_CLOSE_RANGE_UNSHARE)))
+	if ((options & SR_SPAWN_CLONE_FILES) && (nsteps < 1 || !sr_unshares(&steps[0])))
 		return -EINVAL;
 
 	/* Block every signal on this thread (glibc's internal ones too): the child

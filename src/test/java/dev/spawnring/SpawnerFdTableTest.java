@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.Sys;
+import dev.spawnring.testing.Procs;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -47,12 +46,12 @@ class SpawnerFdTableTest {
     void anFdMappedOntoANumberTheParentUsesChangesOnlyTheChilds(Backend backend) throws Exception {
         int parentFd = open("/dev/null");
         int[] extra = pipe();
-        String before = link(parentFd);
+        String before = Procs.fdTarget(parentFd);
         try (Spawner s = SpawnerTests.create(backend)) {
             Result r = s.run(Command.of(SpawnerTests.nativeBin("sr-list-fds")).fd(parentFd, extra[1])).get();
             assertEquals("0\n1\n2\n" + parentFd + "\n", r.stdoutText());
         }
-        assertEquals(before, link(parentFd));
+        assertEquals(before, Procs.fdTarget(parentFd));
         assertEquals("/dev/null", before);
     }
 
@@ -85,9 +84,5 @@ class SpawnerFdTableTest {
         assertTrue(fd >= 0, "fd " + fd);
         toClose.add(fd);
         return fd;
-    }
-
-    private static String link(int fd) throws IOException {
-        return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
     }
 }

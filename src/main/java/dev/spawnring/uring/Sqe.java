@@ -384,7 +384,7 @@ public final class Sqe {
      */
     public Sqe prepClone(MemorySegment pidfdOut) {
         checkBuffer("CLONE pidfd", pidfdOut, 4);
-        return prepRw(IORING_OP_CLONE, 0, pidfdOut.address(), 0, 0);
+        return prepClone(pidfdOut, 0);
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.NativeLibrary;
 import dev.spawnring.sys.NativeMemory;
 import dev.spawnring.sys.Sys;
+import dev.spawnring.testing.Procs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -410,8 +411,8 @@ class ChildProgramTest {
         int[] out = pipe();
         int[] other = pipe(); // the parent's: the child dup2s onto other[0] and closes other[1]
         int below = Math.max(out[1], Math.max(other[0], other[1])) + 1;
-        String parentFdOne = link(1);
-        String parentOther = link(other[0]);
+        String parentFdOne = Procs.fdTarget(1);
+        String parentOther = Procs.fdTarget(other[0]);
         int unshare = program.closeRange(below, -1, Linux.CLOSE_RANGE_UNSHARE, false);
         int dup = program.dup2(out[1], 1, 0, false);
         int onto = program.dup2(out[1], other[0], 0, false);
@@ -429,8 +430,8 @@ class ChildProgramTest {
         List<String> fds = List.of(new String(readAll(out[0]), StandardCharsets.US_ASCII).split("\n"));
         assertTrue(fds.contains(Integer.toString(other[0])), "the child's dup2 onto " + other[0] + ": " + fds);
         assertExited(0, reap(child));
-        assertEquals(parentFdOne, link(1), "the child's dup2 onto 1 left the parent's fd 1 alone");
-        assertEquals(parentOther, link(other[0]), "the child's dup2 onto " + other[0] + " left the parent's alone");
+        assertEquals(parentFdOne, Procs.fdTarget(1), "the child's dup2 onto 1 left the parent's fd 1 alone");
+        assertEquals(parentOther, Procs.fdTarget(other[0]), "the child's dup2 onto " + other[0] + " left the parent's alone");
         assertTrue(Sys.fcntl(other[1], Linux.F_GETFD, 0) >= 0, "the child's close left the parent's fd open");
     }
 
@@ -622,11 +623,6 @@ class ChildProgramTest {
     }
 
     private record Exit(int pid, int code, int status) {
-    }
-
-    /** What this process's fd {@code fd} refers to ("pipe:[123]", a path). */
-    private static String link(int fd) throws IOException {
-        return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
     }
 
     /** Runs the program with CLONE_FILES (and {@code options}); the child's pid and pidfd. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.Sys;
+import dev.spawnring.testing.Procs;
 import dev.spawnring.uring.SpawnTests.Exit;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -40,8 +41,8 @@ class CloneFilesTest {
         // An fd the child would inherit if it got the whole table: above the range, not close-on-exec.
         int above = Sys.fcntl(other[0], 0 /* F_DUPFD */, below + 16);
         assertTrue(above > below, "F_DUPFD: " + above);
-        String fdOne = link(1);
-        String otherRead = link(other[0]);
+        String fdOne = Procs.fdTarget(1);
+        String otherRead = Procs.fdTarget(other[0]);
         try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd, Linux.CLONE_FILES).flags(IOSQE_IO_LINK).userData(0);
@@ -61,8 +62,8 @@ class CloneFilesTest {
 
             assertTrue(childFds.contains(Integer.toString(other[0])), "the child's dup2: " + childFds);
             assertFalse(childFds.contains(Integer.toString(above)), "fd " + above + " is not copied: " + childFds);
-            assertEquals(fdOne, link(1), "the parent's fd 1");
-            assertEquals(otherRead, link(other[0]), "the parent's fd " + other[0]);
+            assertEquals(fdOne, Procs.fdTarget(1), "the parent's fd 1");
+            assertEquals(otherRead, Procs.fdTarget(other[0]), "the parent's fd " + other[0]);
             assertTrue(Sys.fcntl(other[1], Linux.F_GETFD, 0) >= 0, "the parent's fd " + other[1] + " is open");
             assertTrue(Sys.fcntl(above, Linux.F_GETFD, 0) >= 0, "the parent's fd " + above + " is open");
         } finally {
@@ -154,10 +155,5 @@ class CloneFilesTest {
             assertFalse(Files.exists(ran), what + ": no step ran");
             assertEquals(List.of(), SpawnTests.zombieChildren(), what);
         }
-    }
-
-    /** What this process's fd {@code fd} refers to ("pipe:[123]", a path). */
-    private static String link(int fd) throws IOException {
-        return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
     }
 }
