@@ -6,6 +6,8 @@
  * calling thread stays suspended until the child has exec'd or died. The child
  * runs the steps (the requests linked after a CLONE, see spawnring.h) in order,
  * writes each step's result into the step, and either execs or kills itself.
+ * With SR_SPAWN_CLONE_FILES it also starts on the caller's fd table (CLONE_FILES)
+ * and its first step, a close_range with CLOSE_RANGE_UNSHARE, gives it its own.
  *
  * Constraints on the code that runs in the child (sr_child and what it inlines),
  * as in Go's forkAndExecInChild1:
@@ -38,6 +40,9 @@
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_FILES
+#define CLONE_FILES 0x00000400
 #endif
 #ifndef CLONE_CLEAR_SIGHAND
 #define CLONE_CLEAR_SIGHAND 0x100000000ULL
@@ -74,6 +79,7 @@ struct sr_ctx {
 	struct sr_step *steps;
 	int nsteps;
 	int reset_handlers;  /* clone() fallback: the child resets handled signals itself */
+	int shared_files;    /* CLONE_FILES: steps[0] unshares the fd table */
 	uint64_t exec_mask;  /* the calling thread's mask before sr_spawn blocked everything */
 };
 
@@ -103,6 +109,13 @@ sr_sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 #define sr_sys4(n, a, b, c, d) sr_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #define sr_sys5(n, a, b, c, d, e) sr_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
+/* Whether a step unshares the fd table: the first step a CLONE_FILES child may run. */
+static inline __attribute__((always_inline)) int
+sr_unshares(const struct sr_step *s)
+{
+	return s->op == SR_OP_CLOSE_RANGE && ((uint32_t)s->a[2] & SR_CLOSE_RANGE_UNSHARE);
+}
+
 /*
  * Runs in the child. Never returns: the child either becomes the exec'd program
  * or dies by SIGKILL.
@@ -118,7 +131,7 @@ sr_child(void *arg)
 	struct sr_ksigaction dfl = { 0, 0, 0, 0 };
 	struct sr_ksigaction old;
 	long r, pid;
-	int i, sig;
+	int i = 0, sig;
 
 	/* Signal handlers (clone() fallback only): every handled signal back to
 	 * SIG_DFL before any step, as CLONE_CLEAR_SIGHAND would have done. Ignored
@@ -132,7 +145,22 @@ sr_child(void *arg)
 		}
 	}
 
-	for (i = 0; i < n; i++) {
+	/* Shared fd table (CLONE_FILES): the first step must unshare it, and no fd is
+	 * touched before. sr_spawn_ex checked the step; check again, since the steps
+	 * live in memory the caller could change. If it fails, die before any other
+	 * step, HARDLINK or not: every later step would act on the caller's fds. */
+	if (ctx->shared_files) {
+		const int64_t *const a = steps[0].a;
+		r = -EINVAL;
+		if (sr_unshares(&steps[0]))
+			r = sr_sys3(__NR_close_range, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+		steps[0].res = (int32_t)r;
+		if (r < 0)
+			goto die;
+		i = 1;
+	}
+
+	for (; i < n; i++) {
 		struct sr_step *const s = &steps[i];
 		const int64_t *const a = s->a;
 
@@ -282,6 +310,7 @@ sr_child(void *arg)
 	}
 
 	/* No EXEC succeeded: die by SIGKILL, the exit the parent expects. */
+die:
 	pid = sr_sys0(__NR_getpid);
 	sr_sys3(__NR_tgkill, pid, pid, SIGKILL);
 	sr_sys2(__NR_kill, pid, SIGKILL);
@@ -302,10 +331,14 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 	long pid, r;
 	int i;
 
-	if (nsteps < 0 || (nsteps > 0 && steps == NULL) || (options & ~SR_SPAWN_NO_CLONE3) != 0)
+	if (nsteps < 0 || (nsteps > 0 && steps == NULL)
+	    || (options & ~(SR_SPAWN_NO_CLONE3 | SR_SPAWN_CLONE_FILES)) != 0)
 		return -EINVAL;
 	for (i = 0; i < nsteps; i++)
 		steps[i].res = -ECANCELED;
+	/* A shared fd table must be unshared by the first step (spawnring.h). */
+	if ((options & SR_SPAWN_CLONE_FILES) && (nsteps < 1 || !sr_unshares(&steps[0])))
+		return -EINVAL;
 
 	/* Block every signal on this thread (glibc's internal ones too): the child
 	 * starts with this mask, so no signal reaches it before its first step. */
@@ -316,12 +349,14 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 	ctx.steps = steps;
 	ctx.nsteps = nsteps;
 	ctx.reset_handlers = 0;
+	ctx.shared_files = (options & SR_SPAWN_CLONE_FILES) != 0;
 	ctx.exec_mask = old;
 
 	pid = -ENOSYS;
 	if (!(options & SR_SPAWN_NO_CLONE3)) {
 		struct sr_clone_args args = {
-			.flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND | (pidfd_out ? CLONE_PIDFD : 0),
+			.flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND | (pidfd_out ? CLONE_PIDFD : 0)
+				 | (ctx.shared_files ? CLONE_FILES : 0),
 			.pidfd = (uint64_t)(uintptr_t)&pidfd,
 			.exit_signal = SIGCHLD,
 			.stack = (uint64_t)(uintptr_t)stack,
@@ -334,7 +369,8 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 		 * the pidfd stored through parent_tid, handlers reset by the child. */
 		ctx.reset_handlers = 1;
 		pid = clone(sr_child, stack + sizeof stack,
-			    CLONE_VM | CLONE_VFORK | (pidfd_out ? CLONE_PIDFD : 0) | SIGCHLD,
+			    CLONE_VM | CLONE_VFORK | (pidfd_out ? CLONE_PIDFD : 0)
+			    | (ctx.shared_files ? CLONE_FILES : 0) | SIGCHLD,
 			    &ctx, &pidfd, NULL, NULL);
 		if (pid < 0)
 			pid = -errno;

@@ -56,6 +56,26 @@ _Static_assert(sizeof(struct sr_step) == 64, "struct sr_step is 64 bytes");
 
 /* sr_spawn_ex options */
 #define SR_SPAWN_NO_CLONE3 1u /* use clone() as if clone3 had returned -ENOSYS (tests) */
+#define SR_SPAWN_CLONE_FILES 2u /* clone with CLONE_FILES: see below */
+
+/* close_range(2)'s flag, for the first step of an SR_SPAWN_CLONE_FILES spawn. */
+#define SR_CLOSE_RANGE_UNSHARE (1u << 1)
+
+/*
+ * SR_SPAWN_CLONE_FILES: the child starts on the caller's own fd table instead of a
+ * copy of it, and its first step gives it a private one. A copy costs one entry per
+ * open fd, and exec then closes every close-on-exec one of them: with thousands of
+ * fds open (a pidfd per live child) that is most of a spawn's time.
+ * close_range(first, ~0U, CLOSE_RANGE_UNSHARE) as the first step unshares the table
+ * copying only the fds below `first`.
+ *
+ * Rules, so that the child never changes the caller's fds:
+ *   - steps[0] must be SR_OP_CLOSE_RANGE with SR_CLOSE_RANGE_UNSHARE in its flags,
+ *     else sr_spawn_ex returns -EINVAL and clones nothing (every res -ECANCELED);
+ *   - nothing in the child touches an fd before that step;
+ *   - if that step fails the child dies by SIGKILL at once, whatever its flags
+ *     (HARDLINK included): no later step runs.
+ */
 
 /*
  * Clones a child running `steps` and returns its pid (> 0), or -errno when the

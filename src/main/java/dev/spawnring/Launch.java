@@ -22,11 +22,17 @@ import java.util.concurrent.CompletableFuture;
  * then the CLONE chain submitted on the loop thread:
  *
  * <pre>
- * CLONE(pidfd) → CLOSE_RANGE(3.., CLOEXEC) → DUP2 per fd → CHDIR → SETSID | SETPGID
- *   → UMASK → SETRLIMIT... → SIGDEFAULT → SIGMASK → PDEATHSIG → EXEC per PATH candidate (hardlinked)
+ * CLONE(pidfd, CLONE_FILES) → CLOSE_RANGE(maxFd+1.., UNSHARE) → CLOSE_RANGE(3.., CLOEXEC) → DUP2 per fd
+ *   → CHDIR → SETSID | SETPGID → UMASK → SETRLIMIT... → SIGDEFAULT → SIGMASK → PDEATHSIG
+ *   → EXEC per PATH candidate (hardlinked)
  * </pre>
  *
- * Every step's completion is kept, so a failure names its step.
+ * When the command closes other fds (the default) the child starts on the parent's fd
+ * table and its first step gives it a copy of only the fds up to the highest one the
+ * chain uses: copying the whole table (a pidfd per live child among them) and closing
+ * it again at exec is what made spawning slow with many children alive. When it keeps
+ * them, the CLONE copies the whole table as {@code fork} does, and the two CLOSE_RANGEs
+ * are left out. Every step's completion is kept, so a failure names its step.
  */
 final class Launch {
     private static final int LINK = IOSQE_IO_LINK;
@@ -47,6 +53,8 @@ final class Launch {
     private int stdoutFd = -1;
     private int stderrFd = -1;
     private final boolean capture;
+    /** {@code CLONE_FILES} when the first step unshares the fd table, else 0. */
+    private long cloneFlags;
 
     private Launch(Spawner spawner, Command command, boolean capture) {
         this.spawner = spawner;
@@ -93,6 +101,12 @@ final class Launch {
         moveSourcesOutOfTheWay(give);
 
         if (command.closesOtherFds()) {
+            // The child shares the parent's fd table until this step gives it a copy of the fds
+            // up to the highest one a step uses (the DUP2 sources; 0-2 stay for inherited stdio).
+            int maxFd = give.values().stream().mapToInt(Integer::intValue).reduce(2, Math::max);
+            cloneFlags = Linux.CLONE_FILES;
+            steps.add(new Step("close_range " + (maxFd + 1) + ".. (unshare the fd table)",
+                    s -> s.prepCloseRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE)));
             // Marks every fd from 3 up close-on-exec; the DUP2s below then make the targets survive.
             steps.add(new Step("close_range 3..", s -> s.prepCloseRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC)));
         }
@@ -255,7 +269,7 @@ final class Launch {
             });
             Sqe sqe = loop.sqe();
             if (i == 0) {
-                sqe.prepClone(pidfd);
+                sqe.prepClone(pidfd, cloneFlags);
             } else {
                 steps.get(i - 1).prep().accept(sqe);
             }

@@ -36,6 +36,10 @@ public final class Linux {
     public static final int CLOSE_RANGE_UNSHARE = 1 << 1;
     public static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
 
+    // <linux/sched.h>
+    /** {@code clone(2)}: the child shares the parent's fd table. */
+    public static final long CLONE_FILES = 0x00000400L;
+
     // <sys/mman.h>
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;

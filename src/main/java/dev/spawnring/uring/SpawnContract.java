@@ -4,6 +4,7 @@ import static dev.spawnring.uring.IoUring.*;
 
 import dev.spawnring.spawn.ChildProgram;
 import dev.spawnring.sys.Errno;
+import dev.spawnring.sys.Linux;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -16,7 +17,9 @@ import java.lang.foreign.MemorySegment;
  * the completions through their ordinary path, in chain order:
  * <ul>
  *   <li><b>Prep failure</b> (a CLONE that is not the head, has a non-zero field or no
- *       link flag; an EXEC with {@code buf_index}, {@code len} or {@code file_index}):
+ *       link flag, has clone flags other than {@code CLONE_FILES}, or has
+ *       {@code CLONE_FILES} without a CLOSE_RANGE with {@code CLOSE_RANGE_UNSHARE} right
+ *       after it; an EXEC with {@code buf_index}, {@code len} or {@code file_index}):
  *       the failing SQE becomes a NOP the kernel rejects at prep ({@code -EINVAL}),
  *       other spawn ops plain linked NOPs, kernel ops stay: the kernel then fails the
  *       whole chain exactly as it fails a chain with a bad SQE ({@code -ECANCELED} for
@@ -73,8 +76,9 @@ final class SpawnContract {
         return switch (sqe.opcode()) {
             case IORING_OP_CLONE -> i != 0
                     || (sqe.flags() & LINK_FLAGS) == 0
-                    || sqe.fd() != 0 || sqe.ioprio() != 0 || sqe.off() != 0 || sqe.addr3() != 0
+                    || sqe.fd() != 0 || sqe.ioprio() != 0 || sqe.addr3() != 0
                     || sqe.len() != 0 || sqe.rwFlags() != 0 || sqe.bufIndex() != 0 || sqe.fileIndex() != 0
+                    || !cloneFlagsAllowed(chain)
                     ? -Errno.EINVAL : 0;
             case IORING_OP_EXEC -> sqe.bufIndex() != 0 || sqe.len() != 0 || sqe.fileIndex() != 0 ? -Errno.EINVAL : 0;
             // In a CLONE chain spawnring preps the kernel ops too, with the kernel's rules.
@@ -82,6 +86,20 @@ final class SpawnContract {
             case IORING_OP_READ, IORING_OP_WRITE -> inCloneChain && sqe.bufIndex() != 0 ? -Errno.EINVAL : 0;
             default -> 0;
         };
+    }
+
+    /**
+     * The CLONE's flags ({@code addr2}) are 0, or {@code CLONE_FILES} with a first step that
+     * unshares the fd table: until it has, the child would dup2 and close the submitter's fds.
+     */
+    private static boolean cloneFlagsAllowed(Sqe[] chain) {
+        long flags = chain[0].addr2();
+        if (flags == 0) {
+            return true;
+        }
+        return flags == Linux.CLONE_FILES && chain.length > 1
+                && chain[1].opcode() == IORING_OP_CLOSE_RANGE
+                && (chain[1].rwFlags() & Linux.CLOSE_RANGE_UNSHARE) != 0;
     }
 
     private static void runClone(Sqe[] chain) {
@@ -92,7 +110,7 @@ final class SpawnContract {
             }
             long pidfdAddr = chain[0].addr();
             MemorySegment pidfdOut = pidfdAddr == 0 ? null : MemorySegment.ofAddress(pidfdAddr).reinterpret(4);
-            results[0] = program.run(pidfdOut);
+            results[0] = program.run(pidfdOut, chain[0].addr2());
             for (int i = 1; i < chain.length; i++) {
                 results[i] = program.result(i - 1);
             }

@@ -207,6 +207,11 @@ public final class Sqe {
         return seg.get(JAVA_LONG, Layouts.SQE_off);
     }
 
+    /** @return {@code addr2} (the same field as {@code off}) */
+    public long addr2() {
+        return seg.get(JAVA_LONG, Layouts.SQE_addr2);
+    }
+
     /** @return {@code addr} */
     public long addr() {
         return seg.get(JAVA_LONG, Layouts.SQE_addr);
@@ -364,6 +369,10 @@ public final class Sqe {
      * {@code -EINVAL}. Completes with the child's pid. The child is the submitter's to reap
      * (with {@link #prepWaitid WAITID}); spawnring never waits on "any child". If no EXEC of
      * the chain succeeds, the child dies by {@code SIGKILL}.
+     *
+     * <p>Fields: {@code addr} is where the pidfd goes (0: none), {@code addr2} holds extra
+     * {@code clone(2)} flags ({@link #prepClone(MemorySegment, long)}); every other field
+     * must be 0.
      */
     public Sqe prepClone() {
         return prepRw(IORING_OP_CLONE, 0, 0, 0, 0);
@@ -375,7 +384,45 @@ public final class Sqe {
      */
     public Sqe prepClone(MemorySegment pidfdOut) {
         checkBuffer("CLONE pidfd", pidfdOut, 4);
-        return prepRw(IORING_OP_CLONE, 0, pidfdOut.address(), 0, 0);
+        return prepClone(pidfdOut, 0);
+    }
+
+    /**
+     * {@link #prepClone(MemorySegment)} with {@code clone(2)} flags, carried in {@code addr2}.
+     * The only flag accepted is {@link dev.spawnring.sys.Linux#CLONE_FILES CLONE_FILES}; any
+     * other bit makes the CLONE complete {@code -EINVAL}.
+     *
+     * <p>{@code CLONE_FILES}: the child starts on the submitter's own fd table instead of a
+     * copy of it. A copy costs one entry per open fd and the exec then closes every
+     * close-on-exec one, which with thousands of fds open (a pidfd per live child) is most
+     * of a spawn's time. <b>The first request linked after the CLONE must be a
+     * {@link #prepCloseRange CLOSE_RANGE} with {@code CLOSE_RANGE_UNSHARE}</b>, which gives
+     * the child a table of its own; {@code prepCloseRange(n, ~0, CLOSE_RANGE_UNSHARE)} copies
+     * only the fds below {@code n}, so {@code n} must be above every fd the chain uses. Else
+     * the CLONE completes {@code -EINVAL}, the rest of the chain {@code -ECANCELED}, and
+     * nothing is cloned: a DUP2 or CLOSE in the child would change the submitter's fds.
+     * Nothing in the child touches an fd before that step, and if it fails the child dies
+     * by {@code SIGKILL} at once (its CQE carries the error, every later one
+     * {@code -ECANCELED}), hardlink or not.
+     *
+     * <pre>{@code
+     * ring.getSqe().prepClone(pidfd, Linux.CLONE_FILES).flags(IOSQE_IO_LINK);
+     * ring.getSqe().prepCloseRange(logFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE).flags(IOSQE_IO_LINK);
+     * ring.getSqe().prepDup2(logFd, 1).flags(IOSQE_IO_LINK);
+     * ring.getSqe().prepExec("/usr/bin/env", new String[] {"env"}, null);
+     * }</pre>
+     *
+     * @param pidfdOut where the child's pidfd goes (as {@link #prepClone(MemorySegment)}), or
+     *                 {@code null} for none
+     * @param cloneFlags 0 or {@code CLONE_FILES}
+     */
+    public Sqe prepClone(MemorySegment pidfdOut, long cloneFlags) {
+        long pidfdAddr = 0;
+        if (pidfdOut != null) {
+            checkBuffer("CLONE pidfd", pidfdOut, 4);
+            pidfdAddr = pidfdOut.address();
+        }
+        return prepRw(IORING_OP_CLONE, 0, pidfdAddr, 0, 0).addr2(cloneFlags);
     }
 
     /**

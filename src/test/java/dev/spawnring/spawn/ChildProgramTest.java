@@ -12,6 +12,7 @@ import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.NativeLibrary;
 import dev.spawnring.sys.NativeMemory;
 import dev.spawnring.sys.Sys;
+import dev.spawnring.testing.Procs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -394,7 +395,7 @@ class ChildProgramTest {
         MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
         pidfd.set(ValueLayout.JAVA_INT, 0, -1);
 
-        int pid = program.run(pidfd, ChildProgram.SPAWN_NO_CLONE3);
+        int pid = program.runWithOptions(pidfd, ChildProgram.SPAWN_NO_CLONE3);
 
         assertTrue(pid > 0, "pid " + pid);
         int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
@@ -403,6 +404,98 @@ class ChildProgramTest {
         assertEquals(-Errno.ENOENT, program.result(missing));
         assertEquals(0, program.result(exec));
         assertExited(0, reap(new Spawned(pid, fd)));
+    }
+
+    @Test
+    void withCloneFilesTheFirstStepUnsharesTheFdTableAndTheChildsDup2sStayInTheChild() throws IOException {
+        int[] out = pipe();
+        int[] other = pipe(); // the parent's: the child dup2s onto other[0] and closes other[1]
+        int below = Math.max(out[1], Math.max(other[0], other[1])) + 1;
+        String parentFdOne = Procs.fdTarget(1);
+        String parentOther = Procs.fdTarget(other[0]);
+        int unshare = program.closeRange(below, -1, Linux.CLOSE_RANGE_UNSHARE, false);
+        int dup = program.dup2(out[1], 1, 0, false);
+        int onto = program.dup2(out[1], other[0], 0, false);
+        int close = program.closeFd(other[1], false);
+        int exec = exec(bin("sr-list-fds"), false, "sr-list-fds");
+
+        Spawned child = runSharingFiles(0);
+        closeNow(out[1]);
+
+        assertEquals(0, program.result(unshare));
+        assertEquals(1, program.result(dup));
+        assertEquals(other[0], program.result(onto));
+        assertEquals(0, program.result(close));
+        assertEquals(0, program.result(exec));
+        List<String> fds = List.of(new String(readAll(out[0]), StandardCharsets.US_ASCII).split("\n"));
+        assertTrue(fds.contains(Integer.toString(other[0])), "the child's dup2 onto " + other[0] + ": " + fds);
+        assertExited(0, reap(child));
+        assertEquals(parentFdOne, Procs.fdTarget(1), "the child's dup2 onto 1 left the parent's fd 1 alone");
+        assertEquals(parentOther, Procs.fdTarget(other[0]), "the child's dup2 onto " + other[0] + " left the parent's alone");
+        assertTrue(Sys.fcntl(other[1], Linux.F_GETFD, 0) >= 0, "the child's close left the parent's fd open");
+    }
+
+    @Test
+    void withCloneFilesTheCloneFallbackUnsharesTheFdTableToo() throws IOException {
+        int[] out = pipe();
+        int unshare = program.closeRange(out[1] + 1, -1, Linux.CLOSE_RANGE_UNSHARE, false);
+        program.dup2(out[1], 1, 0, false);
+        int exec = exec(bin("sr-list-fds"), false, "sr-list-fds");
+
+        Spawned child = runSharingFiles(ChildProgram.SPAWN_NO_CLONE3);
+        closeNow(out[1]);
+
+        assertEquals(0, program.result(unshare));
+        assertEquals(0, program.result(exec));
+        assertTrue(readAll(out[0]).length > 0, "sr-list-fds printed its fds");
+        assertExited(0, reap(child));
+    }
+
+    @Test
+    void withCloneFilesAFirstStepThatDoesNotUnshareIsRefusedBeforeAnythingIsCloned() throws IOException {
+        Path ran = tmp.resolve("ran");
+        int cloexec = program.closeRange(3, -1, Linux.CLOSE_RANGE_CLOEXEC, false);
+        int open = program.openat(Linux.AT_FDCWD, cString(ran.toString()), Linux.O_WRONLY | Linux.O_CREAT, 0644, false);
+        int exec = exec(bin("sr-true"), false, "sr-true");
+        MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
+
+        // The native library's own check, whatever the Java layers above it check.
+        assertEquals(-Errno.EINVAL, program.runWithOptions(pidfd, ChildProgram.SPAWN_CLONE_FILES));
+
+        for (int step : new int[] {cloexec, open, exec}) {
+            assertEquals(ECANCELED, program.result(step));
+        }
+        assertFalse(Files.exists(ran), "no step ran");
+        try (ChildProgram empty = new ChildProgram()) {
+            assertEquals(-Errno.EINVAL, empty.run(pidfd, Linux.CLONE_FILES), "no steps: nothing unshares");
+        }
+    }
+
+    @Test
+    void withCloneFilesAFailingUnshareStepKillsTheChildEvenWhenHardlinked() {
+        Path ran = tmp.resolve("ran");
+        int unshare = program.closeRange(3, -1, Linux.CLOSE_RANGE_UNSHARE | (1 << 7), true); // unknown flag
+        int open = program.openat(Linux.AT_FDCWD, cString(ran.toString()), Linux.O_WRONLY | Linux.O_CREAT, 0644, true);
+        int exec = exec(bin("sr-true"), false, "sr-true");
+
+        Spawned child = runSharingFiles(0);
+
+        assertEquals(-Errno.EINVAL, program.result(unshare));
+        assertEquals(ECANCELED, program.result(open));
+        assertEquals(ECANCELED, program.result(exec));
+        assertKilled(reap(child));
+        assertFalse(Files.exists(ran), "no step after the unshare ran");
+    }
+
+    @Test
+    void cloneFlagsOtherThanCloneFilesAreRefused() {
+        program.closeRange(3, -1, Linux.CLOSE_RANGE_UNSHARE, false);
+        exec(bin("sr-true"), false, "sr-true");
+        MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
+        for (long flags : new long[] {0x100 /* CLONE_VM */, Linux.CLONE_FILES | 0x200 /* CLONE_FS */, 1L << 32}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> program.run(pidfd, flags));
+            assertTrue(e.getMessage().contains("CLONE_FILES"), e.getMessage());
+        }
     }
 
     @Test
@@ -530,6 +623,15 @@ class ChildProgramTest {
     }
 
     private record Exit(int pid, int code, int status) {
+    }
+
+    /** Runs the program with CLONE_FILES (and {@code options}); the child's pid and pidfd. */
+    private Spawned runSharingFiles(int options) {
+        MemorySegment slot = arena.allocate(ValueLayout.JAVA_INT);
+        slot.set(ValueLayout.JAVA_INT, 0, -1);
+        int pid = program.runWithOptions(slot, ChildProgram.SPAWN_CLONE_FILES | options);
+        assertTrue(pid > 0, "sr_spawn: " + pid);
+        return new Spawned(pid, slot.get(ValueLayout.JAVA_INT, 0));
     }
 
     private Spawned run() {

@@ -54,6 +54,11 @@ public final class Procs {
         return processes(s -> !s.state().equals("Z") && s.pgrp() == pgid).stream().map(Stat::pid).toList();
     }
 
+    /** @return what this JVM's fd {@code fd} refers to ({@code "pipe:[123]"}, a path) */
+    public static String fdTarget(int fd) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
+    }
+
     /** @return how many fds this JVM has open */
     public static long fdCount() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
