@@ -33,7 +33,9 @@ class SpawnerLoopsTest {
     private final String echo = SpawnerTests.nativeBin("sr-echo-args");
 
     private static Spawner create(Backend backend, int loops) throws Exception {
-        SpawnerTests.create(backend).close(); // skips where io_uring is refused
+        Spawner probe = SpawnerTests.create(backend); // skips where io_uring is refused
+        probe.close();
+        probe.awaitTermination(); // its loop threads are gone before the caller counts threads
         return Spawner.builder().backend(backend).loops(loops).build();
     }
 
