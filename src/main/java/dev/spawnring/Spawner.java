@@ -64,12 +64,12 @@ public final class Spawner implements AutoCloseable {
      * ({@link Runtime#availableProcessors()}, which follows cgroup CPU limits), at most
      * {@link #MAX_LOOPS}.
      *
-     * <p>Why, measured on 2 cores ({@code spawnring bench --only throughput}, two runs, load
-     * average 7 from other work): with 2, 4 or 16 children in flight one loop per core started
-     * 1.5 to 2.3 times as many children per second as one loop (16 in flight: 8,180 and
-     * 9,815/s against 4,312 and 6,559/s), as many as two one-loop Spawners; with one child at
-     * a time it made no difference (2,711 and 3,374/s against 2,434 and 2,791/s), since a
-     * caller spawning one child at a time keeps using the first loop. A loop costs one
+     * <p>Why, measured on 2 cores ({@code spawnring bench --only throughput}, three runs, load
+     * average 4 to 8 from other work): with 2, 4 or 16 children in flight one loop per core
+     * started 1.3 to 2.3 times as many children per second as one loop (16 in flight: 8,180,
+     * 9,815 and 13,625/s against 4,312, 6,559 and 10,045/s), as many as two one-loop Spawners;
+     * with one child at a time no fewer (3,374, 2,711 and 4,405/s against 2,791, 2,434 and
+     * 4,273/s), since a caller spawning one child at a time keeps using the first loop. A loop costs one
      * platform thread, mostly asleep in {@code io_uring_enter}, and one 256-entry ring; ask for
      * {@code loops(1)} where one thread per Spawner matters more than starting children in
      * parallel.
