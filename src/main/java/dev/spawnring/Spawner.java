@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts and supervises child processes through one or more event loops, each a thread of
@@ -69,10 +70,10 @@ public final class Spawner implements AutoCloseable {
      * started 1.3 to 2.3 times as many children per second as one loop (16 in flight: 8,180,
      * 9,815 and 13,625/s against 4,312, 6,559 and 10,045/s), as many as two one-loop Spawners;
      * with one child at a time no fewer (3,374, 2,711 and 4,405/s against 2,791, 2,434 and
-     * 4,273/s), since a caller spawning one child at a time keeps using the first loop. A loop costs one
-     * platform thread, mostly asleep in {@code io_uring_enter}, and one 256-entry ring; ask for
-     * {@code loops(1)} where one thread per Spawner matters more than starting children in
-     * parallel.
+     * 4,273/s), since a caller spawning one child at a time keeps using the first loop. A
+     * loop costs one platform thread, mostly asleep in {@code io_uring_enter}, and one
+     * 256-entry ring; ask for {@code loops(1)} where one thread per Spawner matters more than
+     * starting children in parallel.
      */
     public static final int DEFAULT_LOOPS = defaultLoops();
 
@@ -81,14 +82,14 @@ public final class Spawner implements AutoCloseable {
     private final EventLoop[] loops;
     private final int devNull;
     /** Loops not yet ended (or never made); /dev/null is closed when this reaches 0. */
-    private final java.util.concurrent.atomic.AtomicInteger running;
+    private final AtomicInteger running;
     private volatile boolean closed;
 
     private Spawner(Backend backend, int loopCount) throws IOException {
         this.devNull = Errno.check("open /dev/null", Sys.openat(Linux.AT_FDCWD, "/dev/null",
                 Linux.O_RDWR | Linux.O_CLOEXEC, 0));
         this.loops = new EventLoop[loopCount];
-        this.running = new java.util.concurrent.atomic.AtomicInteger(loopCount);
+        this.running = new AtomicInteger(loopCount);
         int made = 0;
         try {
             for (; made < loopCount; made++) {
