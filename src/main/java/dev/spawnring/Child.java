@@ -89,6 +89,7 @@ public final class Child {
     /** Loop thread: the child has been cloned; wait for its exit (and arm its timeout). */
     void started() {
         loop.retain();
+        loop.childStarted();
         MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED, 0).userData(loop.register(cqe -> {
             ExitStatus status = cqe.res() == 0
@@ -96,6 +97,7 @@ public final class Child {
                             siginfo.get(ValueLayout.JAVA_INT, Linux.SI_STATUS))
                     : null;
             NativeMemory.free(siginfo);
+            loop.childReaped();
             reaped();
             releaseIdleStreams();
             if (status == null) {
@@ -203,6 +205,11 @@ public final class Child {
             loop.sqe().prepTimeoutRemove(timeoutUserData, 0).userData(loop.register(c -> { }));
         }
         loop.release();
+    }
+
+    /** @return which of its Spawner's event loops cloned this child and supervises it, from 0 */
+    int loopIndex() {
+        return loop.index();
     }
 
     /** @return the child's pid */

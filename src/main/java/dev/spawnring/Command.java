@@ -342,8 +342,9 @@ public final class Command {
 
     /**
      * A signal the child gets when the spawning thread dies ({@code PR_SET_PDEATHSIG}).
-     * spawnring clones from its Spawner's long-lived loop thread, so it fires when the JVM
-     * (or the Spawner's loop) ends.
+     * spawnring clones on one of its Spawner's long-lived loop threads (never on the caller's
+     * thread), and a loop thread ends only after its Spawner is closed and every child it
+     * cloned is reaped, so the signal fires when the JVM ends.
      */
     public Command parentDeathSignal(int signal) {
         checkSignal("parentDeathSignal", signal);

@@ -19,13 +19,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The one thread of a {@link Spawner}: it owns the ring, clones every child (so a
- * parent-death signal follows this long-lived thread, not a caller's), and turns
- * completions into callbacks. Other threads hand it work with {@link #execute}; a
- * READ on an eventfd, always armed, wakes it.
+ * One event-loop thread of a {@link Spawner} (a Spawner has one or more): it owns its ring,
+ * clones the children the Spawner gives it (so a parent-death signal follows this
+ * long-lived thread, not a caller's), and turns completions into callbacks. A child stays
+ * on the loop that cloned it: its WAITID, pipes and timeouts go through this ring. Other
+ * threads hand it work with {@link #execute}; a READ on an eventfd, always armed, wakes it.
  *
- * <p>Everything but {@link #execute}, {@link #inLoop} and {@link #shutdown} runs on
- * the loop thread only.
+ * <p>Everything but {@link #execute}, {@link #inLoop}, {@link #shutdown} and the load
+ * counters ({@link #load}) runs on the loop thread only.
  */
 final class EventLoop implements Runnable {
     /** What a request does when it completes; runs on the loop thread. */
@@ -36,7 +37,12 @@ final class EventLoop implements Runnable {
     private static final AtomicInteger NEXT_NUMBER = new AtomicInteger();
 
     private final Ring ring;
+    private final int index;
     private final Thread thread;
+    /** Spawns handed to this loop whose CLONE chains have not been submitted yet (the loop is busy cloning). */
+    private final AtomicInteger spawning = new AtomicInteger();
+    /** Children cloned here and not yet reaped. */
+    private final AtomicInteger children = new AtomicInteger();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final int wakeFd;
@@ -55,12 +61,51 @@ final class EventLoop implements Runnable {
     private boolean ended;
     private final List<Runnable> onTermination = new CopyOnWriteArrayList<>();
 
-    EventLoop(Ring ring) throws IOException {
+    EventLoop(Ring ring, int index) throws IOException {
         this.ring = ring;
-        this.wakeFd = Errno.check("eventfd", Sys.eventfd(0, Linux.EFD_CLOEXEC));
+        this.index = index;
+        int fd = Sys.eventfd(0, Linux.EFD_CLOEXEC);
+        if (fd < 0) {
+            NativeMemory.free(wakeBuf);
+            NativeMemory.free(wakeOne);
+        }
+        this.wakeFd = Errno.check("eventfd", fd);
         wakeOne.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
         this.thread = Thread.ofPlatform().daemon().name("spawnring-loop-" + NEXT_NUMBER.incrementAndGet())
                 .unstarted(this);
+    }
+
+    /** @return this loop's place among its Spawner's loops, from 0 */
+    int index() {
+        return index;
+    }
+
+    /**
+     * How busy this loop is, for picking one: spawns waiting to be cloned first (a clone
+     * blocks the loop thread until the child execs), then children alive on it; lower is
+     * less busy. Callable from any thread (a snapshot).
+     */
+    long load() {
+        return ((long) spawning.get() << 32) | children.get();
+    }
+
+    /** Any thread: {@code n} spawns are being handed to this loop. */
+    void spawnsQueued(int n) {
+        spawning.addAndGet(n);
+    }
+
+    /** {@code n} spawns handed to this loop are submitted (cloned), or will never be. */
+    void spawnsDone(int n) {
+        spawning.addAndGet(-n);
+    }
+
+    /** Loop thread: a child cloned here was started, or reaped. */
+    void childStarted() {
+        children.incrementAndGet();
+    }
+
+    void childReaped() {
+        children.decrementAndGet();
     }
 
     /** Runs {@code r} when the loop thread ends, after the ring is closed. */

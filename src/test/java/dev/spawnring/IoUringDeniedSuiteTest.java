@@ -22,7 +22,8 @@ class IoUringDeniedSuiteTest {
     private static final List<String> SUITE = List.of(
             "dev.spawnring.SpawnerExitTest", "dev.spawnring.SpawnerStdioTest", "dev.spawnring.SpawnerErrorsTest",
             "dev.spawnring.SpawnerOptionsTest", "dev.spawnring.ChildProcessTest",
-            "dev.spawnring.ProcessBuilderInteropTest", "dev.spawnring.uring.SpawnContractTest",
+            "dev.spawnring.ProcessBuilderInteropTest", "dev.spawnring.SpawnerLoopsTest",
+            "dev.spawnring.uring.SpawnContractTest",
             "dev.spawnring.uring.RingLinkTest", "dev.spawnring.uring.RingOpsTest");
 
     private static final Path SYSCTL = Path.of("/proc/sys/kernel/io_uring_disabled");

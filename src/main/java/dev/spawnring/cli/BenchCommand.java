@@ -269,8 +269,14 @@ public final class BenchCommand implements Callable<Integer> {
                         all.add(new SpawnerContender(Backend.IO_URING));
                     }
                     all.add(new SpawnerContender(Backend.FALLBACK));
-                    // One loop thread clones one child at a time: two Spawners show what a loop per core gives.
-                    all.add(new SpawnerContender(uring ? Backend.IO_URING : Backend.FALLBACK, 2));
+                    // A loop thread clones one child at a time (vfork style). The default Spawner has one
+                    // loop per core; one loop, one loop per core asked for, and two one-loop Spawners
+                    // show what the loops give.
+                    Backend best = uring ? Backend.IO_URING : Backend.FALLBACK;
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    all.add(new SpawnerContender(best, 1, 1));
+                    all.add(new SpawnerContender(best, 1, Math.max(2, cores)));
+                    all.add(new SpawnerContender(best, 2, 1));
                 }
                 all.add(new FloorContender("vfork", floor, touchMb));
                 all.add(new FloorContender("posix_spawn", floor, touchMb));

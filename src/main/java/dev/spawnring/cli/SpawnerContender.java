@@ -21,30 +21,47 @@ import java.util.List;
  */
 final class SpawnerContender implements Contender {
     private final Spawner spawner;
-    /** More than one: throughput only, the threads spread over this many Spawners (loop threads). */
+    /** More than one: throughput only, the threads spread over this many Spawners of one loop each. */
     private final Spawner[] spawners;
+    /** The loop count asked for and shown in the name (throughput only), or 0: the default Spawner. */
+    private final int loops;
 
+    /** The process API as an application gets it: {@code Spawner.create(backend)}, default loops. */
     SpawnerContender(Backend backend) throws IOException {
-        this(backend, 1);
+        this(backend, 1, 0);
     }
 
-    SpawnerContender(Backend backend, int count) throws IOException {
+    /**
+     * Throughput only: {@code count} Spawners of one loop each, or (count 1) one Spawner with
+     * {@code loops} loops.
+     */
+    SpawnerContender(Backend backend, int count, int loops) throws IOException {
         this.spawners = new Spawner[count];
-        for (int i = 0; i < count; i++) {
-            spawners[i] = Spawner.create(backend);
+        this.loops = loops;
+        try {
+            for (int i = 0; i < count; i++) {
+                spawners[i] = count > 1 ? Spawner.builder().backend(backend).loops(1).build()
+                        : loops > 0 ? Spawner.builder().backend(backend).loops(loops).build()
+                        : Spawner.create(backend);
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
         }
         this.spawner = spawners[0];
     }
 
     @Override
     public String name() {
-        return spawners.length == 1 ? "spawnring Spawner " + spawner.backend().name()
-                : "spawnring " + spawners.length + " Spawners " + spawner.backend().name();
+        String b = spawner.backend().name();
+        return spawners.length > 1 ? "spawnring " + spawners.length + " Spawners " + b
+                : loops > 0 ? "spawnring " + loops + (loops == 1 ? " loop " : " loops ") + b
+                : "spawnring Spawner " + b;
     }
 
     @Override
     public boolean supports(Cell cell) {
-        if (spawners.length > 1) {
+        if (spawners.length > 1 || loops > 0) {
             return cell.workload() == SpawnContenders.Workload.THROUGHPUT && cell.param() >= spawners.length;
         }
         return !cell.pathSearch() && cell.workload() != SpawnContenders.Workload.FIRST_INSTRUCTION;
@@ -152,7 +169,9 @@ final class SpawnerContender implements Contender {
     @Override
     public void close() {
         for (Spawner s : spawners) {
-            s.close();
+            if (s != null) {
+                s.close();
+            }
         }
     }
 }

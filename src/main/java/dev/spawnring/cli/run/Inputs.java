@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Where jobs come from: one list of input values per job, read lazily so a long input is
- * never held whole. Used by one thread (the dispatcher); {@link #total()} may be read by others.
+ * never held whole. Used by one thread at a time (a dispatcher, under the runner's lock); {@link #total()} may be read by others.
  */
 sealed interface Inputs {
     /**

@@ -7,7 +7,7 @@ import dev.spawnring.sys.Linux;
  *
  * <p>Java has no public API to catch a signal: the JVM's own handler turns SIGINT, SIGTERM and
  * SIGHUP into a JVM shutdown, which runs the shutdown hooks while every other thread (the
- * dispatcher, the Spawner's loop, the completion handlers) keeps running until the hooks
+ * dispatchers, the Spawner's loops, the completion handlers) keeps running until the hooks
  * return. So the first Ctrl-C is handled in a shutdown hook: it sends the same signal to every
  * running job's process group (jobs live in groups of their own, so the terminal's SIGINT
  * does not reach them by itself), starts no new job, waits for the running ones to end,

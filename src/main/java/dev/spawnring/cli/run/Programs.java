@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Finds a program in {@code $PATH} once per name, for the dispatcher only. The Spawner would
+ * Finds a program in {@code $PATH} once per name, for the dispatchers. The Spawner would
  * search {@code $PATH} in every child, and the failed {@code execve}s of that search run while
  * the Spawner's loop thread waits for the child (spawns are vfork-style); a run starts the same
  * program thousands of times, so it is looked up here, once, and the child is given its path.
@@ -30,7 +30,7 @@ final class Programs {
     }
 
     /** @return the executable file {@code program} names, or {@code program} itself */
-    String resolve(String program) {
+    synchronized String resolve(String program) {
         if (program.isEmpty() || program.indexOf('/') >= 0) {
             return program;
         }

@@ -204,7 +204,10 @@ public final class RunCommand implements Callable<Integer> {
         Printer printer = new Printer(out, err, keepOrder);
         Spawner spawner;
         try {
-            spawner = Spawner.create();
+            // One loop per job slot up to the cores: a loop clones one child at a time, so more
+            // loops than cores (or than jobs at a time) would only wait for a CPU.
+            int loops = Math.min(slots, Runtime.getRuntime().availableProcessors());
+            spawner = Spawner.builder().loops(Math.max(1, Math.min(loops, Spawner.MAX_LOOPS))).build();
         } catch (IOException | RuntimeException e) {
             message("spawnring run: cannot start: " + e.getMessage() + "\n");
             if (log != null) {

@@ -27,8 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Runs the jobs of one {@code spawnring run}: at most {@code -j} at a time, through one
  * {@link Spawner}, with no thread per job.
  *
- * <p>The calling thread is the dispatcher: it takes the next input (or a job to retry), fills
- * the template and spawns, then waits until a slot frees up. A job's end arrives as the
+ * <p>The calling thread is a dispatcher (with one more thread per further loop of the
+ * Spawner): it takes the next input (or a job to retry), fills the template and spawns, then
+ * waits until a slot frees up. A job's end arrives as the
  * completion of {@link Child#onExit()} (the Spawner's WAITID through its ring); the handler
  * logs the job, hands its output to the {@link Printer}, decides on retries and
  * {@code --halt}, and frees the slot. Every job is the leader of a process group of its own
@@ -121,7 +122,7 @@ final class Runner implements ProgressBar.Source {
      */
     int run() {
         try {
-            dispatch();
+            dispatchAll();
             awaitIdle(Long.MAX_VALUE);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -137,26 +138,55 @@ final class Runner implements ProgressBar.Source {
         return exitStatus();
     }
 
+    /**
+     * The calling thread dispatches, and one more platform thread per further loop of the
+     * Spawner: a spawn returns only once its child has exec'd, so one dispatcher would keep
+     * all but one loop idle. They share the input (one reads at a time) and the slots.
+     */
+    private void dispatchAll() throws InterruptedException {
+        for (int i = 2; i <= spawner.loops(); i++) {
+            Thread.ofPlatform().daemon().name("spawnring-run-dispatch-" + i).start(() -> {
+                try {
+                    dispatch();
+                } catch (InterruptedException e) {
+                    // Nobody interrupts these threads; if someone does, the others go on.
+                } catch (RuntimeException | Error e) {
+                    printer.message(NAME + ": dispatcher failed: " + e + "\n");
+                    lock.lock();
+                    try {
+                        error = true;
+                        stopStarting = true;
+                        changed.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            });
+        }
+        dispatch();
+    }
+
     private void dispatch() throws InterruptedException {
         while (true) {
             Job job = null;
+            boolean read = false;
             lock.lock();
             try {
-                while (job == null && !readingInput) {
+                while (true) {
                     if (stopStarting) {
                         return;
                     }
                     if (inFlight < settings.jobs()) {
                         job = retries.poll();
-                        if (job == null && !inputsDone) {
-                            readingInput = true;
+                        if (job == null && !inputsDone && !readingInput) {
+                            readingInput = read = true; // this dispatcher reads; the others wait
                         }
-                        if (job != null || readingInput) {
+                        if (job != null || read) {
                             inFlight++;
                             break;
                         }
                         if (inFlight == 0) {
-                            return;
+                            return; // no input left, nothing running, nothing to retry
                         }
                     }
                     changed.await();
@@ -169,6 +199,7 @@ final class Runner implements ProgressBar.Source {
                 lock.lock();
                 try {
                     readingInput = false;
+                    changed.signalAll(); // another dispatcher may read the next one
                     if (in == null) {
                         inputsDone = true;
                         inFlight--;
