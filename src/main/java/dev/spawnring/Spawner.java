@@ -63,7 +63,9 @@ public final class Spawner implements AutoCloseable {
     /**
      * The event loops a Spawner has unless told otherwise: one per core the JVM may use
      * ({@link Runtime#availableProcessors()}, which follows cgroup CPU limits), at most
-     * {@link #MAX_LOOPS}.
+     * {@value #DEFAULT_LOOPS_CAP}: every loop is started with the Spawner, so a large machine
+     * should not get a hundred idle threads per Spawner by default (more than 2 loops has not
+     * been measured); {@link Builder#loops} takes up to {@link #MAX_LOOPS}.
      *
      * <p>Why, measured on 2 cores ({@code spawnring bench --only throughput}, three runs, load
      * average 4 to 8 from other work): with 2, 4 or 16 children in flight one loop per core
@@ -76,6 +78,9 @@ public final class Spawner implements AutoCloseable {
      * starting children in parallel.
      */
     public static final int DEFAULT_LOOPS = defaultLoops();
+
+    /** The most loops {@link #DEFAULT_LOOPS} gives, whatever the number of cores. */
+    public static final int DEFAULT_LOOPS_CAP = 4;
 
     private static final int RING_ENTRIES = 256;
 
@@ -126,7 +131,7 @@ public final class Spawner implements AutoCloseable {
     }
 
     private static int defaultLoops() {
-        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_LOOPS));
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), DEFAULT_LOOPS_CAP));
     }
 
     /**

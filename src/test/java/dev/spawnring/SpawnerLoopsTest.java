@@ -226,7 +226,8 @@ class SpawnerLoopsTest {
             assertEquals(Spawner.DEFAULT_LOOPS, s.loops());
             assertEquals(backend, s.backend());
         }
-        assertTrue(Spawner.DEFAULT_LOOPS >= 1 && Spawner.DEFAULT_LOOPS <= Spawner.MAX_LOOPS);
+        assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), Spawner.DEFAULT_LOOPS_CAP),
+                Spawner.DEFAULT_LOOPS, "one loop per core, at most DEFAULT_LOOPS_CAP");
         try (Spawner one = create(backend, 1)) {
             assertEquals(1, one.loops());
             Child c = one.spawn(Command.of("true").inheritIO());
