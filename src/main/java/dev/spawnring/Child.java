@@ -11,9 +11,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,14 +37,22 @@ public final class Child {
     private final EventLoop loop;
     private final long pid;
     private final Command command;
-    /** Completed off the loop thread (the common pool), so callers' dependents never run on the loop. */
-    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     /**
      * Completed on the loop thread the moment the child is reaped, before {@link #exit}: only
-     * waited on ({@link #waitFor}) and polled, never given dependents, so a waiter is woken by the
-     * loop thread directly rather than through a pool thread.
+     * waited on ({@link #waitFor}) and polled, so a waiter is woken by the loop thread directly
+     * rather than through a pool thread. Its one dependent is {@link #exit}'s hand-off.
      */
     private final CompletableFuture<ExitStatus> reapedStatus = new CompletableFuture<>();
+    /**
+     * The same outcome, completed off the loop thread (the common pool; always async, the
+     * failure too), so callers' dependents never run on the loop.
+     */
+    private final CompletableFuture<ExitStatus> exit = reapedStatus.handleAsync((status, failure) -> {
+        if (failure != null) {
+            throw new CompletionException(failure);
+        }
+        return status;
+    });
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
@@ -92,23 +100,16 @@ public final class Child {
         loop.childStarted();
         MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED, 0).userData(loop.register(cqe -> {
-            ExitStatus status = cqe.res() == 0
-                    ? ExitStatus.fromSiginfo(siginfo.get(ValueLayout.JAVA_INT, Linux.SI_CODE),
-                            siginfo.get(ValueLayout.JAVA_INT, Linux.SI_STATUS))
-                    : null;
+            ExitStatus status = cqe.res() == 0 ? ExitStatus.fromSiginfo(siginfo) : null;
             NativeMemory.free(siginfo);
             loop.childReaped();
             reaped();
             releaseIdleStreams();
             if (status == null) {
-                IOException e = new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res()));
-                reapedStatus.completeExceptionally(e);
-                exit.completeAsync(() -> {
-                    throw new java.util.concurrent.CompletionException(e);
-                });
+                reapedStatus.completeExceptionally(
+                        new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
             } else {
                 reapedStatus.complete(status);
-                exit.completeAsync(() -> status);
             }
         }));
         Duration timeout = command.timeoutSpec();

@@ -1,6 +1,8 @@
 package dev.spawnring;
 
 import dev.spawnring.sys.Linux;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * How a child ended: it exited with a code, or a signal killed it.
@@ -18,6 +20,18 @@ public record ExitStatus(int code, int signal, boolean coreDumped) {
     /** @return the status of a child killed by {@code signal} */
     public static ExitStatus killed(int signal) {
         return new ExitStatus(-1, signal, false);
+    }
+
+    /**
+     * Reads the status from a {@code siginfo_t} that {@code waitid(WEXITED)} (or an io_uring
+     * WAITID) has filled, for code that reaps its own children from the ring.
+     *
+     * @param siginfo at least {@link Linux#SIGINFO_SIZE} bytes
+     * @throws IllegalArgumentException when its {@code si_code} is not an exit
+     */
+    public static ExitStatus fromSiginfo(MemorySegment siginfo) {
+        return fromSiginfo(siginfo.get(ValueLayout.JAVA_INT, Linux.SI_CODE),
+                siginfo.get(ValueLayout.JAVA_INT, Linux.SI_STATUS));
     }
 
     /** From {@code siginfo_t}'s {@code si_code} and {@code si_status} as {@code waitid} fills them. */

@@ -2,6 +2,7 @@ package dev.spawnring.cli;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.ExitStatus;
 import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.NativeMemory;
@@ -161,12 +162,11 @@ public final class ChainCommand implements Callable<Integer> {
             Cqe cqe = ring.waitCqe();
             ring.cqeSeen(cqe);
             Errno.check("waitid", cqe.res());
-            int code = info.get(ValueLayout.JAVA_INT, Linux.SI_CODE);
-            int status = info.get(ValueLayout.JAVA_INT, Linux.SI_STATUS);
-            if (code == Linux.CLD_EXITED) {
-                exit.put("code", status);
+            ExitStatus status = ExitStatus.fromSiginfo(info);
+            if (status.exited()) {
+                exit.put("code", status.code());
             } else {
-                exit.put("signal", status);
+                exit.put("signal", status.signal());
             }
         } finally {
             Sys.close(pidfd);

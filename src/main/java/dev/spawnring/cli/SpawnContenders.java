@@ -2,6 +2,7 @@ package dev.spawnring.cli;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.ExitStatus;
 import dev.spawnring.sys.Errno;
 import dev.spawnring.sys.Linux;
 import dev.spawnring.sys.NativeMemory;
@@ -213,8 +214,7 @@ final class SpawnContenders {
                     ring.cqeSeen(w);
                     Sys.close(fd);
                     Errno.check("waitid", w.res());
-                    if (siginfo.get(ValueLayout.JAVA_INT, Linux.SI_CODE) != Linux.CLD_EXITED
-                            || siginfo.get(ValueLayout.JAVA_INT, Linux.SI_STATUS) != 0) {
+                    if (!ExitStatus.fromSiginfo(siginfo).success()) {
                         throw new IOException(program + " did not exit 0");
                     }
                     samples[i] = (stamped ? end : Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW)) - t0;
