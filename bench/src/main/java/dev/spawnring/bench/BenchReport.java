@@ -1,0 +1,237 @@
+package dev.spawnring.bench;
+
+import dev.spawnring.bench.BenchCommand.Row;
+import dev.spawnring.bench.SpawnContenders.Cell;
+import dev.spawnring.bench.SpawnContenders.Workload;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/** What the benchmark makes of its rows: look-ups, the goals met or missed, the JSON, the chart's ratios. */
+final class BenchReport {
+    static final String PB = "ProcessBuilder (default)";
+    static final String RING = "spawnring IO_URING";
+    static final String SPAWNER = "spawnring Spawner IO_URING";
+
+    private BenchReport() {
+    }
+
+    /** A goal of the README, met or missed (null: this run cannot judge it), with the figure that says so. */
+    record Goal(String number, String goal, Boolean met, String figure) {
+        String verdict() {
+            return met == null ? "not judged" : met ? "met" : "MISSED";
+        }
+    }
+
+    private static Optional<Row> row(List<Row> rows, Cell cell, String contender) {
+        return rows.stream().filter(r -> r.cell().equals(cell) && r.contender().equals(contender)).findFirst();
+    }
+
+    private static Optional<Row> row(List<Row> rows, Predicate<Cell> cell, String contender) {
+        return rows.stream().filter(r -> cell.test(r.cell()) && r.contender().equals(contender)).findFirst();
+    }
+
+    /** Median µs of a per-operation row, NaN when there is none. */
+    static double median(List<Row> rows, Cell cell, String contender) {
+        return row(rows, cell, contender).map(r -> r.samples().medianMicros()).orElse(Double.NaN);
+    }
+
+    /** Median rate (spawns/s, MB/s) of a row, NaN when there is none. */
+    static double rate(List<Row> rows, Cell cell, String contender) {
+        return row(rows, cell, contender).map(r -> r.rate().median()).orElse(Double.NaN);
+    }
+
+    /** Median of the {@code k}-th figure of a row, NaN when there is none. */
+    static double figure(List<Row> rows, Cell cell, String contender, int k) {
+        return row(rows, cell, contender).map(r -> r.figure(k).median()).orElse(Double.NaN);
+    }
+
+    private static Predicate<Cell> is(Workload w, boolean bigHeap) {
+        return c -> c.workload() == w && !c.pathSearch() && c.heap().equals("small") != bigHeap;
+    }
+
+    private static double medianOf(List<Row> rows, Predicate<Cell> cell, String contender) {
+        return row(rows, cell, contender).map(r -> r.samples().medianMicros()).orElse(Double.NaN);
+    }
+
+    /** The README's goals that this run's rows can judge. */
+    static List<Goal> goals(List<Row> rows) {
+        List<Goal> goals = new ArrayList<>();
+        String ring = rows.stream().anyMatch(r -> r.contender().equals(RING)) ? RING : "spawnring FALLBACK";
+        String spawner = rows.stream().anyMatch(r -> r.contender().equals(SPAWNER)) ? SPAWNER
+                : "spawnring Spawner FALLBACK";
+
+        Predicate<Cell> sr = is(Workload.START_REAP, false);
+        double srRing = medianOf(rows, sr, ring);
+        double srVfork = medianOf(rows, sr, "C vfork");
+        double srPb = medianOf(rows, sr, PB);
+        if (!Double.isNaN(srRing) && !Double.isNaN(srVfork) && !Double.isNaN(srPb)) {
+            double x = srRing / srVfork;
+            double faster = srPb / srRing;
+            goals.add(new Goal("1", "start-reap <= 1.15x the C vfork loop and >= 10x faster than ProcessBuilder",
+                    x <= 1.15 && faster >= 10, String.format("%s %.1f µs = %.2fx C vfork (%.1f µs), %.1fx faster than"
+                            + " ProcessBuilder (%.1f µs); Spawner %.1f µs", ring, srRing, x, srVfork, faster, srPb,
+                            medianOf(rows, sr, spawner))));
+        }
+
+        Predicate<Cell> fi = is(Workload.FIRST_INSTRUCTION, false);
+        Predicate<Cell> fiBig = is(Workload.FIRST_INSTRUCTION, true);
+        double fiRing = medianOf(rows, fi, ring);
+        double fiVfork = medianOf(rows, fi, "C vfork");
+        double bigRing = medianOf(rows, fiBig, ring);
+        double bigVfork = medianOf(rows, fiBig, "C vfork");
+        if (!Double.isNaN(fiRing) && !Double.isNaN(fiVfork)) {
+            double x = fiRing / fiVfork;
+            boolean met = x <= 1.1;
+            String fig = String.format("%s %.1f µs = %.2fx C vfork (%.1f µs)", ring, fiRing, x, fiVfork);
+            if (!Double.isNaN(bigRing) && !Double.isNaN(bigVfork)) {
+                String heap = row(rows, fiBig, ring).map(r -> r.cell().heap()).orElse("big");
+                double bx = bigRing / bigVfork;
+                met &= bx <= 1.1 && bigRing / fiRing <= 1.1;
+                fig += String.format("; %s parent %.1f µs = %.2fx C vfork (%.1f µs), %.2fx the small parent", heap,
+                        bigRing, bx, bigVfork, bigRing / fiRing);
+            }
+            goals.add(new Goal("2", "first instruction <= 1.1x the C vfork loop, a big heap changes nothing", met, fig));
+        }
+
+        List<Row> tp = rows.stream().filter(r -> r.cell().workload() == Workload.THROUGHPUT
+                && r.contender().equals(spawner)).toList();
+        if (!tp.isEmpty()) {
+            Row best = null;
+            double bestX = 0;
+            StringBuilder each = new StringBuilder();
+            for (Row r : tp) {
+                double loops = rate(rows, r.cell(), "C vfork, 2 loops");
+                double x = r.rate().median() / loops;
+                each.append(String.format("%s%d in flight %.0f/s = %.2fx", each.isEmpty() ? "" : ", ", r.cell().param(),
+                        r.rate().median(), x));
+                if (x > bestX) {
+                    bestX = x;
+                    best = r;
+                }
+            }
+            goals.add(new Goal("3", "throughput >= 90% of two C vfork loops in parallel", bestX >= 0.9,
+                    String.format("%s best at %d in flight: %.2fx two C vfork loops (%.0f/s); %s", spawner,
+                            best.cell().param(), bestX, rate(rows, best.cell(), "C vfork, 2 loops"), each)));
+        }
+
+        row(rows, c -> c.workload() == Workload.LIVE_CHILDREN, spawner).ifPresent(r -> {
+            double start = r.figure(0).median() / 1e9;
+            double threads = r.figure(2).median();
+            long n = r.cell().param();
+            goals.add(new Goal("5", "all 10,000 live children started in under 1.5 s, no thread per child",
+                    n < 10_000 ? null : start < 1.5 && threads <= 4, String.format("%s: %,d started in %.2f s, %.0f threads"
+                            + " added, %.0f MiB RSS added%s", spawner, n, start, threads, r.figure(3).median() / 1024,
+                            n < 10_000 ? " (fewer than 10,000 children)" : "")));
+        });
+
+        row(rows, c -> c.workload() == Workload.OUTPUT, spawner).ifPresent(r -> {
+            double mine = r.rate().median();
+            double pb = rate(rows, r.cell(), PB);
+            goals.add(new Goal("6", "output read >= 1.5x ProcessBuilder's throughput", mine / pb >= 1.5,
+                    String.format("%s %.2f GB/s = %.2fx ProcessBuilder (%.2f GB/s)", spawner, mine / 1000, mine / pb,
+                            pb / 1000)));
+        });
+        return goals;
+    }
+
+    /** Everything measured, for {@code --json}. */
+    static Map<String, Object> json(Map<String, Object> settings, List<Row> rows, List<Map<String, Object>> nops,
+            List<Goal> goals) {
+        Map<String, Object> top = new LinkedHashMap<>(settings);
+        List<Object> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("workload", r.cell().workload().label);
+            m.put("parent", r.cell().heap());
+            m.put("path_search", r.cell().pathSearch());
+            m.put("param", r.cell().param());
+            m.put("contender", r.contender());
+            switch (r.cell().workload()) {
+                case START_REAP, FIRST_INSTRUCTION, CAPTURE -> {
+                    m.put("median_us", r.samples().medianMicros());
+                    m.put("p10_us", r.samples().percentileMicros(10));
+                    m.put("p90_us", r.samples().percentileMicros(90));
+                    m.put("samples_ns", Arrays.stream(r.samples().nanos()).boxed().toList());
+                }
+                case THROUGHPUT -> {
+                    m.put("median_spawns_per_s", r.rate().median());
+                    m.put("runs_completed_elapsed_ns", r.runs().stream().map(a -> Arrays.stream(a).boxed().toList())
+                            .toList());
+                }
+                case OUTPUT -> {
+                    m.put("median_gb_per_s", r.rate().median() / 1000);
+                    m.put("runs_bytes_elapsed_ns", r.runs().stream().map(a -> Arrays.stream(a).boxed().toList())
+                            .toList());
+                }
+                case LIVE_CHILDREN -> {
+                    m.put("median_start_all_ms", r.figure(0).median() / 1e6);
+                    m.put("median_reap_all_ms", r.figure(1).median() / 1e6);
+                    m.put("median_threads_added", r.figure(2).median());
+                    m.put("median_rss_added_kb", r.figure(3).median());
+                    m.put("runs_start_ns_reap_ns_threads_rss_kb", r.runs().stream()
+                            .map(a -> Arrays.stream(a).boxed().toList()).toList());
+                }
+            }
+            out.add(m);
+        }
+        top.put("rows", out);
+        top.put("nop_round_trip", nops);
+        List<Object> g = new ArrayList<>();
+        for (Goal goal : goals) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("goal", goal.number());
+            m.put("text", goal.goal());
+            m.put("met", goal.met());
+            m.put("figure", goal.figure());
+            g.add(m);
+        }
+        top.put("goals", g);
+        return top;
+    }
+
+    /** One bar of the chart: how many times faster than ProcessBuilder (default) a contender is on a workload. */
+    record Speedup(String category, String series, double value) {
+    }
+
+    /** The series the chart shows, each named after the rows it takes. */
+    static final List<String> SERIES = List.of(RING, SPAWNER, "C vfork", "ProcessBuilder FORK", "NuProcess 3.0.0");
+
+    static List<Speedup> speedups(List<Row> rows) {
+        List<Speedup> out = new ArrayList<>();
+        for (Row r : rows) {
+            if (!SERIES.contains(r.contender())) {
+                continue;
+            }
+            Cell c = r.cell();
+            String category = switch (c.workload()) {
+                case START_REAP -> "start+reap" + (c.pathSearch() ? ", PATH" : "") + heap(c);
+                case FIRST_INSTRUCTION -> "first instr." + (c.pathSearch() ? ", PATH" : "") + heap(c);
+                case THROUGHPUT -> "spawns/s, " + c.param() + " in flight";
+                case LIVE_CHILDREN -> String.format("start %,d live", c.param());
+                case OUTPUT -> "output GB/s";
+                case CAPTURE -> "capture a line";
+            };
+            double value = switch (c.workload()) {
+                case START_REAP, FIRST_INSTRUCTION, CAPTURE -> median(rows, c, PB) / r.samples().medianMicros();
+                case THROUGHPUT, OUTPUT -> r.rate().median() / rate(rows, c, PB);
+                case LIVE_CHILDREN -> figure(rows, c, PB, 0) / r.figure(0).median();
+            };
+            if (c.workload() == Workload.THROUGHPUT && c.param() != 1 && c.param() != 16) {
+                continue;
+            }
+            if (!Double.isNaN(value) && value > 0) {
+                out.add(new Speedup(category, r.contender(), value));
+            }
+        }
+        return out;
+    }
+
+    private static String heap(Cell c) {
+        return c.heap().equals("small") ? "" : ", " + c.heap();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.spawnring.bench;
+
+import dev.spawnring.bench.SpawnContenders.Cell;
+import dev.spawnring.internal.sys.Sys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every workload of the benchmark done with {@code java.lang.ProcessBuilder}, in this JVM with
+ * whatever launch mechanism it started with: the in-process contender and {@link BenchWorker}
+ * run the same code. The child's stdio is inherited (no pipes) where the workload reads nothing.
+ */
+final class ProcessBuilderRuns {
+    private ProcessBuilderRuns() {
+    }
+
+    /** "ProcessBuilder (default)" or "ProcessBuilder FORK": the mechanism this JVM uses. */
+    static String name() {
+        return "ProcessBuilder " + System.getProperty("jdk.lang.Process.launchMechanism", "(default)");
+    }
+
+    static long[] run(Cell cell, int n) throws IOException, InterruptedException {
+        String program = cell.candidates().get(0);
+        return switch (cell.workload()) {
+            case START_REAP -> startReap(program, n);
+            case FIRST_INSTRUCTION -> firstInstruction(program, n);
+            case THROUGHPUT -> throughput(program, (int) cell.param(), n);
+            case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
+            case OUTPUT -> output(program, cell.param());
+            case CAPTURE -> capture(program, n);
+        };
+    }
+
+    private static long now() {
+        return Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW);
+    }
+
+    private static void check(String program, int rc) throws IOException {
+        if (rc != 0) {
+            throw new IOException(program + " exited " + rc);
+        }
+    }
+
+    static long[] startReap(String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            int rc = pb.start().waitFor();
+            samples[i] = now() - t0;
+            check(program, rc);
+        }
+        return samples;
+    }
+
+    /** sr-stamp writes its stamp to stdout when it has no fd 4, as here. */
+    static long[] firstInstruction(String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        ProcessBuilder pb = new ProcessBuilder(program).redirectInput(Redirect.INHERIT).redirectError(Redirect.INHERIT);
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            Process p = pb.start();
+            byte[] stamp;
+            try (InputStream in = p.getInputStream()) {
+                stamp = in.readNBytes(16);
+            }
+            check(program, p.waitFor());
+            samples[i] = stampNanos(program, stamp) - t0;
+        }
+        return samples;
+    }
+
+    /** The 16-byte stamp sr-stamp writes (tv_sec, tv_nsec, native order), in ns. */
+    static long stampNanos(String program, byte[] stamp) throws IOException {
+        if (stamp.length != 16) {
+            throw new IOException(program + " wrote no stamp (" + stamp.length + " bytes)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(stamp).order(ByteOrder.nativeOrder());
+        return b.getLong(0) * 1_000_000_000L + b.getLong(8);
+    }
+
+    /** {@code inFlight} virtual threads, each starting and reaping one child at a time, for {@code ms}. */
+    static long[] throughput(String program, int inFlight, int ms) throws InterruptedException, IOException {
+        ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
+        return Throughput.run(inFlight, ms, worker -> check(program, pb.start().waitFor()));
+    }
+
+    static long[] liveChildren(String program, int count) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
+        ProcStatus before = ProcStatus.self();
+        List<Process> children = new ArrayList<>(count);
+        long t0 = now();
+        for (int i = 0; i < count; i++) {
+            children.add(pb.start());
+        }
+        long started = now() - t0;
+        ProcStatus after = ProcStatus.self();
+        for (Process p : children) {
+            check(program, p.waitFor());
+        }
+        long reaped = now() - t0;
+        return new long[] {started, reaped, after.threads() - before.threads(), after.rssKb() - before.rssKb()};
+    }
+
+    /** One child writing {@code bytes} to its stdout, read with 64 KiB reads. */
+    static long[] output(String program, long bytes) throws IOException, InterruptedException {
+        byte[] buf = new byte[64 << 10];
+        long t0 = now();
+        Process p = new ProcessBuilder(program, String.valueOf(bytes)).redirectInput(Redirect.INHERIT)
+                .redirectError(Redirect.INHERIT).start();
+        long got = 0;
+        try (InputStream in = p.getInputStream()) {
+            for (int r; (r = in.read(buf)) >= 0; ) {
+                got += r;
+            }
+        }
+        check(program, p.waitFor());
+        long elapsed = now() - t0;
+        if (got != bytes) {
+            throw new IOException(program + ": read " + got + " bytes of " + bytes);
+        }
+        return new long[] {got, elapsed};
+    }
+
+    /** The child's one line read from its stdout pipe (stdin and stderr pipes too: the defaults). */
+    static long[] capture(String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        ProcessBuilder pb = new ProcessBuilder(program);
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            Process p = pb.start();
+            byte[] line = p.getInputStream().readAllBytes();
+            p.getErrorStream().readAllBytes();
+            p.getOutputStream().close();
+            check(program, p.waitFor());
+            samples[i] = now() - t0;
+            if (line.length == 0) {
+                throw new IOException(program + " printed nothing");
+            }
+        }
+        return samples;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.spawnring.cli;
+
+import static dev.spawnring.uring.IoUring.*;
+
+import dev.spawnring.ExitStatus;
+import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.sys.NativeMemory;
+import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.uring.Cqe;
+import dev.spawnring.uring.Ring;
+import dev.spawnring.uring.Sqe;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code spawnring chain}: submits one CLONE/EXEC chain and prints one line per
+ * completion, then the child's exit. A demonstration of the contract and a tool to
+ * see which step of a spawn fails and why.
+ *
+ * <pre>
+ * ./spawnring chain --path-search touch /tmp/x
+ * step  op        user_data  res
+ * 0     CLONE     0          41235
+ * 1     EXEC      1          -2 ENOENT     /usr/local/bin/touch
+ * ...
+ * </pre>
+ */
+@Command(name = "chain", mixinStandardHelpOptions = true,
+        description = "Run one CLONE -> [DUP2] -> [CHDIR] -> EXEC... chain and print every completion.")
+public final class ChainCommand implements Callable<Integer> {
+    @Option(names = "--path-search", description = "One hardlinked EXEC per $PATH directory, searched in the child.")
+    boolean pathSearch;
+
+    @Option(names = "--stdout", paramLabel = "FILE", description = "Open FILE (created, truncated) and add a DUP2 step onto fd 1.")
+    String stdout;
+
+    @Option(names = "--chdir", paramLabel = "DIR", description = "Add a CHDIR step.")
+    String chdir;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "The program: a path, or a name with --path-search.")
+    String program;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "Its arguments.")
+    List<String> args = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    private record Step(String op, String detail) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        String[] argv = new String[args.size() + 1];
+        argv[0] = program;
+        for (int i = 0; i < args.size(); i++) {
+            argv[i + 1] = args.get(i);
+        }
+        String[] envp = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        List<String> candidates = candidates();
+        List<Step> steps = new ArrayList<>();
+        List<Map<String, Object>> cqes = new ArrayList<>();
+        Map<String, Object> exit = new LinkedHashMap<>();
+        int stdoutFd = -1;
+        try (Arena arena = Arena.ofConfined(); Ring ring = Ring.open(Math.max(8, candidates.size() + 4))) {
+            MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment cArgv = NativeMemory.cStringArray("argv", argv);
+            MemorySegment cEnvp = NativeMemory.cStringArray("envp", envp);
+            try {
+                if (stdout != null) {
+                    stdoutFd = Errno.check("open stdout " + stdout, Sys.openat(Linux.AT_FDCWD, stdout,
+                            Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC | Linux.O_CLOEXEC, 0644));
+                }
+                add(steps, ring.getSqe().prepClone(pidfd), "CLONE", "");
+                if (stdoutFd >= 0) {
+                    add(steps, ring.getSqe().prepDup2(stdoutFd, 1), "DUP2", stdoutFd + " -> 1 (" + stdout + ")");
+                }
+                if (chdir != null) {
+                    add(steps, ring.getSqe().prepChdir(chdir), "CHDIR", chdir);
+                }
+                for (int i = 0; i < candidates.size(); i++) {
+                    MemorySegment path = NativeMemory.cString(arena, "program path", candidates.get(i));
+                    Sqe exec = ring.getSqe().prepExecveat(AT_FDCWD, path, cArgv, cEnvp, 0);
+                    add(steps, exec, "EXEC", candidates.get(i));
+                    exec.flags(IOSQE_IO_HARDLINK);
+                }
+                ring.submit();
+                int pid = 0;
+                for (int i = 0; i < steps.size(); i++) {
+                    Cqe cqe = ring.waitCqe();
+                    Step step = steps.get((int) cqe.userData());
+                    if (cqe.userData() == 0) {
+                        pid = cqe.res();
+                    }
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("step", cqe.userData());
+                    row.put("op", step.op());
+                    row.put("user_data", cqe.userData());
+                    row.put("res", cqe.res());
+                    row.put("errno", cqe.res() < 0 ? Errno.name(-cqe.res()) : null);
+                    row.put("detail", step.detail());
+                    cqes.add(row);
+                    ring.cqeSeen(cqe);
+                }
+                if (pid > 0) {
+                    reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
+                }
+            } finally {
+                NativeMemory.free(cArgv);
+                NativeMemory.free(cEnvp);
+                if (stdoutFd >= 0) {
+                    Sys.close(stdoutFd);
+                }
+            }
+        }
+        print(cqes, exit);
+        return Integer.valueOf(0).equals(exit.get("code")) ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    private List<String> candidates() {
+        List<String> out = new ArrayList<>();
+        if (!pathSearch || program.contains("/")) {
+            out.add(program);
+            return out;
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            out.add((dir.isEmpty() ? "." : dir) + "/" + program);
+        }
+        return out;
+    }
+
+    private static void add(List<Step> steps, Sqe sqe, String op, String detail) {
+        sqe.userData(steps.size()).flags(IOSQE_IO_LINK);
+        steps.add(new Step(op, detail));
+    }
+
+    /** Waits for the child with WAITID on its pidfd and describes how it ended. */
+    private static void reap(Ring ring, int pidfd, Map<String, Object> exit) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
+            ring.getSqe().prepWaitid(P_PIDFD, pidfd, info, WEXITED, 0).userData(Long.MAX_VALUE);
+            ring.submit();
+            Cqe cqe = ring.waitCqe();
+            ring.cqeSeen(cqe);
+            Errno.check("waitid", cqe.res());
+            ExitStatus status = ExitStatus.fromSiginfo(info);
+            if (status.exited()) {
+                exit.put("code", status.code());
+            } else {
+                exit.put("signal", status.signal());
+            }
+        } finally {
+            Sys.close(pidfd);
+        }
+    }
+
+    private void print(List<Map<String, Object>> cqes, Map<String, Object> exit) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("cqes", cqes);
+            all.put("exit", exit);
+            out.println(Json.write(all));
+        } else {
+            out.printf("%-5s %-9s %-10s %s%n", "step", "op", "user_data", "res");
+            for (Map<String, Object> row : cqes) {
+                int res = (Integer) row.get("res");
+                String r = res < 0 ? res + " " + row.get("errno") : String.valueOf(res);
+                out.println(String.format("%-5s %-9s %-10s %-13s %s", row.get("step"), row.get("op"),
+                        row.get("user_data"), r, row.get("detail")).stripTrailing());
+            }
+            out.println(exit.containsKey("code") ? "exit: code " + exit.get("code")
+                    : exit.containsKey("signal") ? "exit: killed by signal " + exit.get("signal") : "exit: none");
+        }
+        out.flush();
+    }
+}

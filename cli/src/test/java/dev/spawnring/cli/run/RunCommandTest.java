@@ -1,0 +1,541 @@
+package dev.spawnring.cli.run;
+
+import static dev.spawnring.cli.run.RunTests.run;
+import static dev.spawnring.cli.run.RunTests.withStdin;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.spawnring.Child;
+import dev.spawnring.ExitStatus;
+import dev.spawnring.Spawner;
+import dev.spawnring.internal.sys.Linux;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code spawnring run}, end to end with real programs. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    /** A marker no other process has in its command line: a sleep of 60.xxx seconds. */
+    private static String marker() {
+        return "60." + (100000 + (System.nanoTime() / 1000) % 900000);
+    }
+
+    @Nested
+    class Placeholders {
+        @Test
+        void eachPlaceholderIsReplacedWithItsPartOfTheInput() {
+            RunTests r = run("-j", "1", "printf", "%s|", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}",
+                    ":::", "dir/sub/file.tar.gz");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("dir/sub/file.tar.gz|dir/sub/file.tar|file.tar.gz|dir/sub|file.tar|1|1|", r.out());
+        }
+
+        @Test
+        void placeholdersFollowGnuParallelOnOddPaths() {
+            RunTests r = run("-k", "printf", "[%s]", "{.}", "{/}", "{//}", "{/.}", "\\n", ":::",
+                    ".bashrc", "a.b/c", "/x", "a/");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(List.of("[][.bashrc][.][][\\n]", "[a.b/c][c][a.b][c][\\n]", "[/x][x][/][x][\\n]",
+                    "[a/][][.][][\\n]"), List.of(r.out().split("(?<=\\\\n])")));
+        }
+
+        @Test
+        void aSubstitutionInsideAWordStaysOneArgumentAndIsNeverParsedByAShell() {
+            RunTests r = run("-k", "printf", "[%s]\\n", "pre{}post", ":::", "a b", "$(touch x);*");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(List.of("[prea bpost]", "[pre$(touch x);*post]"), r.lines());
+        }
+
+        @Test
+        void withoutAPlaceholderTheInputIsAppendedAsTheLastArgument() {
+            RunTests r = run("-k", "printf", "[%s]\\n", ":::", "a b", "c");
+            assertEquals(List.of("[a b]", "[c]"), r.lines(), r.all());
+        }
+
+        @Test
+        void severalInputListsMakeTheCartesianProductTheFirstVaryingSlowest() {
+            RunTests r = run("-k", "echo", "{1}{2}", ":::", "a", "b", ":::", "1", "2", "3");
+            assertEquals(List.of("a1", "a2", "a3", "b1", "b2", "b3"), r.lines(), r.all());
+        }
+
+        @Test
+        void aBracePlaceholderWordStandsForOneArgumentPerInputList() {
+            RunTests r = run("-k", "printf", "[%s]", "{}", ":::", "a", ":::", "b c");
+            assertEquals("[a][b c]", r.out(), r.all());
+            RunTests appended = run("-k", "printf", "[%s]", ":::", "a", ":::", "b");
+            assertEquals("[a][b]", appended.out(), appended.all());
+        }
+
+        @Test
+        void numberedPlaceholdersTakeTheirTransformToo() {
+            RunTests r = run("echo", "{2/.}", "{1//}", ":::", "x/y", ":::", "d/e.txt");
+            assertEquals("e x\n", r.out(), r.all());
+        }
+
+        @Test
+        void theSlotNumberStaysWithinTheJobCount() {
+            RunTests r = run("-j", "2", "echo", "{%}", ":::", "a", "b", "c", "d", "e", "f");
+            assertEquals(6, r.lines().size(), r.all());
+            assertTrue(Set.of("1", "2").containsAll(r.lines()), r.all());
+        }
+
+        @Test
+        void withShellTheTemplateIsShellCodeAndTheInputIsQuoted() {
+            RunTests r = run("--shell", "echo", "{}", "$HOME", "|", "tr", "a", "A", ":::", "a;b $(c)");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("A;b $(c) " + System.getenv("HOME").replace('a', 'A') + "\n", r.out());
+        }
+    }
+
+    @Nested
+    class InputSources {
+        @Test
+        void stdinLinesAreInputsEmptyOnesIncludedAndALastLineWithoutNewlineToo() {
+            RunTests r = withStdin("a\n\nb c\nd", "-k", "echo", "x{}x");
+            assertEquals(List.of("xax", "xx", "xb cx", "xdx"), r.lines(), r.all());
+        }
+
+        @Test
+        void nulSeparatedStdinKeepsNewlinesAndSpacesInAnInput() {
+            RunTests r = withStdin("a b\0c\nd\0", "-0", "-k", "printf", "[%s]");
+            assertEquals("[a b][c\nd]", r.out(), r.all());
+        }
+
+        @Test
+        void manyStdinLinesAllRun() {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 1; i <= 300; i++) {
+                sb.append(i).append('\n');
+            }
+            RunTests r = withStdin(sb.toString(), "-j", "8", "echo");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(300, new HashSet<>(r.lines()).size(), r.all());
+        }
+
+        @Test
+        void anEmptyInputListRunsNothing() {
+            RunTests r = run("echo", ":::");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("", r.out());
+        }
+    }
+
+    @Nested
+    class OutputGrouping {
+        @Test
+        void keepOrderPrintsInInputOrder() {
+            RunTests r = run("-j", "3", "--keep-order", "sh", "-c", "sleep $0; echo $0", ":::", "0.3", "0.1", "0.2");
+            assertEquals(List.of("0.3", "0.1", "0.2"), r.lines(), r.all());
+        }
+
+        @Test
+        void keepOrderHoldsBackManyFinishedJobsBehindASlowFirstOne() {
+            StringBuilder in = new StringBuilder();
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i <= 300; i++) {
+                in.append(i).append('\n');
+                expected.add(Integer.toString(i));
+            }
+            RunTests r = withStdin(in.toString(), "-k", "-j", "4", "sh", "-c",
+                    "if [ $0 = 1 ]; then sleep 0.8; fi; echo $0; echo e$0 >&2");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(expected, r.lines(), "more than " + Printer.MAX_HELD_FDS + " jobs waited, in order");
+            assertEquals(expected.stream().map(n -> "e" + n).toList(), RunTests.linesOf(r.err()));
+        }
+
+        @Test
+        void withoutKeepOrderEachJobPrintsWhenItEnds() {
+            RunTests r = run("-j", "3", "sh", "-c", "sleep $0; echo $0", ":::", "0.45", "0.05", "0.25");
+            assertEquals(List.of("0.05", "0.25", "0.45"), r.lines(), r.all());
+        }
+
+        @Test
+        void eachJobsOutputIsOneBlockOnStdoutAndItsStderrOneBlockApart() {
+            RunTests r = run("-j", "3", "sh", "-c",
+                    "for i in 1 2 3 4 5; do echo $0-$i; echo err-$0-$i >&2; sleep 0.03; done", ":::", "a", "b", "c");
+            assertEquals(0, r.exitCode(), r.all());
+            assertGrouped(RunTests.linesOf(r.out()), "");
+            assertGrouped(RunTests.linesOf(r.err()), "err-");
+        }
+
+        private static void assertGrouped(List<String> lines, String prefix) {
+            assertEquals(15, lines.size(), String.join("\n", lines));
+            for (int block = 0; block < 3; block++) {
+                String job = lines.get(block * 5).substring(prefix.length(), prefix.length() + 1);
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(prefix + job + "-" + (i + 1), lines.get(block * 5 + i), String.join("\n", lines));
+                }
+            }
+        }
+
+        @Test
+        void lineBufferInterleavesWholeLinesAsTheyCome() {
+            RunTests r = run("-j", "3", "--line-buffer", "sh", "-c",
+                    "for i in 1 2 3; do printf '%s-%s\\n' $0 $i; sleep 0.15; done", ":::", "a", "b", "c");
+            assertEquals(0, r.exitCode(), r.all());
+            List<String> lines = r.lines();
+            assertEquals(9, lines.size(), r.all());
+            for (String l : lines) {
+                assertTrue(l.matches("[abc]-[123]"), r.all());
+            }
+            Set<String> firstJobs = new HashSet<>();
+            for (String l : lines.subList(0, 3)) {
+                firstJobs.add(l.substring(0, 1));
+            }
+            assertEquals(Set.of("a", "b", "c"), firstJobs, "the first line of every job comes first: " + r.all());
+        }
+
+        @Test
+        void aJobThatCannotStartFailsWithTheReasonOnStderr() {
+            RunTests r = run("no-such-program-xyz", ":::", "a");
+            assertEquals(1, r.exitCode(), r.all());
+            assertTrue(r.err().contains("Cannot run program \"no-such-program-xyz\""), r.all());
+        }
+    }
+
+    @Nested
+    class Timeouts {
+        @Test
+        void aTimeoutKillsTheJobsWholeProcessGroup() throws Exception {
+            String m = marker();
+            RunTests r = run("--timeout", "300ms", "sh", "-c", "echo $$; sleep " + m + " & sleep " + m + "; wait",
+                    ":::", "1");
+            assertEquals(1, r.exitCode(), r.all());
+            assertTrue(r.millis() < 5000, r.all());
+            assertTrue(r.err().contains("This job was killed because it timed out"), r.all());
+            long pgid = Long.parseLong(r.out().trim());
+            assertEquals(List.of(), RunTests.awaitGroupGone(pgid, 2000), "the job's group is gone");
+            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000));
+        }
+
+        @Test
+        void aJobIgnoringSigtermIsKilledAfterTheGracePeriod() throws Exception {
+            Path log = dir.resolve("log");
+            RunTests r = run("--timeout", "200ms", "--timeout-grace", "300ms", "--joblog", log.toString(),
+                    "sh", "-c", "trap '' TERM; sleep 30", ":::", "1");
+            assertEquals(1, r.exitCode(), r.all());
+            assertTrue(r.millis() >= 450 && r.millis() < 5000, r.all());
+            String[] f = Files.readAllLines(log).get(1).split("\t");
+            assertEquals("-1", f[6], "Exitval of a timed-out job");
+            assertEquals("9", f[7], "Signal");
+        }
+
+        @Test
+        void whatAJobLeavesRunningInItsGroupIsKilledWhenItExits() throws Exception {
+            String m = marker();
+            RunTests r = run("sh", "-c", "sleep " + m + " & echo started", ":::", "1");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000));
+        }
+    }
+
+    @Nested
+    class Retries {
+        private static final String COUNTING = "n=$(cat \"$0\" 2>/dev/null || echo 0); echo $((n+1)) > \"$0\"; "
+                + "echo attempt $n; echo err $n >&2; [ \"$n\" -ge 2 ]";
+
+        @Test
+        void aFailedJobRunsAgainUntilItSucceedsAndOnlyTheLastAttemptIsPrinted() throws IOException {
+            Path counter = dir.resolve("count");
+            RunTests r = run("--retries", "2", "sh", "-c", COUNTING, ":::", counter.toString());
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("attempt 2\n", r.out());
+            assertEquals("err 2\n", r.err());
+            assertEquals("3", Files.readString(counter).trim());
+        }
+
+        @Test
+        void aJobStillFailingAfterItsRetriesCountsAsOneFailure() throws IOException {
+            Path counter = dir.resolve("count");
+            Path log = dir.resolve("log");
+            RunTests r = run("--retries", "1", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
+                    counter.toString());
+            assertEquals(1, r.exitCode(), r.all());
+            assertEquals("attempt 1\n", r.out());
+            assertEquals("2", Files.readString(counter).trim());
+            assertEquals(2, Files.readAllLines(log).size(), "one joblog line per job, not per attempt");
+        }
+    }
+
+    @Nested
+    class Halting {
+        private static final String JOB = "sleep ${0%:*}; echo out$0; touch \"$1/ran-$0\"; exit ${0#*:}";
+
+        @Test
+        void haltNowKillsTheRunningJobsAndExitsWithTheFailingJobsStatus() throws Exception {
+            String m = marker();
+            Path log = dir.resolve("log");
+            RunTests r = run("-j", "3", "--halt", "now,fail=1", "--joblog", log.toString(), "sh", "-c", JOB,
+                    "{}", dir.toString(), ":::", m + ":0", "0.2:7", m + ":0");
+            assertEquals(7, r.exitCode(), r.all());
+            assertTrue(r.millis() < 5000, r.all());
+            assertEquals("out0.2:7\n", r.out(), "the killed jobs print nothing");
+            assertTrue(r.err().contains("This job failed:"), r.all());
+            assertEquals(2, Files.readAllLines(log).size(), "only the failed job is logged");
+            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000));
+        }
+
+        @Test
+        void haltSoonStartsNoNewJobAndWaitsForTheRunningOnes() throws Exception {
+            RunTests r = run("-j", "2", "--halt", "soon,fail=1", "sh", "-c", JOB, "{}", dir.toString(),
+                    ":::", "0.6:0", "0.1:3", "0:0", "0:0");
+            assertEquals(3, r.exitCode(), r.all());
+            assertEquals(List.of("out0.1:3", "out0.6:0"), r.lines(), r.all());
+            assertTrue(r.err().contains("Starting no more jobs. Waiting for 1 jobs to finish."), r.all());
+            assertFalse(Files.exists(dir.resolve("ran-0:0")), "no job started after the failure");
+        }
+
+        @Test
+        void haltAfterTwoFailuresExitsWithTheFailureCount() {
+            RunTests r = run("-j", "1", "--halt", "soon,fail=2", "sh", "-c", "exit $0", ":::", "5", "6", "0", "7");
+            assertEquals(2, r.exitCode(), r.all());
+        }
+
+        @Test
+        void haltOnSuccessExitsZero() {
+            RunTests r = run("-j", "1", "--halt", "now,success=1", "sh", "-c", "exit $0", ":::", "3", "0", "4");
+            assertEquals(0, r.exitCode(), r.all());
+        }
+    }
+
+    @Nested
+    class JobLogs {
+        @Test
+        void theJoblogHasGnuParallelsHeaderAndOneTabSeparatedLinePerJob() throws IOException {
+            Path log = dir.resolve("joblog");
+            double before = System.currentTimeMillis() / 1000.0;
+            RunTests r = run("-j", "1", "--joblog", log.toString(), "sh", "-c",
+                    "case $0 in ok) echo hello;; fail) exit 3;; kill) kill -9 $$;; esac", ":::", "ok", "fail", "kill");
+            double after = System.currentTimeMillis() / 1000.0;
+            assertEquals(2, r.exitCode(), r.all());
+            List<String> lines = Files.readAllLines(log);
+            assertEquals("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand", lines.get(0));
+            assertEquals(4, lines.size(), String.join("\n", lines));
+            List<String[]> rows = new ArrayList<>();
+            for (String line : lines.subList(1, 4)) {
+                String[] f = line.split("\t", -1);
+                assertEquals(9, f.length, line);
+                assertEquals(":", f[1], line);
+                assertTrue(f[2].matches("\\d+\\.\\d{3}"), line);
+                double start = Double.parseDouble(f[2]);
+                assertTrue(start >= before - 0.001 && start <= after, line);
+                assertTrue(f[3].matches(" *\\d+\\.\\d{3}") && f[3].length() >= 10, line);
+                assertEquals("0", f[4], line);
+                rows.add(f);
+            }
+            rows.sort((a, b) -> Integer.parseInt(a[0]) - Integer.parseInt(b[0]));
+            assertArrayEquals(new String[] {"1", "6", "0", "0"}, new String[] {rows.get(0)[0], rows.get(0)[5],
+                    rows.get(0)[6], rows.get(0)[7]}, "ok: 6 bytes received, exit 0");
+            assertArrayEquals(new String[] {"2", "0", "3", "0"}, new String[] {rows.get(1)[0], rows.get(1)[5],
+                    rows.get(1)[6], rows.get(1)[7]}, "fail: exit 3");
+            assertArrayEquals(new String[] {"3", "0", "0", "9"}, new String[] {rows.get(2)[0], rows.get(2)[5],
+                    rows.get(2)[6], rows.get(2)[7]}, "kill: signal 9");
+            assertEquals("sh -c 'case $0 in ok) echo hello;; fail) exit 3;; kill) kill -9 $$;; esac' ok", rows.get(0)[8]);
+        }
+
+        @Test
+        void aPlusBeforeTheFileNameAppends() throws IOException {
+            Path log = dir.resolve("joblog");
+            run("--joblog", log.toString(), "true", ":::", "a");
+            run("--joblog", "+" + log, "true", ":::", "b");
+            List<String> lines = Files.readAllLines(log);
+            assertEquals(3, lines.size(), String.join("\n", lines));
+            assertTrue(lines.get(2).endsWith("\ttrue b"), lines.get(2));
+        }
+    }
+
+    @Nested
+    class ExitStatuses {
+        @Test
+        void allJobsSucceedingExitsZero() {
+            assertEquals(0, run("true", ":::", "a", "b", "c").exitCode());
+        }
+
+        @Test
+        void theExitStatusIsTheNumberOfFailedJobs() {
+            RunTests r = run("sh", "-c", "exit $0", ":::", "0", "1", "2", "0", "3");
+            assertEquals(3, r.exitCode(), r.all());
+        }
+
+        @Test
+        void moreThanAHundredFailedJobsExit101() {
+            List<String> a = new ArrayList<>(List.of("-j", "0", "false", ":::"));
+            for (int i = 0; i < 105; i++) {
+                a.add(Integer.toString(i));
+            }
+            RunTests r = run(a.toArray(String[]::new));
+            assertEquals(101, r.exitCode(), r.all());
+        }
+
+        @Test
+        void aUsageErrorExits255SayingWhatWasWrong() {
+            assertUsage("--halt sometimes", "--halt", "sometimes", "true", ":::", "a");
+            assertUsage("--timeout 5x: not a duration", "--timeout", "5x", "true", ":::", "a");
+            assertUsage("no command given", ":::", "a");
+            assertUsage("uses {3} but there are 2 input sources", "echo", "{3}", ":::", "a", ":::", "b");
+            assertUsage("-j x", "-j", "x", "true", ":::", "a");
+            assertUsage("--retries", "--retries", "many", "true", ":::", "a");
+            assertUsage("Unknown option: '--frobnicate'", "--frobnicate", "true", ":::", "a");
+            assertUsage("--line-buffer and --keep-order cannot be combined", "--line-buffer", "-k", "true", ":::", "a");
+        }
+
+        private static void assertUsage(String message, String... args) {
+            RunTests r = run(args);
+            assertEquals(255, r.exitCode(), r.all());
+            assertTrue(r.usage().contains(message), r.all());
+        }
+
+        @Test
+        void optionsAfterTheCommandBelongToTheCommand() {
+            RunTests r = run("echo", "-n", "--shell", ":::", "a");
+            assertEquals("--shell a", r.out(), r.all());
+        }
+    }
+
+    @Nested
+    class DryRuns {
+        @Test
+        void dryRunPrintsEachCommandShellQuotedAndRunsNothing() {
+            Path made = dir.resolve("made");
+            RunTests r = run("--dry-run", "touch", made + "/{}", ":::", "a b", "c'd", "");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(List.of("touch '" + made + "/a b'", "touch '" + made + "/c'\\''d'", "touch " + made + "/"),
+                    r.lines());
+            assertFalse(Files.exists(made.resolve("a b")));
+        }
+
+        @Test
+        void dryRunWithShellPrintsTheShellCommand() {
+            RunTests r = run("--dry-run", "--shell", "echo", "{}", ">", "{.}.out", ":::", "x y.txt");
+            assertEquals("echo 'x y.txt' > 'x y'.out\n", r.out(), r.all());
+        }
+    }
+
+    @Nested
+    class ProgressBars {
+        @Test
+        void barForcesTheProgressLineOnStderr() {
+            RunTests r = run("--bar", "true", ":::", "a", "b", "c");
+            assertEquals(0, r.exitCode(), r.all());
+            assertTrue(r.err().contains("100% 3/3 jobs, 0 running, 0 failed"), r.all());
+            assertTrue(r.err().contains("ETA 0:00"), r.all());
+        }
+
+        @Test
+        void noBarIsShownWhenStderrIsNotATerminal() {
+            RunTests r = run("true", ":::", "a");
+            assertEquals("", r.err());
+        }
+    }
+
+    /** Ctrl-C and the terminal: a runner in a JVM of its own. */
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class InItsOwnJvm {
+        private Spawner spawner;
+
+        @BeforeAll
+        void startSpawner() throws IOException {
+            spawner = Spawner.create();
+        }
+
+        @AfterAll
+        void closeSpawner() {
+            spawner.close();
+        }
+
+        @Test
+        void theFirstCtrlCForwardsSigintToTheJobsAndWaitsForThem() throws Exception {
+            String m = marker();
+            Path log = dir.resolve("log");
+            Child runner = RunTests.startRunnerJvm(spawner, dir, "-j", "2", "--joblog", log.toString(), "sh", "-c",
+                    "trap 'echo got INT $0; exit 3' INT; sleep " + m + " & wait", ":::", "1", "2", "3");
+            assertTrue(RunTests.awaitSleeps(m, 2, 15_000), "two jobs started");
+            runner.signal(Linux.SIGINT);
+            ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
+            String out = RunTests.read(dir.resolve("out"));
+            String err = RunTests.read(dir.resolve("err"));
+            assertEquals(130, status.exitValue(), out + err);
+            assertEquals(Set.of("got INT 1", "got INT 2"), new HashSet<>(RunTests.linesOf(out)), out + err);
+            assertTrue(err.contains("SIGINT: sent SIGINT to 2 running jobs"), err);
+            assertEquals(3, Files.readAllLines(log).size(), "both interrupted jobs are logged");
+            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000), "no orphan");
+        }
+
+        @Test
+        void aSecondCtrlCKillsJobsThatIgnoreTheFirst() throws Exception {
+            String m = marker();
+            Child runner = RunTests.startRunnerJvm(spawner, dir, "-j", "2", "sh", "-c",
+                    "trap '' INT; sleep " + m + "; echo survived", ":::", "1", "2", "3");
+            assertTrue(RunTests.awaitSleeps(m, 2, 15_000), "two jobs started");
+            runner.signal(Linux.SIGINT);
+            Thread.sleep(300);
+            assertEquals(2, RunTests.sleeps(m).size(), "the jobs ignore SIGINT");
+            assertTrue(runner.isAlive(), "the runner waits for them");
+            runner.signal(Linux.SIGINT);
+            ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
+            String err = RunTests.read(dir.resolve("err"));
+            assertEquals(130, status.exitValue(), err);
+            assertTrue(err.contains("killing every job"), err);
+            assertEquals("", RunTests.read(dir.resolve("out")));
+            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000), "no orphan");
+        }
+
+        @Test
+        void theProgressBarIsDrawnWhenStderrIsATerminal() throws Exception {
+            Path tmux = Path.of("/usr/bin/tmux");
+            Assumptions.assumeTrue(Files.isExecutable(tmux), "skipped: tmux is not installed at /usr/bin/tmux");
+            String socket = "spawnring-run-test-" + ProcessHandle.current().pid();
+            String command = Template.display(RunTests.runnerJvm("-j", "2", "sleep", ":::",
+                    "0.4", "0.4", "0.4", "0.4", "0.4", "0.4")) + "; echo EXITED $?; sleep 60";
+            try {
+                assertEquals(0, tmux(socket, "new-session", "-d", "-s", "run", "-x", "120", "-y", "30", command));
+                String screen = "";
+                boolean sawProgress = false;
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (!screen.contains("EXITED") && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    screen = capture(socket);
+                    sawProgress |= screen.matches("(?s).*\\[#* *\\] +[0-9]{1,2}% [0-9]/6 jobs, [0-9] running.*ETA.*");
+                }
+                assertTrue(screen.contains("EXITED 0"), screen);
+                assertTrue(screen.contains("[####################] 100% 6/6 jobs, 0 running, 0 failed"), screen);
+                assertTrue(sawProgress, "a bar below 100% was seen while the jobs ran");
+            } finally {
+                tmux(socket, "kill-server");
+            }
+        }
+
+        private int tmux(String socket, String... args) throws IOException, InterruptedException {
+            List<String> argv = new ArrayList<>(List.of("/usr/bin/tmux", "-L", socket));
+            argv.addAll(List.of(args));
+            return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor();
+        }
+
+        private String capture(String socket) throws IOException, InterruptedException {
+            Process p = new ProcessBuilder("/usr/bin/tmux", "-L", socket, "capture-pane", "-p", "-t", "run")
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return text;
+        }
+    }
+}

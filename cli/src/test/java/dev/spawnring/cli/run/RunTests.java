@@ -1,0 +1,176 @@
+package dev.spawnring.cli.run;
+
+import dev.spawnring.Child;
+import dev.spawnring.Command;
+import dev.spawnring.Spawner;
+import dev.spawnring.Stdio;
+import dev.spawnring.cli.Main;
+import dev.spawnring.testkit.Procs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+
+/**
+ * {@code spawnring run} driven in this JVM, its output kept: {@code out} and {@code err} are
+ * what the jobs and the runner wrote, {@code usage} what picocli wrote (usage errors).
+ */
+record RunTests(int exitCode, String out, String err, String usage, long millis) {
+    /** Runs {@code spawnring run args...} with empty stdin. */
+    static RunTests run(String... args) {
+        return withStdin("", args);
+    }
+
+    /** Runs {@code spawnring run args...} reading {@code stdin}. */
+    static RunTests withStdin(String stdin, String... args) {
+        StringWriter usage = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(usage));
+        cl.setErr(new PrintWriter(usage));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        RunCommand run = cl.getSubcommands().get("run").getCommand();
+        run.io(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
+        String[] all = new String[args.length + 1];
+        all[0] = "run";
+        System.arraycopy(args, 0, all, 1, args.length);
+        long t0 = System.nanoTime();
+        int code = cl.execute(all);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        return new RunTests(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                usage.toString(), millis);
+    }
+
+    /** @return stdout's lines */
+    List<String> lines() {
+        return linesOf(out);
+    }
+
+    /** @return everything, for assertion messages */
+    String all() {
+        return "exit " + exitCode + "\n--- out\n" + out + "--- err\n" + err + "--- usage\n" + usage;
+    }
+
+    /** @return live processes whose command line contains {@code marker} */
+    static List<Long> processesWith(String marker) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        for (Procs.Stat s : Procs.processes(s -> !s.state().equals("Z"))) {
+            try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + s.pid() + "/cmdline")),
+                        StandardCharsets.UTF_8).replace('\0', ' ');
+                if (cmdline.contains(marker)) {
+                    pids.add(s.pid());
+                }
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return pids;
+    }
+
+    /** Waits up to {@code millis} for no live process to have {@code marker} in its command line. */
+    static List<Long> awaitNoProcessWith(String marker, long millis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        List<Long> left = processesWith(marker);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            left = processesWith(marker);
+        }
+        return left;
+    }
+
+    /** Waits up to {@code millis} for no live process to be in group {@code pgid}. */
+    static List<Long> awaitGroupGone(long pgid, long millis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        List<Long> left = Procs.processGroupMembers(pgid);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            left = Procs.processGroupMembers(pgid);
+        }
+        return left;
+    }
+
+    /** @return live {@code sleep SECONDS} processes (not the shells whose scripts name them) */
+    static List<Long> sleeps(String seconds) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        for (long pid : processesWith("sleep " + seconds)) {
+            try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")),
+                        StandardCharsets.UTF_8);
+                if (cmdline.equals("sleep\0" + seconds + "\0")) {
+                    pids.add(pid);
+                }
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return pids;
+    }
+
+    /** Waits up to {@code millis} for {@code count} live {@code sleep SECONDS} processes. */
+    static boolean awaitSleeps(String seconds, int count, long millis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (sleeps(seconds).size() >= count) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /**
+     * The argv that runs {@code spawnring run args...} in a JVM of its own, on the class path
+     * (target/classes and picocli's jar, found from this JVM's module or class path).
+     */
+    static List<String> runnerJvm(String... args) {
+        List<String> cp = new ArrayList<>();
+        for (String prop : List.of("jdk.module.path", "java.class.path")) {
+            String v = System.getProperty(prop, "");
+            for (String e : v.split(File.pathSeparator)) {
+                if (!e.isEmpty() && (e.endsWith("target/classes") || e.contains("picocli")) && !cp.contains(e)) {
+                    cp.add(e);
+                }
+            }
+        }
+        if (cp.stream().noneMatch(e -> e.contains("picocli"))) {
+            cp.add(System.getProperty("user.home") + "/.m2/repository/info/picocli/picocli/4.7.7/picocli-4.7.7.jar");
+        }
+        if (cp.stream().noneMatch(e -> e.endsWith("target/classes"))) {
+            cp.add(Path.of("target/classes").toAbsolutePath().toString());
+        }
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-cp", String.join(File.pathSeparator, cp), "dev.spawnring.cli.Main", "run"));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    /**
+     * Starts the runner JVM with spawnring itself, so it gets default signal dispositions
+     * (SIGINT is not ignored, as it may be in a background job), its stdout and stderr to files.
+     */
+    static Child startRunnerJvm(Spawner spawner, Path dir, String... args) throws IOException {
+        return spawner.spawn(Command.of(runnerJvm(args)).stdin(Stdio.discard())
+                .stdout(Stdio.to(dir.resolve("out"))).stderr(Stdio.to(dir.resolve("err"))));
+    }
+
+    /** @return the text of a file, empty when it does not exist */
+    static String read(Path p) throws IOException {
+        return Files.exists(p) ? Files.readString(p) : "";
+    }
+
+    /** @return the lines of {@code text} */
+    static List<String> linesOf(String text) {
+        return text.isEmpty() ? List.of() : Stream.of(text.split("\n")).toList();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.spawnring;
+
+import dev.spawnring.internal.sys.Linux;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * How a child ended: it exited with a code, or a signal killed it.
+ *
+ * @param code       the exit code (0-255) when it exited, else -1
+ * @param signal     the signal that killed it, else 0
+ * @param coreDumped whether the kill left a core dump
+ */
+public record ExitStatus(int code, int signal, boolean coreDumped) {
+    /** @return the status of a child that exited with {@code code} */
+    public static ExitStatus exited(int code) {
+        return new ExitStatus(code, 0, false);
+    }
+
+    /** @return the status of a child killed by {@code signal} */
+    public static ExitStatus killed(int signal) {
+        return new ExitStatus(-1, signal, false);
+    }
+
+    /**
+     * Reads the status from a {@code siginfo_t} that {@code waitid(WEXITED)} (or an io_uring
+     * WAITID) has filled, for code that reaps its own children from the ring.
+     *
+     * @param siginfo at least {@link Linux#SIGINFO_SIZE} bytes
+     * @throws IllegalArgumentException when its {@code si_code} is not an exit
+     */
+    public static ExitStatus fromSiginfo(MemorySegment siginfo) {
+        return fromSiginfo(siginfo.get(ValueLayout.JAVA_INT, Linux.SI_CODE),
+                siginfo.get(ValueLayout.JAVA_INT, Linux.SI_STATUS));
+    }
+
+    /** From {@code siginfo_t}'s {@code si_code} and {@code si_status} as {@code waitid} fills them. */
+    static ExitStatus fromSiginfo(int siCode, int siStatus) {
+        return switch (siCode) {
+            case Linux.CLD_EXITED -> exited(siStatus);
+            case Linux.CLD_KILLED -> killed(siStatus);
+            case Linux.CLD_DUMPED -> new ExitStatus(-1, siStatus, true);
+            default -> throw new IllegalArgumentException("not an exit: si_code " + siCode);
+        };
+    }
+
+    /** @return whether the child exited (rather than being killed) */
+    public boolean exited() {
+        return signal == 0;
+    }
+
+    /** @return whether a signal killed the child */
+    public boolean signaled() {
+        return signal != 0;
+    }
+
+    /** @return whether it exited with code 0 */
+    public boolean success() {
+        return signal == 0 && code == 0;
+    }
+
+    /**
+     * The number a shell would show: the code, or 128 + the signal, as
+     * {@code Process.exitValue()} reports for a killed process.
+     */
+    public int exitValue() {
+        return signal == 0 ? code : 128 + signal;
+    }
+
+    @Override
+    public String toString() {
+        return signal == 0 ? "exit " + code : "killed by signal " + signal + (coreDumped ? " (core dumped)" : "");
+    }
+}

@@ -1,0 +1,363 @@
+package dev.spawnring;
+
+import static dev.spawnring.uring.IoUring.*;
+
+import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.sys.NativeMemory;
+import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.uring.Sqe;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One {@link Command} compiled for one spawn: the parent's side (pipes, files,
+ * fds moved out of the way, native argv/envp) prepared on the caller's thread,
+ * then the CLONE chain submitted on the loop thread:
+ *
+ * <pre>
+ * CLONE(pidfd, CLONE_FILES) → CLOSE_RANGE(maxFd+1.., UNSHARE) → CLOSE_RANGE(3.., CLOEXEC) → DUP2 per fd
+ *   → CHDIR → SETSID | SETPGID → UMASK → SETRLIMIT... → SIGDEFAULT → SIGMASK → PDEATHSIG
+ *   → EXEC per PATH candidate (hardlinked)
+ * </pre>
+ *
+ * When the command closes other fds (the default) the child starts on the parent's fd
+ * table and its first step gives it a copy of only the fds up to the highest one the
+ * chain uses: copying the whole table (a pidfd per live child among them) and closing
+ * it again at exec is what made spawning slow with many children alive. When it keeps
+ * them, the CLONE copies the whole table as {@code fork} does, and the two CLOSE_RANGEs
+ * are left out. Every step's completion is kept, so a failure names its step.
+ */
+final class Launch {
+    private static final int LINK = IOSQE_IO_LINK;
+
+    /** One step of the chain: how to prep it and how to name it in an error. */
+    private record Step(String label, java.util.function.Consumer<Sqe> prep) {
+    }
+
+    private final Spawner spawner;
+    private final Command command;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<String> candidates = new ArrayList<>();
+    private final List<MemorySegment> memory = new ArrayList<>();
+    /** Parent fds that exist only to be given to the child: closed once it is cloned. */
+    private final List<Integer> childSideFds = new ArrayList<>();
+    private final MemorySegment pidfd = NativeMemory.calloc(4);
+    private int stdinFd = -1;
+    private int stdoutFd = -1;
+    private int stderrFd = -1;
+    private final boolean capture;
+    /** {@code CLONE_FILES} when the first step unshares the fd table, else 0. */
+    private long cloneFlags;
+
+    private Launch(Spawner spawner, Command command, boolean capture) {
+        this.spawner = spawner;
+        this.command = command;
+        this.capture = capture;
+    }
+
+    /**
+     * Prepares {@code command} on the calling thread: opens pipes and files, builds argv and envp.
+     *
+     * @throws SpawnException when a file cannot be opened or a pipe made
+     * @throws IllegalArgumentException when a string holds a NUL character
+     */
+    static Launch compile(Spawner spawner, Command command, boolean capture) throws SpawnException {
+        Launch l = new Launch(spawner, command, capture);
+        try {
+            l.compile();
+            return l;
+        } catch (SpawnException | RuntimeException e) {
+            l.discard();
+            throw e;
+        }
+    }
+
+    private void compile() throws SpawnException {
+        Map<String, String> env = command.environment();
+        String[] envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        List<String> argvList = new ArrayList<>(command.command());
+        argvList.set(0, command.argv0());
+        MemorySegment argv = keep(NativeMemory.cStringArray("argv", argvList.toArray(String[]::new)));
+        MemorySegment cEnvp = keep(NativeMemory.cStringArray("envp", envp));
+
+        // The fds the child gets: target -> parent fd.
+        Map<Integer, Integer> give = new TreeMap<>();
+        stdio(0, command.stdinSpec(), give);
+        stdio(1, command.stdoutSpec(), give);
+        if (command.redirectsErrorStream()) {
+            Integer out = give.get(1);
+            give.put(2, out != null ? out : 1);
+        } else {
+            stdio(2, command.stderrSpec(), give);
+        }
+        command.fdMap().forEach(give::put);
+        moveSourcesOutOfTheWay(give);
+
+        if (command.closesOtherFds()) {
+            // The child shares the parent's fd table until this step gives it a copy of the fds
+            // up to the highest one a step uses (the DUP2 sources; 0-2 stay for inherited stdio).
+            int maxFd = give.values().stream().mapToInt(Integer::intValue).reduce(2, Math::max);
+            cloneFlags = Linux.CLONE_FILES;
+            steps.add(new Step("close_range " + (maxFd + 1) + ".. (unshare the fd table)",
+                    s -> s.prepCloseRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE)));
+            // Marks every fd from 3 up close-on-exec; the DUP2s below then make the targets survive.
+            steps.add(new Step("close_range 3..", s -> s.prepCloseRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC)));
+        }
+        give.forEach((target, source) -> steps.add(new Step("dup2 " + source + " -> " + target + describeFd(target),
+                s -> s.prepDup2(source, target))));
+        Path dir = command.directory();
+        if (dir != null) {
+            steps.add(new Step("chdir " + dir, s -> s.prepChdir(dir.toString())));
+        }
+        if (command.startsNewSession()) {
+            steps.add(new Step("setsid", Sqe::prepSetsid));
+        }
+        Integer pgid = command.processGroupSpec();
+        if (pgid != null && !command.startsNewSession()) {
+            steps.add(new Step("setpgid " + pgid, s -> s.prepSetpgid(pgid)));
+        }
+        Integer umask = command.umaskSpec();
+        if (umask != null) {
+            steps.add(new Step("umask 0" + Integer.toOctalString(umask), s -> s.prepUmask(umask)));
+        }
+        command.rlimitSpec().forEach((res, lim) -> steps.add(new Step("setrlimit " + res + " " + lim[0] + " " + lim[1],
+                s -> s.prepSetrlimit(res, lim[0], lim[1]))));
+        if (command.resetsSignals()) {
+            steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults));
+            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
+        }
+        int pdeath = command.parentDeathSignalSpec();
+        if (pdeath != 0) {
+            steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath)));
+        }
+        String program = command.command().get(0);
+        candidates.addAll(pathCandidates(program, env.get("PATH")));
+        for (String c : candidates) {
+            MemorySegment path = keep(NativeMemory.cString(NativeMemory.CALLOC_ALLOCATOR, "program path", c));
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
+        }
+    }
+
+    /** The paths to try: {@code program} itself if it has a '/', else each {@code $PATH} entry. */
+    static List<String> pathCandidates(String program, String path) {
+        if (program.isEmpty()) {
+            throw new IllegalArgumentException("the program name is empty");
+        }
+        if (program.contains("/")) {
+            return List.of(program);
+        }
+        // A directory listed twice is tried once: the second try could only fail the same way.
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (String dir : (path != null ? path : "/usr/local/bin:/usr/bin:/bin").split(":", -1)) {
+            out.add((dir.isEmpty() ? "." : dir) + "/" + program);
+        }
+        return List.copyOf(out);
+    }
+
+    private static String describeFd(int target) {
+        return switch (target) {
+            case 0 -> " (stdin)";
+            case 1 -> " (stdout)";
+            case 2 -> " (stderr)";
+            default -> "";
+        };
+    }
+
+    private void stdio(int target, Stdio spec, Map<Integer, Integer> give) throws SpawnException {
+        String name = target == 0 ? "stdin" : target == 1 ? "stdout" : "stderr";
+        switch (spec) {
+            case Stdio.Inherit i -> {
+            }
+            case Stdio.Fd f -> give.put(target, f.fd());
+            case Stdio.Discard d -> give.put(target, spawner.devNull());
+            case Stdio.File f -> {
+                int flags = target == 0 ? Linux.O_RDONLY
+                        : Linux.O_WRONLY | Linux.O_CREAT | (f.append() ? Linux.O_APPEND : Linux.O_TRUNC);
+                int fd = Sys.openat(Linux.AT_FDCWD, f.path().toString(), flags | Linux.O_CLOEXEC | Linux.O_NOCTTY, 0666);
+                if (fd < 0) {
+                    throw fail("open " + name + " " + f.path(), -fd, List.of());
+                }
+                childSideFds.add(fd);
+                give.put(target, fd);
+            }
+            case Stdio.Pipe p -> {
+                int[] fds = new int[2];
+                int r = Sys.pipe2(fds, Linux.O_CLOEXEC);
+                if (r < 0) {
+                    throw fail("pipe for " + name, -r, List.of());
+                }
+                int childEnd = target == 0 ? fds[0] : fds[1];
+                int parentEnd = target == 0 ? fds[1] : fds[0];
+                childSideFds.add(childEnd);
+                give.put(target, childEnd);
+                switch (target) {
+                    case 0 -> stdinFd = parentEnd;
+                    case 1 -> stdoutFd = parentEnd;
+                    default -> stderrFd = parentEnd;
+                }
+            }
+        }
+    }
+
+    /**
+     * dup2 in any order is only safe when no source is another mapping's target: move every
+     * source at or below the highest target above it first (as Go's forkAndExecInChild does,
+     * but in the parent, where fcntl can be called).
+     */
+    private void moveSourcesOutOfTheWay(Map<Integer, Integer> give) throws SpawnException {
+        if (give.isEmpty()) {
+            return;
+        }
+        int maxTarget = ((TreeMap<Integer, Integer>) give).lastKey();
+        for (Map.Entry<Integer, Integer> e : give.entrySet()) {
+            int source = e.getValue();
+            if (source != e.getKey() && source <= maxTarget && give.containsKey(source)) {
+                int moved = Sys.fcntl(source, 1030 /* F_DUPFD_CLOEXEC */, maxTarget + 1L);
+                if (moved < 0) {
+                    throw fail("fcntl F_DUPFD_CLOEXEC " + source, -moved, List.of());
+                }
+                childSideFds.add(moved);
+                e.setValue(moved);
+            }
+        }
+    }
+
+    private MemorySegment keep(MemorySegment m) {
+        memory.add(m);
+        return m;
+    }
+
+    private SpawnException fail(String step, int errno, List<String> tried) {
+        return new SpawnException(command.command().get(0), command.directory(), step, errno, tried);
+    }
+
+    // ---- on the loop thread
+
+    /**
+     * Queues the chain on the ring; {@code result} completes with the child, or a SpawnException.
+     * The caller submits (so several launches can go in one submission).
+     */
+    void start(EventLoop loop, CompletableFuture<Child> result) {
+        try {
+            prepareChain(loop, result);
+        } catch (RuntimeException e) {
+            // Nothing was submitted (reserve() refuses a chain that does not fit): give it all back.
+            discard();
+            result.completeExceptionally(e);
+        }
+    }
+
+    private void prepareChain(EventLoop loop, CompletableFuture<Child> result) {
+        int n = steps.size() + 1;
+        int[] res = new int[n];
+        int[] seen = {0};
+        loop.reserve(n);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            long userData = loop.register(cqe -> {
+                res[index] = cqe.res();
+                if (++seen[0] == n) {
+                    finish(loop, res, result);
+                }
+            });
+            Sqe sqe = loop.sqe();
+            if (i == 0) {
+                sqe.prepClone(pidfd, cloneFlags);
+            } else {
+                steps.get(i - 1).prep().accept(sqe);
+            }
+            // The EXEC candidates are hardlinked: a missing one lets the search go on.
+            boolean last = i == n - 1;
+            boolean candidate = i >= n - candidates.size();
+            sqe.flags(last ? 0 : candidate ? IOSQE_IO_HARDLINK : LINK).userData(userData);
+        }
+    }
+
+    private void finish(EventLoop loop, int[] res, CompletableFuture<Child> result) {
+        closeChildSide();
+        freeMemory();
+        int pid = res[0];
+        if (pid < 0) {
+            closeParentSide();
+            NativeMemory.free(pidfd);
+            result.completeExceptionally(fail("clone", -pid, List.of()));
+            return;
+        }
+        int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
+        NativeMemory.free(pidfd);
+        int firstExec = res.length - candidates.size();
+        boolean execed = false;
+        for (int i = firstExec; i < res.length; i++) {
+            execed |= res[i] == 0;
+        }
+        if (execed) {
+            Child child = new Child(loop, pid, fd, stdinFd, stdoutFd, stderrFd, command, capture);
+            child.started();
+            result.complete(child);
+            return;
+        }
+        // The child is dying by SIGKILL: say which step failed once it is reaped, so a failed
+        // spawn leaves nothing behind by the time the caller hears of it.
+        closeParentSide();
+        Child dying = new Child(loop, pid, fd, -1, -1, -1, command, false);
+        dying.started();
+        SpawnException failure = failure(res, firstExec);
+        dying.exitFuture().whenComplete((status, e) -> result.completeExceptionally(failure));
+    }
+
+    private SpawnException failure(int[] res, int firstExec) {
+        for (int i = 1; i < firstExec; i++) {
+            if (res[i] < 0 && res[i] != -Errno.ECANCELED) {
+                return fail(steps.get(i - 1).label(), -res[i], List.of());
+            }
+        }
+        // Every candidate failed: EACCES if one was found but not runnable, as execvp says,
+        // else the first error that is not "not there", else ENOENT.
+        int errno = 0;
+        for (int i = firstExec; i < res.length; i++) {
+            int e = -res[i];
+            if (e == Errno.EACCES) {
+                errno = e;
+                break;
+            }
+            if (errno == 0 || (errno == Errno.ENOENT || errno == Errno.ENOTDIR)) {
+                errno = e;
+            }
+        }
+        return fail("exec", errno, candidates.size() > 1 ? candidates : List.of());
+    }
+
+    /** Gives back everything compile() took, for a launch that will not start. */
+    void discard() {
+        closeChildSide();
+        closeParentSide();
+        freeMemory();
+        NativeMemory.free(pidfd);
+    }
+
+    private void closeChildSide() {
+        childSideFds.forEach(Sys::close);
+        childSideFds.clear();
+    }
+
+    private void closeParentSide() {
+        for (int fd : new int[] {stdinFd, stdoutFd, stderrFd}) {
+            if (fd >= 0) {
+                Sys.close(fd);
+            }
+        }
+        stdinFd = stdoutFd = stderrFd = -1;
+    }
+
+    private void freeMemory() {
+        memory.forEach(NativeMemory::free);
+        memory.clear();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.spawnring.uring;
+
+import dev.spawnring.internal.sys.Errno;
+
+/**
+ * One completion: what {@code struct io_uring_cqe} says, with the {@code user_data}
+ * the request was submitted with.
+ *
+ * <p>A {@code Cqe} is a copy: it stays valid after {@link Ring#cqeSeen}.
+ */
+public final class Cqe {
+    private final long userData;
+    private final int res;
+    private final int flags;
+
+    Cqe(long userData, int res, int flags) {
+        this.userData = userData;
+        this.res = res;
+        this.flags = flags;
+    }
+
+    /**
+     * A completion made by hand, for code that completes its own requests (a loop that is
+     * closing tells its waiters {@code -ECANCELED}) and for tests.
+     */
+    public static Cqe of(long userData, int res, int flags) {
+        return new Cqe(userData, res, flags);
+    }
+
+    /** @return the request's result: {@code >= 0} on success, {@code -errno} on failure */
+    public int res() {
+        return res;
+    }
+
+    /** @return the {@code user_data} of the request this completes */
+    public long userData() {
+        return userData;
+    }
+
+    /** @return {@code IORING_CQE_F_*} flags */
+    public int flags() {
+        return flags;
+    }
+
+    @Override
+    public String toString() {
+        return "Cqe[user_data=" + userData + ", res=" + res
+                + (res < 0 ? " (" + Errno.name(-res) + ")" : "") + ", flags=" + flags + "]";
+    }
+}

@@ -1,0 +1,1636 @@
+package dev.spawnring.uring;
+
+import static dev.spawnring.uring.IoUring.*;
+
+import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.sys.NativeMemory;
+import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.sys.SysException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * io_uring run in user space ({@link Backend#FALLBACK}), for where {@code io_uring_setup}
+ * is refused: the same SQEs give the same completions as on Linux 6.18.
+ *
+ * <h2>How it runs</h2>
+ * {@link #submit} consumes every new SQE at once (the SQ head moves to the tail). Each SQE
+ * is copied and prepped; a link chain whose prep failed is failed as a whole, as the
+ * kernel does; any other chain's head is issued right away. A request that can finish
+ * without waiting finishes there (NOP, OPENAT, CLOSE, a READ with data, ...). One that
+ * would wait registers with the ring's reactor ({@link EmulatedReactor}: one thread, an
+ * epoll loop and a timer queue, started on the first such request), and finishes on that
+ * thread when its file is ready or its time comes.
+ *
+ * <p>The order of completions follows the kernel's: a completion first goes to a batch,
+ * which is flushed to the CQ at the end of the step that made it; what follows a
+ * completion (the next request of the chain, the cancelled rest of it, a disarmed
+ * LINK_TIMEOUT, the target of a cancel) is queued as "task work" and run after the flush.
+ * So a chain's requests complete in chain order, and after the completions of other
+ * chains submitted with it, as with io_uring.
+ *
+ * <h2>Threads</h2>
+ * One lock guards all state: the submitting/reaping thread takes it in submit, peek,
+ * advance and await; the reactor thread takes it for everything but {@code epoll_wait}.
+ * Whatever a request did (including the bytes a read wrote into the caller's buffer) is
+ * done before its completion is posted under the lock, and the reaper reads the CQ under
+ * the same lock: unlock/lock is the happens-before edge.
+ *
+ * <h2>Kernel behaviour it reproduces (measured on 6.18)</h2>
+ * <ul>
+ * <li>prep failures (IOSQE bits, nop_flags, TIMEOUT len, LINK_TIMEOUT placement, an empty
+ *     or unreadable OPENAT path, a bad timespec, ...) fail the whole chain, HARDLINK or not;
+ * <li>a short READ/WRITE (including EOF) breaks a LINK like a failure;
+ * <li>a firing LINK_TIMEOUT posts before the request it cancels; it posts the cancel's
+ *     answer when that is not 0 (1 for a WAITID);
+ * <li>a chain whose last SQE still carries a link flag runs "in io-wq": a READ/WRITE there
+ *     blocks, a cancel answers -EALREADY and the call ends -EINTR (or with what it wrote),
+ *     and its LINK_TIMEOUT is not armed while it blocks;
+ * <li>ASYNC_CANCEL with ALL/ANY answers a count (0 when nothing); cancelling a WAITID
+ *     answers 1; a poll being cancelled is found (and counted) again in the same submission;
+ * <li>TIMEOUT counts follow cached_cq_tail - cq_timeouts: completions flushed after the
+ *     timeout was armed count, ending timeouts do not; IOSQE_IO_DRAIN; IOSQE_CQE_SKIP_SUCCESS
+ *     (and the links a failing skip request cancels post nothing); multishot POLL_ADD and
+ *     TIMEOUT; TIMEOUT_REMOVE updates; POLL_REMOVE updates.
+ * </ul>
+ *
+ * <h2>Differences from io_uring</h2>
+ * Ops it does not run complete with {@code -EOPNOTSUPP} when issued (see {@link #PROBE}).
+ * A blocking syscall on a regular file, or an OPENAT of a FIFO, runs on the thread that
+ * issues it (the submitter or the reactor), where the kernel would use a worker. A
+ * multishot POLL_ADD's first completion comes from the reactor thread a moment after
+ * submit, not before submit returns. A waiting request watches the caller's fd itself:
+ * closing that fd while it waits leaves it waiting until cancelled (see {@link #armFd}).
+ */
+final class EmulatedRing extends RingBackend {
+    /** The kernel's {@code IORING_OP_LAST - 1} on Linux 6.18: higher opcodes are {@code -EINVAL} at prep. */
+    static final int LAST_OP = 62;
+
+    private static final int[] RUNS = {
+        IORING_OP_NOP, IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_TIMEOUT,
+        IORING_OP_TIMEOUT_REMOVE, IORING_OP_ASYNC_CANCEL, IORING_OP_LINK_TIMEOUT, IORING_OP_OPENAT,
+        IORING_OP_CLOSE, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_WAITID,
+    };
+
+    /** The ops this emulation runs. */
+    static final Probe PROBE;
+
+    static {
+        boolean[] ops = new boolean[256];
+        for (int op : RUNS) {
+            ops[op] = true;
+        }
+        PROBE = new Probe(LAST_OP, ops);
+    }
+
+    // IOSQE_* every SQE may carry, and the ops that accept some of them (io_issue_defs).
+    private static final int SQE_VALID_FLAGS = 0x7F;
+    private static final int IORING_OP_READV_ = 1;
+    private static final int IORING_OP_SENDMSG = 9;
+    private static final int IORING_OP_RECVMSG = 10;
+    private static final int IORING_OP_SEND = 26;
+    private static final int IORING_OP_RECV = 27;
+
+    // nop_flags (6.18)
+    private static final int NOP_FILE = 1 << 1;
+    private static final int NOP_FIXED_FILE = 1 << 2;
+    private static final int NOP_FIXED_BUFFER = 1 << 3;
+    private static final int NOP_KNOWN = IORING_NOP_INJECT_RESULT | NOP_FILE | NOP_FIXED_FILE | NOP_FIXED_BUFFER
+            | (1 << 4) /* IORING_NOP_TW */;
+
+    // timeout_flags
+    private static final int TIMEOUT_CLOCK_MASK = IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME;
+    private static final int TIMEOUT_MULTISHOT = 1 << 6;
+    private static final int LINK_TIMEOUT_UPDATE = 1 << 4;
+    private static final int TIMEOUT_UPDATE_MASK = IORING_TIMEOUT_UPDATE | LINK_TIMEOUT_UPDATE;
+
+    // cancel_flags
+    private static final int CANCEL_FD_FIXED = 1 << 3;
+    private static final int CANCEL_USERDATA = 1 << 4;
+    private static final int CANCEL_OP = 1 << 5;
+    private static final int CANCEL_FLAGS = IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD
+            | IORING_ASYNC_CANCEL_ANY | CANCEL_FD_FIXED | CANCEL_USERDATA | CANCEL_OP;
+
+    // poll_remove len flags
+    private static final int POLL_UPDATE_EVENTS = 1 << 1;
+    private static final int POLL_UPDATE_USER_DATA = 1 << 2;
+
+    /** ENOBUFS (x86_64), which {@link Errno} does not name. */
+    private static final int ENOBUFS = 105;
+
+    /** The kernel's MAX_RW_COUNT: a read or write of more is cut to this. */
+    private static final long MAX_RW_COUNT = Integer.MAX_VALUE & ~4095L;
+
+    private final int entries;
+    private final MemorySegment sqes;
+    /** SQEs consumed; written and read by the submitting thread only. */
+    private int sqHead;
+
+    /** Guards everything below, shared with the reactor thread. */
+    final ReentrantLock lock = new ReentrantLock();
+    private final Condition cqNotEmpty = lock.newCondition();
+
+    // The CQ: an unbounded circular buffer.
+    private long[] cqToken = new long[64];
+    private int[] cqRes = new int[64];
+    private int[] cqFlags = new int[64];
+    private int cqHead;
+    private int cqTail;
+    /** Every CQE ever posted (the kernel's cached_cq_tail). */
+    private long cqPosted;
+    /** Timeouts ended by their timer or their count (the kernel's cq_timeouts): not events for counts. */
+    private long cqTimeouts;
+
+    private List<EmulatedRequest> batch = new ArrayList<>();
+    private ArrayDeque<Runnable> taskWork = new ArrayDeque<>();
+
+    private final EmulatedIo io = new EmulatedIo();
+    /**
+     * Its epoll fd and eventfd exist from the start (a ring's fd count does not change as it
+     * is used); its thread starts with the first request that waits.
+     */
+    private final EmulatedReactor reactor;
+    private long nextWaiterId = 1;
+    private final Map<Long, EmulatedRequest> waiters = new HashMap<>();
+    /** fds the emulation holds: in the kernel's world they do not exist (EBADF for the caller). */
+    private final HashSet<Integer> internalFds = new HashSet<>();
+    /** The caller's fds registered with epoll as they are, one request each (see {@link #armFd}). */
+    private final HashSet<Integer> directFds = new HashSet<>();
+
+    // Where waiting requests are, in the order a cancel looks (io-wq, poll, waitid, timeouts).
+    private final LinkedHashSet<EmulatedRequest> iowqBlocked = new LinkedHashSet<>();
+    private final LinkedHashSet<EmulatedRequest> pollArmed = new LinkedHashSet<>();
+    private final LinkedHashSet<EmulatedRequest> waitidArmed = new LinkedHashSet<>();
+    /** Armed TIMEOUTs in the kernel's timeout_list order: counted ones by target, then the rest. */
+    private final ArrayList<EmulatedRequest> timeouts = new ArrayList<>();
+    private final HashMap<Long, EmulatedRequest> linkTimeoutsArmed = new HashMap<>();
+
+    // IOSQE_IO_DRAIN
+    private boolean drainActive;
+    private boolean drainNext;
+    private boolean drainDisabled;
+    private final ArrayDeque<EmulatedRequest> deferred = new ArrayDeque<>();
+    /** Requests submitted and not yet completed (the kernel's nr_req_allocated). */
+    private int alive;
+    /** Of those, the ones waiting in {@link #deferred} (nr_drained). */
+    private int drained;
+
+    private boolean closed;
+    private Throwable reactorFailure;
+
+    /**
+     * @param entries SQ entries, a power of two
+     * @throws SysException when the reactor's epoll fd or eventfd cannot be made (EMFILE, ...)
+     */
+    EmulatedRing(int entries) throws SysException {
+        if (Integer.bitCount(entries) != 1) {
+            throw new IllegalArgumentException("SQ entries must be a power of two, got " + entries);
+        }
+        this.entries = entries;
+        try {
+            this.reactor = new EmulatedReactor(this, io);
+        } catch (SysException | RuntimeException e) {
+            io.free();
+            throw e;
+        }
+        internalFds.add(reactor.epfd);
+        internalFds.add(reactor.evfd);
+        this.sqes = NativeMemory.calloc(Layouts.SQE_SIZE * entries);
+    }
+
+    @Override
+    Backend backend() {
+        return Backend.FALLBACK;
+    }
+
+    @Override
+    int sqEntries() {
+        return entries;
+    }
+
+    @Override
+    int cqEntries() {
+        return 2 * entries;
+    }
+
+    @Override
+    MemorySegment sqes() {
+        return sqes;
+    }
+
+    @Override
+    int sqHead() {
+        return sqHead;
+    }
+
+    @Override
+    int setupFlags() {
+        return 0;
+    }
+
+    @Override
+    int features() {
+        return IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS;
+    }
+
+    // ---- submission
+
+    @Override
+    int submit(int tail, int count, int waitNr) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            List<EmulatedRequest> chain = new ArrayList<>();
+            int mask = entries - 1;
+            for (int pos = sqHead; pos != tail; pos++) {
+                MemorySegment sqe = sqes.asSlice(Layouts.SQE_SIZE * (pos & mask), Layouts.SQE_SIZE);
+                EmulatedRequest r = new EmulatedRequest(sqe);
+                alive++;
+                EmulatedRequest prev = chain.isEmpty() ? null : chain.get(chain.size() - 1);
+                int err = prep(r, prev, chain.isEmpty() ? null : chain.get(0));
+                if (err != 0) {
+                    r.prepError = err;
+                }
+                chain.add(r);
+                if (!r.linked() || pos + 1 == tail) {
+                    startChain(chain, r.linked());
+                    chain = new ArrayList<>();
+                }
+            }
+            sqHead = tail;
+            drive();
+            while (cqTail - cqHead < waitNr) {
+                checkUsable();
+                cqNotEmpty.awaitUninterruptibly();
+            }
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The kernel's io_init_req and the op's prep: the failure, or 0. Also records what
+     * the op needs later (times, paths, events).
+     */
+    private int prep(EmulatedRequest r, EmulatedRequest prev, EmulatedRequest chainHead) {
+        int op = r.opcode;
+        int f = r.sqeFlags;
+        r.hardlink = (f & IOSQE_IO_HARDLINK) != 0;
+        r.skipCqe = (f & IOSQE_CQE_SKIP_SUCCESS) != 0;
+        if (op > LAST_OP) {
+            return -Errno.EINVAL;
+        }
+        if ((f & ~SQE_VALID_FLAGS) != 0) {
+            return -Errno.EINVAL;
+        }
+        if ((f & IOSQE_BUFFER_SELECT) != 0 && !bufferSelectOp(op)) {
+            return -Errno.EOPNOTSUPP;
+        }
+        if ((f & IOSQE_CQE_SKIP_SUCCESS) != 0) {
+            drainDisabled = true;
+        }
+        if ((f & IOSQE_IO_DRAIN) != 0) {
+            if (drainDisabled) {
+                return -Errno.EOPNOTSUPP;
+            }
+            r.drain = true;
+            drainActive = true;
+            if (chainHead != null) {
+                // Drain in the middle of a link: the head drains, and so does what follows the link.
+                chainHead.drain = true;
+                drainNext = true;
+            }
+        }
+        if (drainNext && chainHead == null) {
+            drainNext = false;
+            drainActive = true;
+            r.drain = true;
+        }
+        boolean knownOp = PROBE.supports(op);
+        if (r.ioprio != 0 && knownOp && op != IORING_OP_READ && op != IORING_OP_WRITE) {
+            return -Errno.EINVAL;
+        }
+        if (r.personality != 0) {
+            return -Errno.EINVAL; // no personality is ever registered
+        }
+        boolean fixedFile = (f & IOSQE_FIXED_FILE) != 0;
+        switch (op) {
+            case IORING_OP_NOP -> {
+                int nf = r.opFlags;
+                if ((nf & ~NOP_KNOWN) != 0) {
+                    return -Errno.EINVAL; // includes IORING_NOP_CQE32: this ring has no 32-byte CQEs
+                }
+            }
+            case IORING_OP_READ, IORING_OP_WRITE -> {
+                if (fixedFile) {
+                    r.issueError = -Errno.EBADF; // no file is ever registered
+                } else if ((f & IOSQE_BUFFER_SELECT) != 0) {
+                    r.issueError = -ENOBUFS; // no buffer is ever provided
+                }
+            }
+            case IORING_OP_OPENAT -> {
+                if (r.bufIndex != 0) {
+                    return -Errno.EINVAL;
+                }
+                if (fixedFile) {
+                    return -Errno.EBADF;
+                }
+                int n = io.copyPath(r.addr);
+                if (n < 0) {
+                    return n;
+                }
+                r.path = new byte[n];
+                MemorySegment.copy(io.path, ValueLayout.JAVA_BYTE, 0, r.path, 0, n);
+                if (r.fileIndex != 0 && (r.opFlags & Linux.O_CLOEXEC) != 0) {
+                    return -Errno.EINVAL;
+                }
+            }
+            case IORING_OP_CLOSE -> {
+                if (r.off != 0 || r.addr != 0 || r.len != 0 || r.opFlags != 0 || r.bufIndex != 0) {
+                    return -Errno.EINVAL;
+                }
+                if (fixedFile) {
+                    return -Errno.EBADF;
+                }
+                if (r.fileIndex != 0 && r.fd != 0) {
+                    return -Errno.EINVAL;
+                }
+            }
+            case IORING_OP_POLL_ADD -> {
+                if (r.bufIndex != 0 || r.off != 0 || r.addr != 0) {
+                    return -Errno.EINVAL;
+                }
+                if ((r.len & ~IORING_POLL_ADD_MULTI) != 0) {
+                    return -Errno.EINVAL;
+                }
+                r.multishot = (r.len & IORING_POLL_ADD_MULTI) != 0;
+                if (r.multishot && r.skipCqe) {
+                    return -Errno.EINVAL;
+                }
+                r.pollEvents = r.opFlags & ~EmulatedIo.EPOLL_CONTROL_BITS;
+                if (fixedFile) {
+                    r.issueError = -Errno.EBADF;
+                }
+            }
+            case IORING_OP_POLL_REMOVE -> {
+                if (r.bufIndex != 0 || r.fileIndex != 0) {
+                    return -Errno.EINVAL;
+                }
+                int pf = r.len;
+                if ((pf & ~(POLL_UPDATE_EVENTS | POLL_UPDATE_USER_DATA | IORING_POLL_ADD_MULTI)) != 0) {
+                    return -Errno.EINVAL;
+                }
+                if (pf == IORING_POLL_ADD_MULTI) {
+                    return -Errno.EINVAL;
+                }
+                if ((pf & POLL_UPDATE_USER_DATA) == 0 && r.off != 0) {
+                    return -Errno.EINVAL;
+                }
+                if ((pf & POLL_UPDATE_EVENTS) == 0 && r.opFlags != 0) {
+                    return -Errno.EINVAL;
+                }
+            }
+            case IORING_OP_TIMEOUT, IORING_OP_LINK_TIMEOUT -> {
+                boolean link = op == IORING_OP_LINK_TIMEOUT;
+                int count = (int) r.off; // a u32 in the kernel
+                if (r.bufIndex != 0 || r.len != 1 || r.fileIndex != 0) {
+                    return -Errno.EINVAL;
+                }
+                if (count != 0 && link) {
+                    return -Errno.EINVAL;
+                }
+                int tf = r.opFlags;
+                if ((tf & ~(IORING_TIMEOUT_ABS | TIMEOUT_CLOCK_MASK | IORING_TIMEOUT_ETIME_SUCCESS
+                        | TIMEOUT_MULTISHOT)) != 0) {
+                    return -Errno.EINVAL;
+                }
+                if (Integer.bitCount(tf & TIMEOUT_CLOCK_MASK) > 1) {
+                    return -Errno.EINVAL;
+                }
+                if ((tf & TIMEOUT_MULTISHOT) != 0 && (tf & IORING_TIMEOUT_ABS) != 0) {
+                    return -Errno.EINVAL;
+                }
+                r.count = count;
+                r.multishot = !link && (tf & TIMEOUT_MULTISHOT) != 0;
+                r.repeats = r.multishot ? count : 0;
+                long ns = io.timespecNanos(r.addr);
+                if (ns < 0) {
+                    return (int) ns;
+                }
+                r.nanos = ns;
+                if (link) {
+                    if (prev == null || prev.opcode == IORING_OP_LINK_TIMEOUT) {
+                        return -Errno.EINVAL;
+                    }
+                }
+            }
+            case IORING_OP_TIMEOUT_REMOVE -> {
+                if (fixedFile) {
+                    return -Errno.EINVAL;
+                }
+                if (r.bufIndex != 0 || r.len != 0 || r.fileIndex != 0) {
+                    return -Errno.EINVAL;
+                }
+                int tf = r.opFlags;
+                if ((tf & TIMEOUT_UPDATE_MASK) != 0) {
+                    if (Integer.bitCount(tf & TIMEOUT_CLOCK_MASK) > 1) {
+                        return -Errno.EINVAL;
+                    }
+                    if ((tf & ~(TIMEOUT_UPDATE_MASK | IORING_TIMEOUT_ABS | TIMEOUT_CLOCK_MASK)) != 0) {
+                        return -Errno.EINVAL;
+                    }
+                    long ns = io.timespecNanos(r.addr2());
+                    if (ns < 0) {
+                        return (int) ns;
+                    }
+                    r.nanos = ns;
+                } else if (tf != 0) {
+                    return -Errno.EINVAL;
+                }
+            }
+            case IORING_OP_ASYNC_CANCEL -> {
+                if (r.off != 0 || r.fileIndex != 0) {
+                    return -Errno.EINVAL;
+                }
+                int cf = r.opFlags;
+                if ((cf & ~CANCEL_FLAGS) != 0) {
+                    return -Errno.EINVAL;
+                }
+                if ((cf & IORING_ASYNC_CANCEL_FD) != 0 && (cf & IORING_ASYNC_CANCEL_ANY) != 0) {
+                    return -Errno.EINVAL;
+                }
+                if ((cf & CANCEL_OP) != 0 && (cf & IORING_ASYNC_CANCEL_ANY) != 0) {
+                    return -Errno.EINVAL;
+                }
+            }
+            case IORING_OP_WAITID -> {
+                if (r.addr != 0 || r.bufIndex != 0 || r.addr3 != 0 || r.opFlags != 0) {
+                    return -Errno.EINVAL;
+                }
+            }
+            default -> r.issueError = -Errno.EOPNOTSUPP;
+        }
+        return 0;
+    }
+
+    private static boolean bufferSelectOp(int op) {
+        return op == IORING_OP_READ || op == IORING_OP_READV_ || op == IORING_OP_RECV || op == IORING_OP_RECVMSG
+                || op == IORING_OP_READ_MULTISHOT || op == IORING_OP_SEND || op == IORING_OP_SENDMSG;
+    }
+
+    /** A whole chain has been prepped: fail it, defer it (drain) or issue its head. */
+    private void startChain(List<EmulatedRequest> chain, boolean dangling) {
+        EmulatedRequest head = chain.get(0);
+        boolean prepFailed = false;
+        for (EmulatedRequest r : chain) {
+            prepFailed |= r.prepError != 0;
+        }
+        if (prepFailed) {
+            // io_submit_fail_init + io_queue_sqe_fallback: every request with a prep error
+            // completes with it, the others with -ECANCELED; nothing runs, HARDLINK or not.
+            for (int i = 0; i + 1 < chain.size(); i++) {
+                chain.get(i).next = chain.get(i + 1);
+            }
+            for (EmulatedRequest r : chain) {
+                if (r.prepError != 0) {
+                    r.res = r.prepError;
+                    setFail(r);
+                }
+            }
+            if (head.prepError == 0) {
+                head.res = -Errno.ECANCELED;
+                setFail(head);
+            }
+            head.hardlink = false;
+            post(head);
+            return;
+        }
+        // A LINK_TIMEOUT leaves the chain and guards the request before it.
+        EmulatedRequest last = null;
+        for (EmulatedRequest r : chain) {
+            if (r.opcode == IORING_OP_LINK_TIMEOUT) {
+                last.linkTimeout = r;
+                r.guarded = last;
+                continue;
+            }
+            if (last != null) {
+                last.next = r;
+            }
+            last = r;
+        }
+        head.chainSize = chain.size();
+        // A chain still open at the end of the submission is punted to io-wq by the kernel.
+        head.iowq = dangling;
+        if (drainActive) {
+            deferred.add(head);
+            drained += head.chainSize;
+            queueDeferred();
+            if (!head.drain && deferred.isEmpty()) {
+                drainActive = false;
+            }
+            return;
+        }
+        issue(head);
+    }
+
+    /** io_queue_deferred: releases drained chains once nothing submitted before them is alive. */
+    private void queueDeferred() {
+        boolean drainSeen = false;
+        boolean first = true;
+        while (!deferred.isEmpty()) {
+            EmulatedRequest d = deferred.peekFirst();
+            drainSeen |= d.drain;
+            if ((drainSeen || first) && alive != drained) {
+                return;
+            }
+            deferred.pollFirst();
+            drained -= d.chainSize;
+            d.iowq = false; // released through task work, not io-wq's blocking path
+            taskWork.add(() -> issue(d));
+            first = false;
+        }
+    }
+
+    // ---- issuing
+
+    private void issue(EmulatedRequest r) {
+        if (r.issueError != 0) {
+            complete(r, r.issueError);
+            return;
+        }
+        switch (r.opcode) {
+            case IORING_OP_NOP -> issueNop(r);
+            case IORING_OP_READ, IORING_OP_WRITE -> issueRw(r);
+            case IORING_OP_OPENAT -> issueOpenat(r);
+            case IORING_OP_CLOSE -> issueClose(r);
+            case IORING_OP_POLL_ADD -> issuePollAdd(r);
+            case IORING_OP_POLL_REMOVE -> issuePollRemove(r);
+            case IORING_OP_TIMEOUT -> issueTimeout(r);
+            case IORING_OP_TIMEOUT_REMOVE -> issueTimeoutRemove(r);
+            case IORING_OP_ASYNC_CANCEL -> complete(r, cancel(r));
+            case IORING_OP_WAITID -> issueWaitid(r);
+            default -> complete(r, -Errno.EOPNOTSUPP);
+        }
+        // A request that went to wait asynchronously arms its LINK_TIMEOUT now (one that
+        // completed already disarms it when its completion is flushed; one blocked in
+        // io-wq arms it only after the call returns, so never while it waits).
+        if (r.async && !r.posted && r.linkTimeout != null) {
+            armLinkTimeout(r.linkTimeout);
+        }
+    }
+
+    private void issueNop(EmulatedRequest r) {
+        int nf = r.opFlags;
+        int ret = (nf & IORING_NOP_INJECT_RESULT) != 0 ? r.len : 0;
+        if ((nf & NOP_FILE) != 0) {
+            if ((nf & NOP_FIXED_FILE) != 0 || !userFd(r.fd)) {
+                complete(r, -Errno.EBADF);
+                return;
+            }
+        }
+        if ((nf & NOP_FIXED_BUFFER) != 0) {
+            ret = -Errno.EFAULT; // no buffer is ever registered
+        }
+        complete(r, ret);
+    }
+
+    private void issueOpenat(EmulatedRequest r) {
+        if (internalFds.contains(r.fd)) {
+            complete(r, -Errno.EBADF);
+            return;
+        }
+        MemorySegment.copy(r.path, 0, io.path, ValueLayout.JAVA_BYTE, 0, r.path.length);
+        io.path.set(ValueLayout.JAVA_BYTE, r.path.length, (byte) 0);
+        int flags = r.opFlags;
+        if (r.fileIndex != 0) {
+            flags |= Linux.O_CLOEXEC;
+        }
+        int fd;
+        do {
+            fd = Sys.openat(r.fd, io.path, flags, r.len);
+        } while (fd == -Errno.EINTR);
+        if (fd >= 0 && r.fileIndex != 0) {
+            Sys.close(fd); // a fixed-file slot was asked for, and no file table is registered
+            fd = -Errno.ENXIO;
+        }
+        complete(r, fd);
+    }
+
+    private void issueClose(EmulatedRequest r) {
+        if (r.fileIndex != 0) {
+            complete(r, -Errno.ENXIO);
+            return;
+        }
+        if (internalFds.contains(r.fd) || r.fd < 0) {
+            complete(r, -Errno.EBADF);
+            return;
+        }
+        complete(r, Sys.close(r.fd));
+    }
+
+    // ---- READ / WRITE
+
+    private void issueRw(EmulatedRequest r) {
+        if (!userFd(r.fd)) {
+            complete(r, -Errno.EBADF);
+            return;
+        }
+        long n = rwAttempt(r, r.fd);
+        if (n != EmulatedIo.WAIT) {
+            complete(r, (int) n);
+            return;
+        }
+        boolean write = r.opcode == IORING_OP_WRITE;
+        int err = armFd(r, r.fd, write ? Linux.POLLOUT : Linux.POLLIN, true);
+        if (err == 0) {
+            if (r.iowq) {
+                r.waitList = EmulatedRequest.LIST_IOWQ;
+                iowqBlocked.add(r);
+            } else {
+                r.waitList = EmulatedRequest.LIST_POLL;
+                pollArmed.add(r);
+                r.async = true;
+            }
+            return;
+        }
+        if (err != -Errno.EPERM) {
+            complete(r, err);
+            return;
+        }
+        // epoll will not watch it (a regular file: EPERM): the call may block, as in a worker.
+        long off = rwOffset(r);
+        n = io.rwBlocking(write, r.fd, r.addr + r.progress, rwLength(r) - r.progress, off, r.opFlags, r);
+        complete(r, (int) rwResult(r, n));
+    }
+
+    /** One go at a READ/WRITE on {@code fd}: the result, or WAIT. A WRITE in io-wq goes on until all is written. */
+    private long rwAttempt(EmulatedRequest r, int fd) {
+        boolean write = r.opcode == IORING_OP_WRITE;
+        long total = rwLength(r);
+        while (true) {
+            long n = io.rwNonblocking(write, fd, r.addr + r.progress, total - r.progress, rwOffset(r), r.opFlags, r);
+            if (n == EmulatedIo.WAIT) {
+                return n;
+            }
+            if (write && r.iowq && n > 0 && r.progress + n < total) {
+                r.progress += n; // a blocking write writes everything
+                continue;
+            }
+            return rwResult(r, n);
+        }
+    }
+
+    private static long rwResult(EmulatedRequest r, long n) {
+        if (n < 0) {
+            return r.progress > 0 ? r.progress : n;
+        }
+        return r.progress + n;
+    }
+
+    private static long rwOffset(EmulatedRequest r) {
+        if (r.off == -1 || r.stream) {
+            return -1;
+        }
+        return r.off + r.progress;
+    }
+
+    private static long rwLength(EmulatedRequest r) {
+        return Math.min(Integer.toUnsignedLong(r.len), MAX_RW_COUNT);
+    }
+
+    // ---- POLL_ADD / POLL_REMOVE
+
+    private static int pollResultMask(EmulatedRequest r) {
+        return r.pollEvents | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL | EmulatedIo.EPOLLRDHUP;
+    }
+
+    private void issuePollAdd(EmulatedRequest r) {
+        if (!userFd(r.fd)) {
+            complete(r, -Errno.EBADF);
+            return;
+        }
+        if (!r.multishot) {
+            int rev = io.pollNow(r.fd, r.pollEvents | EmulatedIo.EPOLLRDHUP);
+            if (rev < 0) {
+                complete(r, rev);
+                return;
+            }
+            if ((rev & pollResultMask(r)) != 0) {
+                complete(r, rev & pollResultMask(r));
+                return;
+            }
+        }
+        // Multishot: edge-triggered, and epoll reports a file that is ready already at once.
+        int events = r.pollEvents | EmulatedIo.EPOLLRDHUP | (r.multishot ? EmulatedIo.EPOLLET : 0);
+        int err = armFd(r, r.fd, events, !r.multishot);
+        if (err == -Errno.EPERM) {
+            // epoll refuses the file (a regular file): poll says it is always ready.
+            int rev = io.pollNow(r.fd, r.pollEvents | EmulatedIo.EPOLLRDHUP);
+            complete(r, rev < 0 ? rev : rev & pollResultMask(r));
+            return;
+        }
+        if (err < 0) {
+            complete(r, err);
+            return;
+        }
+        r.waitList = EmulatedRequest.LIST_POLL;
+        pollArmed.add(r);
+        r.async = true;
+    }
+
+    private void issuePollRemove(EmulatedRequest r) {
+        EmulatedRequest target = null;
+        for (EmulatedRequest p : pollArmed) {
+            if (p.opcode == IORING_OP_POLL_ADD && p.token == r.addr) {
+                target = p;
+                break;
+            }
+        }
+        if (target == null) {
+            complete(r, -Errno.ENOENT);
+            return;
+        }
+        if (target.cancelling) {
+            complete(r, -Errno.EALREADY); // its cancellation is under way
+            return;
+        }
+        int pf = r.len;
+        if ((pf & (POLL_UPDATE_EVENTS | POLL_UPDATE_USER_DATA)) == 0) {
+            cancelArmed(target);
+            complete(r, 0);
+            return;
+        }
+        // An update: the poll is taken down and armed again with its new events / user_data.
+        disarm(target);
+        if ((pf & POLL_UPDATE_EVENTS) != 0) {
+            target.pollEvents = r.opFlags & ~EmulatedIo.EPOLL_CONTROL_BITS;
+            target.multishot = (pf & IORING_POLL_ADD_MULTI) != 0;
+        }
+        if ((pf & POLL_UPDATE_USER_DATA) != 0) {
+            target.token = r.off;
+        }
+        complete(r, 0);
+        issuePollAdd(target);
+    }
+
+    // ---- TIMEOUT / LINK_TIMEOUT / TIMEOUT_REMOVE
+
+    /** The System.nanoTime deadline of a request's timespec, relative or absolute on its clock. */
+    private long deadline(int flags, long nanos) {
+        long now = System.nanoTime();
+        if ((flags & IORING_TIMEOUT_ABS) == 0) {
+            return saturatedAdd(now, nanos);
+        }
+        int clock = (flags & IORING_TIMEOUT_BOOTTIME) != 0 ? EmulatedIo.CLOCK_BOOTTIME
+                : (flags & IORING_TIMEOUT_REALTIME) != 0 ? EmulatedIo.CLOCK_REALTIME : EmulatedIo.CLOCK_MONOTONIC;
+        long delta = nanos - io.clockNanos(clock);
+        return saturatedAdd(now, Math.max(0, delta));
+    }
+
+    private static long saturatedAdd(long now, long d) {
+        // Keep deadlines within half the nanoTime range, so that differences compare right.
+        return now + Math.min(d, Long.MAX_VALUE / 2);
+    }
+
+    private void issueTimeout(EmulatedRequest r) {
+        reactor.start();
+        if (r.count == 0 || r.multishot) {
+            timeouts.add(r); // no count: at the tail
+        } else {
+            long tail = cqPosted - cqTimeouts;
+            r.targetSeq = tail + Integer.toUnsignedLong(r.count);
+            // The kernel's insertion sort: after the last counted timeout that completes no later.
+            int at = timeouts.size();
+            for (int i = timeouts.size() - 1; i >= 0; i--) {
+                EmulatedRequest t = timeouts.get(i);
+                if (noSeq(t)) {
+                    at = i;
+                    continue;
+                }
+                if (Integer.toUnsignedLong(r.count) >= t.targetSeq - tail) {
+                    at = i + 1;
+                    break;
+                }
+                at = i;
+            }
+            timeouts.add(at, r);
+        }
+        r.waitList = EmulatedRequest.LIST_TIMEOUT;
+        r.async = true;
+        r.timer = reactor.addTimer(deadline(r.opFlags, r.nanos), r, io);
+    }
+
+    private static boolean noSeq(EmulatedRequest t) {
+        return t.count == 0 || t.multishot;
+    }
+
+    private void armLinkTimeout(EmulatedRequest lt) {
+        reactor.start();
+        lt.waitList = EmulatedRequest.LIST_LINK_TIMEOUT;
+        linkTimeoutsArmed.put(lt.token, lt);
+        lt.timer = reactor.addTimer(deadline(lt.opFlags, lt.nanos), lt, io);
+    }
+
+    private void issueTimeoutRemove(EmulatedRequest r) {
+        int tf = r.opFlags;
+        if ((tf & TIMEOUT_UPDATE_MASK) == 0) {
+            EmulatedRequest t = findTimeout(r.addr);
+            if (t == null) {
+                complete(r, -Errno.ENOENT);
+                return;
+            }
+            cancelArmed(t);
+            complete(r, 0);
+            return;
+        }
+        int mode = tf & (IORING_TIMEOUT_ABS | TIMEOUT_CLOCK_MASK);
+        if ((tf & LINK_TIMEOUT_UPDATE) != 0) {
+            EmulatedRequest lt = linkTimeoutsArmed.get(r.addr);
+            if (lt == null) {
+                complete(r, -Errno.ENOENT);
+                return;
+            }
+            reactor.cancelTimer(lt.timer);
+            lt.timer = reactor.addTimer(deadline(clockOf(lt.opFlags) | (mode & IORING_TIMEOUT_ABS), r.nanos), lt, io);
+            complete(r, 0);
+            return;
+        }
+        EmulatedRequest t = findTimeout(r.addr);
+        if (t == null) {
+            complete(r, -Errno.ENOENT);
+            return;
+        }
+        // io_timeout_update: the timeout loses its count and goes to the tail, with its new time.
+        reactor.cancelTimer(t.timer);
+        timeouts.remove(t);
+        t.count = 0;
+        timeouts.add(t);
+        t.timer = reactor.addTimer(deadline(clockOf(t.opFlags) | (mode & IORING_TIMEOUT_ABS), r.nanos), t, io);
+        complete(r, 0);
+    }
+
+    private static int clockOf(int flags) {
+        return flags & TIMEOUT_CLOCK_MASK;
+    }
+
+    private EmulatedRequest findTimeout(long token) {
+        for (EmulatedRequest t : timeouts) {
+            if (t.token == token) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** After CQEs were posted: counted timeouts whose count is reached complete with 0. */
+    private void flushCountTimeouts() {
+        if (timeouts.isEmpty()) {
+            return;
+        }
+        long seq = cqPosted - cqTimeouts;
+        Iterator<EmulatedRequest> it = timeouts.iterator();
+        while (it.hasNext()) {
+            EmulatedRequest t = it.next();
+            if (noSeq(t) || t.targetSeq - seq > 0) {
+                break;
+            }
+            it.remove();
+            t.waitList = EmulatedRequest.LIST_NONE;
+            reactor.cancelTimer(t.timer);
+            t.timer = null;
+            cqTimeouts++;
+            taskWork.add(() -> finish(t, 0));
+        }
+    }
+
+    // ---- WAITID
+
+    private void issueWaitid(EmulatedRequest r) {
+        if (r.len == Linux.P_PIDFD && internalFds.contains(r.fd)) {
+            complete(r, -Errno.EBADF);
+            return;
+        }
+        int n = waitidAttempt(r, r.fd); // the pidfd, or the pid_t
+        if (n != WAITID_WAIT) {
+            complete(r, n);
+            return;
+        }
+        int options = r.fileIndex;
+        boolean exitOnly = (options & (Linux.WSTOPPED | Linux.WCONTINUED)) == 0;
+        if (exitOnly && (r.len == Linux.P_PIDFD || r.len == Linux.P_PID)) {
+            // A pidfd turns readable when the process exits: the caller's, or one opened for the pid.
+            int pfd = r.len == Linux.P_PIDFD ? r.fd : Sys.pidfdOpen(r.fd, 0);
+            if (pfd >= 0) {
+                if (r.len == Linux.P_PID) {
+                    internalFds.add(pfd);
+                    r.waitFd = pfd;
+                    r.waitFdOwned = true;
+                }
+                int err = armFd(r, pfd, Linux.POLLIN, true);
+                if (err == 0) {
+                    r.waitList = EmulatedRequest.LIST_WAITID;
+                    waitidArmed.add(r);
+                    r.async = true;
+                    return;
+                }
+                closeWaitFd(r); // out of fds, say: polling below still works
+            }
+        }
+        // No fd says when (P_ALL, P_PGID, stops, continues, no fd to spare): ask again on a timer,
+        // 1 ms doubling to 50 ms.
+        reactor.start();
+        r.backoffNanos = 1_000_000L;
+        r.waitList = EmulatedRequest.LIST_WAITID;
+        waitidArmed.add(r);
+        r.async = true;
+        r.timer = reactor.addTimer(System.nanoTime() + r.backoffNanos, r, io);
+    }
+
+    private static final int WAITID_WAIT = Integer.MIN_VALUE;
+
+    /** @return the WAITID result (0 or -errno), or WAITID_WAIT when nothing has happened yet */
+    private int waitidAttempt(EmulatedRequest r, long id) {
+        int which = r.len;
+        int options = r.fileIndex;
+        if ((options & Linux.WNOHANG) != 0) {
+            return EmulatedIo.waitid(which, id, r.addr2(), options);
+        }
+        // Look without consuming, into our own siginfo; then fill the caller's, consuming as asked.
+        int pid = io.waitidProbe(which, id, options | Linux.WNOHANG | Linux.WNOWAIT);
+        if (pid < 0) {
+            return pid;
+        }
+        if (pid == 0) {
+            return WAITID_WAIT;
+        }
+        return EmulatedIo.waitid(which, id, r.addr2(), options | Linux.WNOHANG);
+    }
+
+    private long waitidId(EmulatedRequest r) {
+        if (r.len == Linux.P_PIDFD) {
+            return r.waitFd >= 0 ? r.waitFd : r.fd;
+        }
+        return r.fd;
+    }
+
+    // ---- ASYNC_CANCEL
+
+    /** io_async_cancel: 0 or the count (ALL/ANY) of requests cancelled, -ENOENT, -EALREADY, -EBADF. */
+    private int cancel(EmulatedRequest c) {
+        int cf = c.opFlags;
+        boolean byFd = (cf & IORING_ASYNC_CANCEL_FD) != 0;
+        if (byFd) {
+            if ((c.sqeFlags & IOSQE_FIXED_FILE) != 0 || (cf & CANCEL_FD_FIXED) != 0 || !userFd(c.fd)) {
+                return -Errno.EBADF;
+            }
+        }
+        boolean all = (cf & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY)) != 0;
+        // io-wq first: a blocked call there is interrupted, not cancelled.
+        boolean already = false;
+        List<EmulatedRequest> workers = new ArrayList<>(iowqBlocked);
+        java.util.Collections.reverse(workers); // io-wq looks at its newest worker first
+        for (EmulatedRequest r : workers) {
+            if (matches(r, c)) {
+                interruptIowq(r);
+                already = true;
+                if (!all) {
+                    break;
+                }
+            }
+        }
+        int n = 0;
+        List<EmulatedRequest> polls = new ArrayList<>(pollArmed);
+        java.util.Collections.reverse(polls); // the kernel's hash lists put the newest first
+        for (EmulatedRequest r : polls) {
+            if (matches(r, c)) {
+                cancelArmed(r);
+                if (!all) {
+                    return 0;
+                }
+                n++;
+            }
+        }
+        if (!byFd) {
+            for (EmulatedRequest r : List.copyOf(waitidArmed)) {
+                if (matches(r, c)) {
+                    cancelArmed(r);
+                    if (!all) {
+                        return 1; // io_waitid_cancel answers how many it cancelled
+                    }
+                    n++;
+                }
+            }
+            for (EmulatedRequest r : List.copyOf(timeouts)) {
+                if (matches(r, c)) {
+                    cancelArmed(r);
+                    if (!all) {
+                        return 0;
+                    }
+                    n++;
+                }
+            }
+        }
+        if (all) {
+            return n;
+        }
+        return already ? -Errno.EALREADY : -Errno.ENOENT;
+    }
+
+    /** io_cancel_req_match. */
+    private static boolean matches(EmulatedRequest r, EmulatedRequest c) {
+        int cf = c.opFlags;
+        if ((cf & IORING_ASYNC_CANCEL_ANY) != 0) {
+            return true;
+        }
+        boolean matchUserData = (cf & CANCEL_USERDATA) != 0 || (cf & (IORING_ASYNC_CANCEL_FD | CANCEL_OP)) == 0;
+        if ((cf & IORING_ASYNC_CANCEL_FD) != 0 && (r.waitList != EmulatedRequest.LIST_POLL
+                && r.waitList != EmulatedRequest.LIST_IOWQ || r.fd != c.fd)) {
+            return false;
+        }
+        if ((cf & CANCEL_OP) != 0 && r.opcode != c.len) {
+            return false;
+        }
+        return !matchUserData || r.token == c.addr;
+    }
+
+    /**
+     * Takes a waiting request down and completes it with -ECANCELED (as task work). A
+     * poll-armed one stays in the poll list until then, as in the kernel's poll table:
+     * another cancel in the same submission finds (and counts) it again, a POLL_REMOVE
+     * answers -EALREADY.
+     */
+    private void cancelArmed(EmulatedRequest r) {
+        if (r.cancelling) {
+            return;
+        }
+        if (r.waitList == EmulatedRequest.LIST_POLL) {
+            r.cancelling = true;
+            detach(r);
+            taskWork.add(() -> {
+                pollArmed.remove(r);
+                r.waitList = EmulatedRequest.LIST_NONE;
+                complete(r, -Errno.ECANCELED);
+            });
+            return;
+        }
+        disarm(r);
+        taskWork.add(() -> complete(r, -Errno.ECANCELED));
+    }
+
+    /** A "signal" to the io-wq worker blocked in the call: it returns -EINTR, or what it wrote so far. */
+    private void interruptIowq(EmulatedRequest r) {
+        if (r.cancelling) {
+            return;
+        }
+        r.cancelling = true;
+        detach(r);
+        // The worker wakes up and completes after what the cancel itself took down.
+        taskWork.add(() -> taskWork.add(() -> {
+            iowqBlocked.remove(r);
+            r.waitList = EmulatedRequest.LIST_NONE;
+            complete(r, r.progress > 0 ? (int) r.progress : -Errno.EINTR);
+        }));
+    }
+
+    /** io_try_cancel of one request, for its LINK_TIMEOUT: 0 (1 for a WAITID), -EALREADY or -ENOENT. */
+    private int cancelOne(EmulatedRequest r) {
+        switch (r.waitList) {
+            case EmulatedRequest.LIST_IOWQ -> {
+                interruptIowq(r);
+                return -Errno.EALREADY;
+            }
+            case EmulatedRequest.LIST_POLL, EmulatedRequest.LIST_TIMEOUT -> {
+                cancelArmed(r);
+                return 0;
+            }
+            case EmulatedRequest.LIST_WAITID -> {
+                cancelArmed(r);
+                return 1; // io_waitid_cancel answers how many it cancelled
+            }
+            default -> {
+                return -Errno.ENOENT;
+            }
+        }
+    }
+
+    // ---- waiting on files
+
+    /**
+     * Registers {@code r} with the reactor's epoll for {@code events} on {@code fd}, or on
+     * {@code r.waitFd} when it already holds one (a pidfd opened for a WAITID by pid).
+     *
+     * <p>The caller's fd is registered as it is, so that waiting costs no fd (the kernel's
+     * reference to the file costs none either, and fd-counting code sees no difference).
+     * epoll takes an fd once: a second request waiting on the same fd gets a private
+     * close-on-exec dup. Two differences with the kernel's file reference follow, both
+     * only for a caller that closes an fd while a request still waits on it: the request
+     * then waits until it is cancelled (epoll forgets a file once it is closed), or, if the
+     * number was reused for another file meanwhile, it completes with -EBADF when woken
+     * (checked with fstat) rather than act on the wrong file.
+     *
+     * @return 0, or -errno (-EPERM: epoll does not watch this kind of file)
+     */
+    private int armFd(EmulatedRequest r, int fd, int events, boolean oneshot) {
+        reactor.start();
+        if (r.waitFd < 0) {
+            if (!directFds.contains(fd)) {
+                int err = io.fileId(fd, r.fileId);
+                if (err < 0) {
+                    return err;
+                }
+                directFds.add(fd);
+                r.waitFd = fd;
+                r.waitFdOwned = false;
+            } else {
+                int d = EmulatedIo.dupCloexec(fd);
+                if (d < 0) {
+                    return d;
+                }
+                internalFds.add(d);
+                r.waitFd = d;
+                r.waitFdOwned = true;
+            }
+        }
+        long id = nextWaiterId++;
+        int e = events | (oneshot ? Linux.EPOLLONESHOT : 0);
+        int err = io.epollCtl(reactor.epfd, Linux.EPOLL_CTL_ADD, r.waitFd, e, id);
+        if (err < 0) {
+            closeWaitFd(r);
+            return err;
+        }
+        r.waiterId = id;
+        waiters.put(id, r);
+        return 0;
+    }
+
+    /** Does the caller's fd a request watches still name the file it named when the wait began? */
+    private boolean sameFile(EmulatedRequest r) {
+        if (r.waitFdOwned) {
+            return true;
+        }
+        long[] now = new long[2];
+        return io.fileId(r.waitFd, now) == 0 && now[0] == r.fileId[0] && now[1] == r.fileId[1];
+    }
+
+    private void rearm(EmulatedRequest r, int events) {
+        int err = io.epollCtl(reactor.epfd, Linux.EPOLL_CTL_MOD, r.waitFd, events | Linux.EPOLLONESHOT, r.waiterId);
+        if (err < 0) {
+            disarm(r);
+            complete(r, err);
+        }
+    }
+
+    /** Takes a request out of every wait structure and closes its private fd. */
+    private void disarm(EmulatedRequest r) {
+        switch (r.waitList) {
+            case EmulatedRequest.LIST_POLL -> pollArmed.remove(r);
+            case EmulatedRequest.LIST_IOWQ -> iowqBlocked.remove(r);
+            case EmulatedRequest.LIST_WAITID -> waitidArmed.remove(r);
+            case EmulatedRequest.LIST_TIMEOUT -> timeouts.remove(r);
+            case EmulatedRequest.LIST_LINK_TIMEOUT -> linkTimeoutsArmed.remove(r.token);
+            default -> {
+            }
+        }
+        r.waitList = EmulatedRequest.LIST_NONE;
+        detach(r);
+    }
+
+    /** Stops a request's timer and epoll registration and closes its private fd. */
+    private void detach(EmulatedRequest r) {
+        if (r.timer != null) {
+            reactor.cancelTimer(r.timer);
+            r.timer = null;
+        }
+        if (r.waiterId != 0) {
+            waiters.remove(r.waiterId);
+            io.epollDel(reactor.epfd, r.waitFd);
+            r.waiterId = 0;
+        }
+        closeWaitFd(r);
+    }
+
+    private void closeWaitFd(EmulatedRequest r) {
+        if (r.waitFd >= 0) {
+            if (r.waitFdOwned) {
+                internalFds.remove(r.waitFd);
+                Sys.close(r.waitFd);
+            } else {
+                directFds.remove(r.waitFd);
+            }
+            r.waitFd = -1;
+        }
+    }
+
+    /** Is {@code fd} an open fd of the caller's (not one of ours)? */
+    private boolean userFd(int fd) {
+        return fd >= 0 && !internalFds.contains(fd) && EmulatedIo.isOpen(fd);
+    }
+
+    // ---- the reactor's callbacks (lock held, on the reactor thread)
+
+    void onReady(long id, int events) {
+        EmulatedRequest r = waiters.get(id);
+        if (r == null) {
+            return; // taken down since (cancelled)
+        }
+        if (!sameFile(r)) {
+            // The caller closed the fd and its number now names another file: never touch that one.
+            disarm(r);
+            complete(r, -Errno.EBADF);
+            return;
+        }
+        switch (r.opcode) {
+            case IORING_OP_READ, IORING_OP_WRITE -> {
+                long n = rwAttempt(r, r.waitFd);
+                if (n == EmulatedIo.WAIT) {
+                    rearm(r, r.opcode == IORING_OP_WRITE ? Linux.POLLOUT : Linux.POLLIN);
+                    return;
+                }
+                disarm(r);
+                complete(r, (int) n);
+            }
+            case IORING_OP_POLL_ADD -> {
+                int res = events & pollResultMask(r);
+                if (r.multishot) {
+                    if (res != 0) {
+                        postAux(r.token, res, IORING_CQE_F_MORE);
+                    }
+                    return;
+                }
+                disarm(r);
+                complete(r, res);
+            }
+            case IORING_OP_WAITID -> {
+                int n = waitidAttempt(r, waitidId(r));
+                if (n == WAITID_WAIT) {
+                    rearm(r, Linux.POLLIN);
+                    return;
+                }
+                disarm(r);
+                complete(r, n);
+            }
+            default -> {
+            }
+        }
+    }
+
+    void onTimer(EmulatedReactor.Timer t) {
+        EmulatedRequest r = t.request;
+        if (r.timer != t) {
+            return;
+        }
+        r.timer = null;
+        switch (r.opcode) {
+            case IORING_OP_TIMEOUT -> timeoutFired(r);
+            case IORING_OP_LINK_TIMEOUT -> linkTimeoutFired(r);
+            case IORING_OP_WAITID -> {
+                int n = waitidAttempt(r, waitidId(r));
+                if (n == WAITID_WAIT) {
+                    r.backoffNanos = Math.min(r.backoffNanos * 2, 50_000_000L);
+                    r.timer = reactor.addTimer(System.nanoTime() + r.backoffNanos, r, io);
+                    return;
+                }
+                disarm(r);
+                complete(r, n);
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** io_timeout_fn + io_timeout_complete. */
+    private void timeoutFired(EmulatedRequest r) {
+        timeouts.remove(r);
+        r.waitList = EmulatedRequest.LIST_NONE;
+        cqTimeouts++;
+        boolean more = r.multishot && (r.count == 0 || (r.repeats > 0 && --r.repeats > 0));
+        if (more) {
+            taskWork.add(() -> {
+                if ((r.opFlags & IORING_TIMEOUT_ETIME_SUCCESS) == 0) {
+                    setFail(r);
+                }
+                postAux(r.token, -Errno.ETIME, IORING_CQE_F_MORE);
+                timeouts.add(r);
+                r.waitList = EmulatedRequest.LIST_TIMEOUT;
+                r.timer = reactor.addTimer(deadline(r.opFlags, r.nanos), r, io);
+            });
+            return;
+        }
+        taskWork.add(() -> complete(r, -Errno.ETIME));
+    }
+
+    /** io_link_timeout_fn + io_req_task_link_timeout. */
+    private void linkTimeoutFired(EmulatedRequest lt) {
+        linkTimeoutsArmed.remove(lt.token);
+        lt.waitList = EmulatedRequest.LIST_NONE;
+        EmulatedRequest guarded = lt.guarded;
+        if (guarded != null && guarded.posted) {
+            // The request completed first; its flush disarms this timeout.
+            return;
+        }
+        lt.guarded = null;
+        if (guarded != null) {
+            guarded.linkTimeout = null;
+        }
+        taskWork.add(() -> {
+            int ret = guarded != null ? cancelOne(guarded) : 0;
+            finish(lt, ret != 0 ? ret : -Errno.ETIME);
+        });
+    }
+
+    void drainWakeups(int evfd) {
+        io.eventfdDrain(evfd);
+    }
+
+    void reactorFailed(Throwable t) {
+        lock.lock();
+        try {
+            reactorFailure = t;
+            cqNotEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- completion
+
+    /** An op's own completion: failures (and short reads/writes) fail the chain. */
+    private void complete(EmulatedRequest r, int res) {
+        r.res = res;
+        boolean fail = res < 0;
+        if (r.opcode == IORING_OP_TIMEOUT && res == -Errno.ETIME
+                && (r.opFlags & IORING_TIMEOUT_ETIME_SUCCESS) != 0) {
+            fail = false;
+        }
+        if ((r.opcode == IORING_OP_READ || r.opcode == IORING_OP_WRITE) && res >= 0 && res != rwLength(r)) {
+            fail = true; // a short read or write breaks the link, as in the kernel
+        }
+        if (fail) {
+            setFail(r);
+        }
+        post(r);
+    }
+
+    /** A completion that does not fail anything (LINK_TIMEOUT results, a count reached). */
+    private void finish(EmulatedRequest r, int res) {
+        r.res = res;
+        post(r);
+    }
+
+    /** req_set_fail. */
+    private static void setFail(EmulatedRequest r) {
+        r.failed = true;
+        if (r.skipCqe) {
+            r.skipCqe = false;
+            r.skipLinkCqes = true;
+        }
+    }
+
+    private void post(EmulatedRequest r) {
+        r.posted = true;
+        batch.add(r);
+    }
+
+    /** A CQE of a request that goes on (IORING_CQE_F_MORE), straight to the CQ. */
+    private void postAux(long token, int res, int flags) {
+        cqPush(token, res, flags);
+        flushCountTimeouts();
+    }
+
+    /**
+     * Runs everything that is due: flushes the completion batch to the CQ, then task work
+     * (and the batches it makes) until none is left. Lock held.
+     */
+    void drive() {
+        flush();
+        while (!taskWork.isEmpty()) {
+            ArrayDeque<Runnable> run = taskWork;
+            taskWork = new ArrayDeque<>();
+            for (Runnable t : run) {
+                t.run();
+            }
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<EmulatedRequest> done = batch;
+        batch = new ArrayList<>();
+        for (EmulatedRequest r : done) {
+            if (!r.skipCqe) {
+                cqPush(r.token, r.res, 0);
+            }
+            alive--;
+        }
+        flushCountTimeouts();
+        for (EmulatedRequest r : done) {
+            afterCompletion(r);
+        }
+        if (!deferred.isEmpty()) {
+            queueDeferred();
+        }
+    }
+
+    /** io_queue_next: the LINK_TIMEOUT is disarmed, then the chain goes on or is cancelled. */
+    private void afterCompletion(EmulatedRequest r) {
+        EmulatedRequest lt = r.linkTimeout;
+        if (lt != null) {
+            r.linkTimeout = null;
+            lt.guarded = null;
+            disarm(lt);
+            taskWork.add(() -> finish(lt, -Errno.ECANCELED));
+        }
+        EmulatedRequest next = r.next;
+        if (next == null) {
+            return;
+        }
+        r.next = null;
+        if (r.failed && !r.hardlink) {
+            failLinks(r, next);
+            return;
+        }
+        // A chain run by an io-wq worker goes on there, unless this step waited asynchronously.
+        boolean iowq = r.iowq && !r.async;
+        taskWork.add(() -> {
+            next.iowq = iowq;
+            issue(next);
+        });
+    }
+
+    /** io_fail_links: the rest of the chain completes -ECANCELED (or its own prep error). */
+    private void failLinks(EmulatedRequest r, EmulatedRequest first) {
+        boolean ignore = r.skipLinkCqes;
+        for (EmulatedRequest m = first; m != null; m = m.next) {
+            m.skipCqe = ignore;
+            if (m.linkTimeout != null) {
+                m.linkTimeout.skipCqe = ignore;
+            }
+        }
+        taskWork.add(() -> {
+            EmulatedRequest m = first;
+            while (m != null) {
+                EmulatedRequest nxt = m.next;
+                m.next = null;
+                EmulatedRequest lt = m.linkTimeout;
+                m.linkTimeout = null;
+                m.res = m.failed ? m.res : -Errno.ECANCELED;
+                post(m);
+                if (lt != null) {
+                    lt.guarded = null;
+                    lt.res = lt.failed ? lt.res : -Errno.ECANCELED;
+                    post(lt);
+                }
+                m = nxt;
+            }
+        });
+    }
+
+    // ---- the CQ
+
+    private void cqPush(long token, int res, int flags) {
+        int cap = cqToken.length;
+        if (cqTail - cqHead == cap) {
+            int n = cap * 2;
+            long[] t = new long[n];
+            int[] rs = new int[n];
+            int[] fl = new int[n];
+            for (int i = 0; i < cap; i++) {
+                int from = (cqHead + i) & (cap - 1);
+                t[i] = cqToken[from];
+                rs[i] = cqRes[from];
+                fl[i] = cqFlags[from];
+            }
+            cqToken = t;
+            cqRes = rs;
+            cqFlags = fl;
+            cqTail = cqTail - cqHead;
+            cqHead = 0;
+            cap = n;
+        }
+        int at = cqTail & (cap - 1);
+        cqToken[at] = token;
+        cqRes[at] = res;
+        cqFlags[at] = flags;
+        cqTail++;
+        cqPosted++;
+        cqNotEmpty.signalAll();
+    }
+
+    @Override
+    boolean peek(RawCqe out) throws IOException {
+        lock.lock();
+        try {
+            if (cqTail == cqHead) {
+                checkUsable();
+                return false;
+            }
+            int at = cqHead & (cqToken.length - 1);
+            out.token = cqToken[at];
+            out.res = cqRes[at];
+            out.flags = cqFlags[at];
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    void advance() {
+        lock.lock();
+        try {
+            if (cqTail != cqHead) {
+                cqHead++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    void await() throws IOException {
+        lock.lock();
+        try {
+            while (cqTail == cqHead) {
+                checkUsable();
+                cqNotEmpty.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("ring is closed");
+        }
+        if (reactorFailure != null) {
+            throw new IOException("FALLBACK ring: its reactor thread failed", reactorFailure);
+        }
+    }
+
+    // ---- close
+
+    @Override
+    void close() {
+        EmulatedReactor rx;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rx = reactor;
+            rx.stop(io);
+            cqNotEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        rx.join();
+        lock.lock();
+        try {
+            // Requests still waiting are dropped: their fds are closed, no completion is posted.
+            for (EmulatedRequest r : List.copyOf(waiters.values())) {
+                disarm(r);
+            }
+            for (EmulatedRequest r : List.copyOf(waitidArmed)) {
+                disarm(r);
+            }
+            for (EmulatedRequest r : List.copyOf(timeouts)) {
+                disarm(r);
+            }
+            for (EmulatedRequest r : List.copyOf(linkTimeoutsArmed.values())) {
+                disarm(r);
+            }
+            for (int fd : internalFds) {
+                if (fd != rx.epfd && fd != rx.evfd) {
+                    Sys.close(fd);
+                }
+            }
+            internalFds.clear();
+            rx.closeFds();
+            deferred.clear();
+            batch.clear();
+            taskWork.clear();
+            NativeMemory.free(sqes);
+            io.free();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

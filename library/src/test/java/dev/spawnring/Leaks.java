@@ -1,0 +1,129 @@
+package dev.spawnring;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.spawnring.internal.sys.NativeMemory;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What this JVM holds that a spawn could leak, counted from the kernel's and the C heap's
+ * point of view: open fds, zombie and live children, io_uring mappings, threads, live
+ * {@link NativeMemory} blocks (exact, {@code -Dspawnring.debug.nativeMemory=true}) and the
+ * bytes glibc's malloc has handed out ({@code mallinfo2}, which also sees what the JDK
+ * allocates on spawnring's behalf, e.g. for arenas).
+ */
+record Leaks(long fds, List<Long> zombies, long liveChildren, long uringMaps, List<String> spawnringThreads,
+        int threads, long nativeBlocks, long mallocBytes) {
+
+    /** {@code struct mallinfo2}: ten {@code size_t}; {@code uordblks} (in use) is the 8th, {@code hblkhd} (mmapped) the 5th. */
+    private static final MemoryLayout MALLINFO2 = MemoryLayout.structLayout(
+            JAVA_LONG.withName("arena"), JAVA_LONG.withName("ordblks"), JAVA_LONG.withName("smblks"),
+            JAVA_LONG.withName("hblks"), JAVA_LONG.withName("hblkhd"), JAVA_LONG.withName("usmblks"),
+            JAVA_LONG.withName("fsmblks"), JAVA_LONG.withName("uordblks"), JAVA_LONG.withName("fordblks"),
+            JAVA_LONG.withName("keepcost"));
+    private static final MethodHandle MALLINFO = Linker.nativeLinker().defaultLookup().find("mallinfo2")
+            .map(f -> Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(MALLINFO2)))
+            .orElse(null);
+
+    static Leaks now() throws IOException {
+        long self = ProcessHandle.current().pid();
+        List<String> ours = new ArrayList<>();
+        int threads = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            threads++;
+            if (t.getName().startsWith("spawnring")) {
+                ours.add(t.getName());
+            }
+        }
+        ours.sort(null);
+        long uringMaps;
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            uringMaps = maps.filter(l -> l.contains("io_uring")).count();
+        }
+        return new Leaks(SpawnerTests.fdCount(), SpawnerTests.zombieChildren(),
+                ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), uringMaps,
+                List.copyOf(ours), threads, NativeMemory.liveBlocks(), mallocInUse());
+    }
+
+    /** Bytes in use in glibc's heap (all arenas, mmapped chunks included), or -1 without mallinfo2. */
+    static long mallocInUse() {
+        if (MALLINFO == null) {
+            return -1;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = (MemorySegment) MALLINFO.invokeExact((SegmentAllocator) arena);
+            return m.get(JAVA_LONG, 7 * 8) + m.get(JAVA_LONG, 4 * 8);
+        } catch (Throwable t) {
+            throw new AssertionError("mallinfo2", t);
+        }
+    }
+
+    /**
+     * Waits (at most {@code settleMillis}) for what is given back asynchronously (stream fds and
+     * buffers go back on a loop thread) and compares with {@code before}.
+     *
+     * @param mallocSlack the growth of the C heap tolerated: the JIT, the GC and the JDK's own
+     *                    native allocations move it by a few MiB whatever spawnring does
+     * @return the state after, for the report
+     */
+    static Leaks assertBackTo(Leaks before, long mallocSlack, String what) throws Exception {
+        Leaks after = now();
+        for (int i = 0; i < 500 && !after.within(before, mallocSlack); i++) {
+            Thread.sleep(10);
+            after = now();
+        }
+        StringBuilder bad = new StringBuilder();
+        if (after.fds > before.fds) {
+            bad.append("\n  fds: ").append(before.fds).append(" -> ").append(after.fds);
+        }
+        if (!after.zombies.isEmpty()) {
+            bad.append("\n  zombie children: ").append(after.zombies);
+        }
+        if (after.liveChildren > before.liveChildren) {
+            bad.append("\n  live children: ").append(before.liveChildren).append(" -> ").append(after.liveChildren);
+        }
+        if (after.uringMaps > before.uringMaps) {
+            bad.append("\n  io_uring mappings: ").append(before.uringMaps).append(" -> ").append(after.uringMaps);
+        }
+        if (!before.spawnringThreads.containsAll(after.spawnringThreads)) {
+            bad.append("\n  spawnring threads: ").append(before.spawnringThreads).append(" -> ")
+                    .append(after.spawnringThreads);
+        }
+        if (after.threads > before.threads + 2) {
+            bad.append("\n  threads: ").append(before.threads).append(" -> ").append(after.threads);
+        }
+        if (after.nativeBlocks > before.nativeBlocks) {
+            bad.append("\n  live NativeMemory blocks: ").append(before.nativeBlocks).append(" -> ")
+                    .append(after.nativeBlocks);
+        }
+        if (after.mallocBytes - before.mallocBytes > mallocSlack) {
+            bad.append("\n  malloc'd bytes: ").append(before.mallocBytes).append(" -> ").append(after.mallocBytes);
+        }
+        if (!bad.isEmpty()) {
+            throw new AssertionError(what + " leaked:" + bad);
+        }
+        System.out.printf("%s: fds %d -> %d, threads %d -> %d, native blocks %d -> %d, malloc'd %+d bytes%n", what,
+                before.fds, after.fds, before.threads, after.threads, before.nativeBlocks, after.nativeBlocks,
+                after.mallocBytes - before.mallocBytes);
+        return after;
+    }
+
+    private boolean within(Leaks before, long mallocSlack) {
+        return fds <= before.fds && zombies.isEmpty() && liveChildren <= before.liveChildren
+                && uringMaps <= before.uringMaps && before.spawnringThreads.containsAll(spawnringThreads)
+                && threads <= before.threads + 2 && nativeBlocks <= before.nativeBlocks
+                && mallocBytes - before.mallocBytes <= mallocSlack;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.spawnring.uring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.sys.Sys;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+
+/** Shared steps of the ring tests. */
+final class RingTests {
+    private RingTests() {
+    }
+
+    /** Opens a ring on {@code backend}; skips (with the reason) where io_uring is refused. */
+    static Ring open(Backend backend) throws IOException {
+        return open(backend, 16);
+    }
+
+    static Ring open(Backend backend, int entries) throws IOException {
+        if (backend == Backend.IO_URING) {
+            String reason = Ring.ioUringUnavailableReason();
+            Assumptions.assumeTrue(reason == null, () -> "skipped: io_uring is not usable here: " + reason);
+        }
+        return Ring.open(entries, backend);
+    }
+
+    /** Waits for the next completion, checks its user_data, returns its res. */
+    static int reap(Ring ring, long expectedUserData) throws IOException {
+        Cqe cqe = ring.waitCqe();
+        ring.cqeSeen(cqe);
+        assertEquals(expectedUserData, cqe.userData(), "completion order: got " + cqe);
+        return cqe.res();
+    }
+
+    /** Waits for {@code n} completions: user_data to res, in arrival order. */
+    static Map<Long, Integer> reapAll(Ring ring, int n) throws IOException {
+        Map<Long, Integer> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            Cqe cqe = ring.waitCqe();
+            ring.cqeSeen(cqe);
+            out.put(cqe.userData(), cqe.res());
+        }
+        return out;
+    }
+
+    /** Looks for a completion for up to {@code millis}; null if none came. */
+    static Cqe peekSoon(Ring ring, long millis) throws IOException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        do {
+            Cqe c = ring.peekCqe();
+            if (c != null) {
+                return c;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() < deadline);
+        return null;
+    }
+
+    static int[] pipe() throws IOException {
+        int[] p = new int[2];
+        Errno.check("pipe2", Sys.pipe2(p, Linux.O_CLOEXEC));
+        return p;
+    }
+
+    static void closeAll(int... fds) {
+        for (int fd : fds) {
+            Sys.close(fd);
+        }
+    }
+
+    /** @return how many fds this JVM has open */
+    static long fdCount() throws IOException {
+        return dev.spawnring.testkit.Procs.fdCount();
+    }
+
+    /** @return a test helper program built from src/test/c */
+    static Path nativeBin(String name) {
+        String dir = System.getProperty("spawnring.nativeBin");
+        assertNotNull(dir, "spawnring.nativeBin is not set (run through Maven)");
+        return Path.of(dir, name);
+    }
+}
