@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -21,7 +22,7 @@ class ChildProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void streamsAndExitValueWorkAsWithProcessBuilder(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Process p = s.spawn(Command.of("sh", "-c", "read x; echo got $x; echo oops >&2; exit 3")).asProcess();
             try (Writer w = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
                 w.write("hello\n");
@@ -41,7 +42,7 @@ class ChildProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void exitValueOfARunningProcessThrowsIllegalThreadState(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Process p = s.spawn(Command.of("sleep", "30")).asProcess();
             assertTrue(p.isAlive());
             assertThrows(IllegalThreadStateException.class, p::exitValue);
@@ -56,7 +57,7 @@ class ChildProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void destroyForciblyPidHandleAndInfoAgreeWithTheKernel(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Process p = s.spawn(Command.of("sleep", "30")).asProcess();
             ProcessHandle h = p.toHandle();
             assertEquals(p.pid(), h.pid());

@@ -2,6 +2,9 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Stress;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
 import java.io.InputStream;
@@ -36,7 +39,7 @@ class ConcurrencyTest {
     private static final int[] SIGNALS = {Linux.SIGTERM, Linux.SIGKILL, Linux.SIGINT, Linux.SIGHUP, Linux.SIGUSR1,
         Linux.SIGUSR2, Linux.SIGALRM};
 
-    private final String echo = SpawnerTests.nativeBin("sr-echo-args");
+    private final String echo = Spawners.nativeBin("sr-echo-args");
 
     /** Each child with how often its onExit callback ran and what it should end with. */
     private final Map<Child, AtomicInteger> callbacks = Collections.synchronizedMap(new IdentityHashMap<>());
@@ -45,7 +48,7 @@ class ConcurrencyTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void everyExitIsSeenExactlyOnceWithTheRightStatus(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             for (int round = 0; round < Stress.rounds(); round++) {
                 callbacks.clear();
                 int jobs = storm(s);
@@ -62,7 +65,7 @@ class ConcurrencyTest {
             s.close();
             s.awaitTermination();
         }
-        assertEquals(List.of(), SpawnerTests.zombieChildren());
+        assertEquals(List.of(), Procs.zombieChildren());
     }
 
     /** Runs every job at once; returns how many children were started. */

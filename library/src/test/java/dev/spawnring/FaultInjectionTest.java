@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
@@ -89,21 +91,21 @@ class FaultInjectionTest {
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("faults")
     void aFaultNamesItsStepAndErrnoAndTheSpawnerGoesOn(Backend backend, Fault fault) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Command c = fault.command().apply(tmp);
             s.spawn(Command.of("true")).waitFor(); // the loop's fds all made (FALLBACK: its reactor)
-            long fds = SpawnerTests.fdCount();
+            long fds = Procs.fdCount();
             SpawnException e = assertThrows(SpawnException.class, () -> s.spawn(c));
             assertEquals(fault.step().apply(tmp), e.step(), e.getMessage());
             assertEquals(fault.errno(), e.errno(), e.getMessage());
             assertTrue(e.getMessage().startsWith("Cannot run program \"" + c.command().get(0) + "\""), e.getMessage());
             assertTrue(e.getMessage().contains(": " + e.step() + ": " + Errno.message(fault.errno()) + " ("
                     + Errno.name(fault.errno()) + ")"), e.getMessage());
-            assertEquals(List.of(), SpawnerTests.zombieChildren(), "the failed child is reaped by the time we hear");
-            for (int i = 0; i < 100 && SpawnerTests.fdCount() > fds; i++) {
+            assertEquals(List.of(), Procs.zombieChildren(), "the failed child is reaped by the time we hear");
+            for (int i = 0; i < 100 && Procs.fdCount() > fds; i++) {
                 Thread.sleep(10);
             }
-            assertTrue(SpawnerTests.fdCount() <= fds, "fds: " + fds + " before, " + SpawnerTests.fdCount() + " after");
+            assertTrue(Procs.fdCount() <= fds, "fds: " + fds + " before, " + Procs.fdCount() + " after");
             // And the run() path reports the same failure through its future.
             var failed = assertThrows(java.util.concurrent.ExecutionException.class, () -> s.run(c).get());
             assertInstanceOf(SpawnException.class, failed.getCause());
@@ -120,7 +122,7 @@ class FaultInjectionTest {
                 .redirectErrorStream(true).start();
         String why = new String(mount.getInputStream().readAllBytes()).trim();
         Assumptions.assumeTrue(mount.waitFor() == 0, () -> "skipped: cannot mount a read-only tmpfs here: " + why);
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Path out = mnt.resolve("out.log");
             SpawnException e = assertThrows(SpawnException.class,
                     () -> s.spawn(Command.of("true").stdout(Stdio.appendTo(out))));
@@ -139,7 +141,7 @@ class FaultInjectionTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void runningOutOfFdsFailsTheSpawnAtTheStepThatNeededOneAndLeaksNothing(Backend backend) throws Exception {
-        SpawnerTests.create(backend).close(); // skips where io_uring is refused
+        Spawners.create(backend).close(); // skips where io_uring is refused
         String prlimit = which("prlimit");
         Assumptions.assumeTrue(prlimit != null, "skipped: prlimit(1) is not installed");
         try (ChildJvm jvm = ChildJvm.start(List.of(prlimit, "--nofile=160:160"), backend, "fds")) {
@@ -188,7 +190,7 @@ class FaultInjectionTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void runningOutOfProcessesFailsTheCloneWithEagainAndTheSpawnerRecovers(Backend backend) throws Exception {
-        SpawnerTests.create(backend).close();
+        Spawners.create(backend).close();
         Path parent = pidsHierarchy();
         Path group = parent.resolve("spawnring-test-" + ProcessHandle.current().pid() + "-" + backend);
         try (ChildJvm jvm = ChildJvm.start(List.of(), backend, "pids")) {
@@ -206,7 +208,7 @@ class FaultInjectionTest {
                 jvm.tell("raised");
                 assertEquals(0, jvm.finish(60), jvm.transcript());
                 assertEquals("limited: SpawnException step=clone errno=EAGAIN message=Cannot run program \""
-                        + SpawnerTests.nativeBin("sr-true") + "\": clone: Resource temporarily unavailable (EAGAIN)",
+                        + Spawners.nativeBin("sr-true") + "\": clone: Resource temporarily unavailable (EAGAIN)",
                         limited, jvm.transcript());
                 assertTrue(limitedRun.startsWith("limited run: SpawnException step=clone errno=EAGAIN"), limitedRun);
                 assertTrue(jvm.transcript().contains("afterwards: ok exit 0"), jvm.transcript());

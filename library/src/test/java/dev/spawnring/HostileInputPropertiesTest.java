@@ -3,6 +3,8 @@ package dev.spawnring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -57,8 +59,8 @@ class HostileInputPropertiesTest {
     private static final Map<Backend, Spawner> SPAWNERS = new EnumMap<>(Backend.class);
     private static Path files;
 
-    private final String echo = SpawnerTests.nativeBin("sr-echo-args");
-    private final String trueBin = SpawnerTests.nativeBin("sr-true");
+    private final String echo = Spawners.nativeBin("sr-echo-args");
+    private final String trueBin = Spawners.nativeBin("sr-true");
 
     @AfterContainer
     static void closeSpawners() throws Exception {

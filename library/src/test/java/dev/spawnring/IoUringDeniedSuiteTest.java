@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Ring;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ class IoUringDeniedSuiteTest {
 
     @Test
     void theProcessApiAndContractSuitesPassInAJvmWhereSeccompRefusesIoUring() throws Exception {
-        List<String> cmd = ChildJvm.command(List.of(SpawnerTests.nativeBin("sr-no-uring")), null, List.of(),
+        List<String> cmd = ChildJvm.command(List.of(Spawners.nativeBin("sr-no-uring")), null, List.of(),
                 JUnitMain.class.getName(), SUITE.toArray(String[]::new));
         try (ChildJvm jvm = ChildJvm.start(cmd)) {
             int code = jvm.finish(300);

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ class IoUringDeniedTest {
     void aJvmDeniedIoUringSpawnsOnTheFallbackBackend() throws Exception {
         Path target = Path.of(System.getProperty("spawnring.nativeBin")).getParent();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(SpawnerTests.nativeBin("sr-no-uring"), java,
+        Process p = new ProcessBuilder(List.of(Spawners.nativeBin("sr-no-uring"), java,
                 "--enable-native-access=ALL-UNNAMED", "-cp",
                 target.resolve("classes") + ":" + target.resolve("test-classes"), NoUringMain.class.getName()))
                 .redirectErrorStream(true).start();

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
@@ -24,7 +25,7 @@ class JvmDeathTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void childrenWithAParentDeathSignalDieWithTheirJvm(Backend backend) throws Exception {
-        SpawnerTests.create(backend).close();
+        Spawners.create(backend).close();
         List<Long> guarded = new ArrayList<>();
         int unguardedPidfd = -1;
         try (ChildJvm jvm = ChildJvm.start(List.of(), backend, "pdeath")) {

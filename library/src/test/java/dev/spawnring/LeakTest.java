@@ -3,6 +3,9 @@ package dev.spawnring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Stress;
+import dev.spawnring.testing.Leaks;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
@@ -41,8 +44,8 @@ class LeakTest {
     @TempDir
     Path tmp;
 
-    private final String echo = SpawnerTests.nativeBin("sr-echo-args");
-    private final String trueBin = SpawnerTests.nativeBin("sr-true");
+    private final String echo = Spawners.nativeBin("sr-echo-args");
+    private final String trueBin = Spawners.nativeBin("sr-true");
 
     @BeforeEach
     void collectOtherTestsGarbage() throws Exception {
@@ -54,7 +57,7 @@ class LeakTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void rawCloneChainsLeaveNothingBehind(Backend backend) throws Exception {
-        SpawnerTests.create(backend).close(); // skips where io_uring is refused
+        Spawners.create(backend).close(); // skips where io_uring is refused
         cloneChains(backend, WARM_UP);
         Leaks before = Leaks.now();
         cloneChains(backend, Stress.spawns());
@@ -106,7 +109,7 @@ class LeakTest {
 
     /** Spawns with three pipes, reads stdout to its end, closes every stream, waits; one Spawner for the run. */
     private void spawns(Backend backend, int n) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             for (int i = 0; i < n; i++) {
                 String arg = Integer.toString(i);
                 Child c = s.spawn(Command.of(echo, arg).clearEnvironment());
@@ -132,7 +135,7 @@ class LeakTest {
     }
 
     private void runs(Backend backend, int n) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             for (int i = 0; i < n; i++) {
                 Result r = s.run(Command.of(echo, Integer.toString(i)).clearEnvironment()).get();
                 assertEquals(ExitStatus.exited(0), r.status());
@@ -156,7 +159,7 @@ class LeakTest {
     /** Fails in turn in the parent (a redirect), in the child (chdir) and at exec (a PATH search). */
     private void failures(Backend backend, int n) throws Exception {
         Path missing = tmp.resolve("missing");
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             for (int i = 0; i < n; i++) {
                 Command c = switch (i % 3) {
                     case 0 -> Command.of(trueBin).stdout(Stdio.to(missing.resolve("out")));

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -18,7 +19,7 @@ class PipeInputBulkTest {
     void mixedReadSizesGetEveryByteInOrder(Backend backend) throws Exception {
         String expected = IntStream.rangeClosed(1, 300_000).mapToObj(Integer::toString)
                 .collect(Collectors.joining("\n", "", "\n"));
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child child = s.spawn(Command.of("seq", "1", "300000").stdin(Stdio.discard()));
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             // Big reads (straight into the array when the pipe holds data), single bytes and

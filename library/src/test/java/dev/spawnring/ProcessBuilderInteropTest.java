@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ class ProcessBuilderInteropTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void bothSeeEveryExitOfTheirOwnChildren(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             CompletableFuture<List<Integer>> jdk = CompletableFuture.supplyAsync(() -> {
                 List<Integer> codes = new ArrayList<>();
                 try {

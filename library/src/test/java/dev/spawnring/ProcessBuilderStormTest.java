@@ -2,6 +2,9 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Stress;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
 import java.time.Duration;
@@ -35,7 +38,7 @@ class ProcessBuilderStormTest {
     @EnumSource(Backend.class)
     void neitherSideLosesOrStealsAnExit(Backend backend) throws Exception {
         int iterations = ITERATIONS * Stress.rounds();
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> futures = new ArrayList<>();
             try (ExecutorService pool = Executors.newFixedThreadPool(2 * THREADS_EACH)) {
@@ -63,7 +66,7 @@ class ProcessBuilderStormTest {
             s.close();
             s.awaitTermination();
         }
-        assertEquals(List.of(), SpawnerTests.zombieChildren());
+        assertEquals(List.of(), Procs.zombieChildren());
     }
 
     private void processBuilder(int thread, int n) throws Exception {

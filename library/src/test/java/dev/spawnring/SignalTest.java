@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class SignalTest {
     @ParameterizedTest(name = "signal {1} on {0}")
     @MethodSource("killingSignals")
     void aChildKilledByASignalReportsThatSignalAndNoCoreWithoutACoreLimit(Backend backend, int signal) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("sleep", "60").directory(tmp).rlimit(Linux.RLIMIT_CORE, 0, 0)
                     .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()));
             c.signal(signal);
@@ -66,7 +67,7 @@ class SignalTest {
                     () -> "skipped: core_pattern pipes to " + handler + ", which is not there: no core is written");
         }
         Assumptions.assumeFalse(pattern.isEmpty(), "skipped: core_pattern is empty: no core is written");
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             for (int signal : DUMPING) {
                 Child c = s.spawn(Command.of("sleep", "60").directory(tmp)
                         .rlimit(Linux.RLIMIT_CORE, Linux.RLIM_INFINITY, Linux.RLIM_INFINITY)
@@ -89,12 +90,12 @@ class SignalTest {
     @EnumSource(Backend.class)
     void aChildStartsWithAnEmptyMaskAndDefaultDispositionsWhateverItsJvmBlockedOrIgnored(Backend backend)
             throws Exception {
-        SpawnerTests.create(backend).close();
+        Spawners.create(backend).close();
         // The JVM starts with SIGINT ignored (a shell's trap '' INT, as nohup-like launchers do)
         // and SIGUSR1 blocked (sr-sigwrap); both survive exec and reach spawnring's loop thread.
         String java = String.join(" ", ChildJvm.command(List.of(), backend, List.of(),
                 ChildJvmMain.class.getName(), "sigstate").stream().map(SignalTest::quote).toList());
-        List<String> cmd = List.of("sh", "-c", "trap '' INT; exec " + quote(SpawnerTests.nativeBin("sr-sigwrap"))
+        List<String> cmd = List.of("sh", "-c", "trap '' INT; exec " + quote(Spawners.nativeBin("sr-sigwrap"))
                 + " " + Linux.SIGUSR1 + " " + java);
         try (ChildJvm jvm = ChildJvm.start(cmd)) {
             assertEquals(0, jvm.finish(60), jvm.transcript());

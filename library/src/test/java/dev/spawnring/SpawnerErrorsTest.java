@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.uring.Backend;
 import java.nio.file.Files;
@@ -19,7 +21,7 @@ class SpawnerErrorsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aMissingProgramListsTheCandidatesTried(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             var e = assertThrows(SpawnException.class, () -> s.spawn(Command.of("no-such-tool")
                     .env("PATH", "/usr/local/bin:/usr/bin").directory(tmp)));
             assertEquals("Cannot run program \"no-such-tool\" (in directory \"" + tmp + "\"): exec: "
@@ -35,7 +37,7 @@ class SpawnerErrorsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aRedirectThatCannotBeOpenedNamesTheStream(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             var e = assertThrows(SpawnException.class,
                     () -> s.spawn(Command.of("true").stdout(Stdio.to(Path.of("/nope/out.log")))));
             assertEquals("Cannot run program \"true\": open stdout /nope/out.log: No such file or directory (ENOENT)",
@@ -46,12 +48,12 @@ class SpawnerErrorsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aMissingDirectoryFailsOnTheChdirStep(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Path missing = tmp.resolve("gone");
             var e = assertThrows(SpawnException.class, () -> s.spawn(Command.of("true").directory(missing)));
             assertEquals("chdir " + missing, e.step());
             assertEquals(Errno.ENOENT, e.errno());
-            assertEquals(List.of(), SpawnerTests.zombieChildren(), "the failed child is reaped");
+            assertEquals(List.of(), Procs.zombieChildren(), "the failed child is reaped");
         }
     }
 
@@ -59,7 +61,7 @@ class SpawnerErrorsTest {
     @EnumSource(Backend.class)
     void aFileThatIsNotExecutableGivesEacces(Backend backend) throws Exception {
         Path script = Files.writeString(tmp.resolve("script"), "#!/bin/sh\ntrue\n");
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             var e = assertThrows(SpawnException.class, () -> s.spawn(Command.of(script.toString())));
             assertEquals(Errno.EACCES, e.errno());
             assertEquals("exec", e.step());
@@ -69,24 +71,24 @@ class SpawnerErrorsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aNulInAnArgumentIsRefusedBeforeAnythingStarts(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             // The loop's own fds first (FALLBACK's reactor dups the wake-up eventfd once it runs).
             s.spawn(Command.of("true")).waitFor();
-            long fds = SpawnerTests.fdCount();
+            long fds = Procs.fdCount();
             var e = assertThrows(IllegalArgumentException.class, () -> s.spawn(Command.of("echo", "a\0b")));
             assertEquals("argv[1] contains a NUL character at index 1: \"a\\0b\"", e.getMessage());
             // A wake-up of the loop may hold a dup for a moment on FALLBACK: wait for it to settle.
-            for (int i = 0; i < 100 && SpawnerTests.fdCount() > fds; i++) {
+            for (int i = 0; i < 100 && Procs.fdCount() > fds; i++) {
                 Thread.sleep(10);
             }
-            assertTrue(SpawnerTests.fdCount() <= fds, "the pipes made for it are closed");
+            assertTrue(Procs.fdCount() <= fds, "the pipes made for it are closed");
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aClosedSpawnerRefusesNewSpawns(Backend backend) throws Exception {
-        Spawner s = SpawnerTests.create(backend);
+        Spawner s = Spawners.create(backend);
         s.close();
         assertEquals("spawner is closed",
                 assertThrows(IllegalStateException.class, () -> s.spawn(Command.of("true"))).getMessage());

@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
 import java.time.Duration;
@@ -15,7 +17,7 @@ class SpawnerExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void exitCodesComeBackAsTheyWere(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             for (int code : new int[] {0, 1, 2, 42, 127, 255}) {
                 ExitStatus st = s.spawn(Command.of("sh", "-c", "exit " + code)).waitFor();
                 assertEquals(ExitStatus.exited(code), st);
@@ -30,7 +32,7 @@ class SpawnerExitTest {
         Linux.SIGPIPE, Linux.SIGALRM, Linux.SIGTERM, Linux.SIGUSR1, Linux.SIGUSR2})
     void aChildKilledByASignalReportsThatSignal(int signal) throws Exception {
         for (Backend backend : Backend.values()) {
-            try (Spawner s = SpawnerTests.create(backend)) {
+            try (Spawner s = Spawners.create(backend)) {
                 // The shell kills itself: dispositions are reset, so every signal takes its default action.
                 ExitStatus st = s.spawn(Command.of("sh", "-c", "kill -" + signal + " $$; sleep 5")
                         .stdout(Stdio.discard()).stderr(Stdio.discard())).waitFor();
@@ -44,7 +46,7 @@ class SpawnerExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void destroyAndDestroyForciblyGoThroughThePidfd(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child term = s.spawn(Command.of("sleep", "30"));
             term.destroy();
             assertEquals(ExitStatus.killed(Linux.SIGTERM), term.waitFor());
@@ -60,7 +62,7 @@ class SpawnerExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void onExitCompletesWithTheStatusAndWaitForTimesOut(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("sleep", "0.3"));
             assertTrue(c.isAlive());
             assertThrows(TimeoutException.class, () -> c.waitFor(Duration.ofMillis(20)));
@@ -73,7 +75,7 @@ class SpawnerExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aBadSignalNumberIsRefused(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("true"));
             assertEquals("signal(0): not a signal", assertThrows(IllegalArgumentException.class, () -> c.signal(0))
                     .getMessage());
@@ -84,18 +86,18 @@ class SpawnerExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalGroupReachesGrandchildrenAndIsRefusedWithoutAGroupOfItsOwn(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("sh", "-c", "sleep 60 & sleep 60 & wait").newProcessGroup());
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (SpawnerTests.processGroupMembers(c.pid()).size() < 3 && System.nanoTime() < deadline) {
+            while (Procs.processGroupMembers(c.pid()).size() < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             c.signalGroup(Linux.SIGKILL);
             assertEquals(ExitStatus.killed(Linux.SIGKILL), c.waitFor());
-            while (!SpawnerTests.processGroupMembers(c.pid()).isEmpty() && System.nanoTime() < deadline) {
+            while (!Procs.processGroupMembers(c.pid()).isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals(java.util.List.of(), SpawnerTests.processGroupMembers(c.pid()));
+            assertEquals(java.util.List.of(), Procs.processGroupMembers(c.pid()));
             Child plain = s.spawn(Command.of("true"));
             var e = assertThrows(IllegalStateException.class, () -> plain.signalGroup(Linux.SIGTERM));
             assertTrue(e.getMessage().contains("leads no process group of its own"), e.getMessage());

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.testkit.Procs;
@@ -35,8 +36,8 @@ class SpawnerFdTableTest {
             keep(Sys.fcntl(devNull, 0 /* F_DUPFD: not close-on-exec */, 0));
         }
         int[] extra = pipe();
-        try (Spawner s = SpawnerTests.create(backend)) {
-            Result r = s.run(Command.of(SpawnerTests.nativeBin("sr-list-fds")).fd(7, extra[0])).get();
+        try (Spawner s = Spawners.create(backend)) {
+            Result r = s.run(Command.of(Spawners.nativeBin("sr-list-fds")).fd(7, extra[0])).get();
             assertEquals("0\n1\n2\n7\n", r.stdoutText());
         }
     }
@@ -47,8 +48,8 @@ class SpawnerFdTableTest {
         int parentFd = open("/dev/null");
         int[] extra = pipe();
         String before = Procs.fdTarget(parentFd);
-        try (Spawner s = SpawnerTests.create(backend)) {
-            Result r = s.run(Command.of(SpawnerTests.nativeBin("sr-list-fds")).fd(parentFd, extra[1])).get();
+        try (Spawner s = Spawners.create(backend)) {
+            Result r = s.run(Command.of(Spawners.nativeBin("sr-list-fds")).fd(parentFd, extra[1])).get();
             assertEquals("0\n1\n2\n" + parentFd + "\n", r.stdoutText());
         }
         assertEquals(before, Procs.fdTarget(parentFd));
@@ -61,8 +62,8 @@ class SpawnerFdTableTest {
         int devNull = open("/dev/null");
         int inherited = keep(Sys.fcntl(devNull, 0 /* F_DUPFD: not close-on-exec */, 1000));
         int[] extra = pipe();
-        try (Spawner s = SpawnerTests.create(backend)) {
-            Command c = Command.of(SpawnerTests.nativeBin("sr-list-fds")).fd(7, extra[0]).closeOtherFds(false);
+        try (Spawner s = Spawners.create(backend)) {
+            Command c = Command.of(Spawners.nativeBin("sr-list-fds")).fd(7, extra[0]).closeOtherFds(false);
             List<String> fds = s.run(c).get().stdoutText().lines().toList();
             assertTrue(fds.containsAll(List.of("0", "1", "2", "7", Integer.toString(inherited))), fds.toString());
         }

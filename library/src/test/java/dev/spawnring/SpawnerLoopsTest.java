@@ -2,6 +2,9 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Leaks;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
 import java.nio.charset.StandardCharsets;
@@ -30,10 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SpawnerLoopsTest {
     private static final int LOOPS = 4;
 
-    private final String echo = SpawnerTests.nativeBin("sr-echo-args");
+    private final String echo = Spawners.nativeBin("sr-echo-args");
 
     private static Spawner create(Backend backend, int loops) throws Exception {
-        Spawner probe = SpawnerTests.create(backend); // skips where io_uring is refused
+        Spawner probe = Spawners.create(backend); // skips where io_uring is refused
         probe.close();
         probe.awaitTermination(); // its loop threads are gone before the caller counts threads
         return Spawner.builder().backend(backend).loops(loops).build();
@@ -128,7 +131,7 @@ class SpawnerLoopsTest {
                 assertTrue(perLoop.containsKey(loop), "no child on loop " + loop + " of " + LOOPS + ": " + perLoop);
             }
         }
-        assertEquals(List.of(), SpawnerTests.zombieChildren());
+        assertEquals(List.of(), Procs.zombieChildren());
     }
 
     @ParameterizedTest
@@ -222,7 +225,7 @@ class SpawnerLoopsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aSpawnerHasTheDefaultNumberOfLoopsUnlessToldAndAtLeastOne(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             assertEquals(Spawner.DEFAULT_LOOPS, s.loops());
             assertEquals(backend, s.backend());
         }

@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.uring.Backend;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,7 @@ class SpawnerScaleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void twoThousandLiveChildrenAddNoThread(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             // Warm up: the loop thread, the cleaner and the completion pool exist from here on.
             s.run(Command.of("true")).get();
             s.spawn(Command.of("true")).waitFor();
@@ -37,10 +39,10 @@ class SpawnerScaleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void tenThousandSpawnsLeaveNoFdNoZombieAndNoThread(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
-            String trueBin = SpawnerTests.nativeBin("sr-true");
+        try (Spawner s = Spawners.create(backend)) {
+            String trueBin = Spawners.nativeBin("sr-true");
             s.run(Command.of(trueBin)).get();
-            long fds = SpawnerTests.fdCount();
+            long fds = Procs.fdCount();
             int threads = Thread.getAllStackTraces().size();
             for (int i = 0; i < 10_000; i++) {
                 Child c = s.spawn(Command.of(trueBin));
@@ -51,11 +53,11 @@ class SpawnerScaleTest {
             }
             // Stream closes finish on the loop thread: give it a moment. (Other tests' loops may
             // still be giving fds back, so fewer is fine; more is a leak.)
-            for (int i = 0; i < 100 && SpawnerTests.fdCount() > fds; i++) {
+            for (int i = 0; i < 100 && Procs.fdCount() > fds; i++) {
                 Thread.sleep(10);
             }
-            assertTrue(SpawnerTests.fdCount() <= fds, SpawnerTests.fdCount() + " fds after, " + fds + " before");
-            assertEquals(List.of(), SpawnerTests.zombieChildren());
+            assertTrue(Procs.fdCount() <= fds, Procs.fdCount() + " fds after, " + fds + " before");
+            assertEquals(List.of(), Procs.zombieChildren());
             assertTrue(Thread.getAllStackTraces().size() <= threads + 1);
         }
     }
@@ -63,7 +65,7 @@ class SpawnerScaleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void spawnIsSafeFromManyVirtualThreadsAtOnce(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend);
+        try (Spawner s = Spawners.create(backend);
                 var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<CompletableFuture<Result>> runs = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
@@ -86,7 +88,7 @@ class SpawnerScaleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void spawnAllStartsEveryCommandInOneSubmission(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             List<Command> commands = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 commands.add(Command.of("sh", "-c", "exit " + i));

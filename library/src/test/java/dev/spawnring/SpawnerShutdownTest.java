@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
@@ -19,7 +20,7 @@ class SpawnerShutdownTest {
     void closingASpawnerRightAfterCreatingItNeverThrows(Backend backend) throws Exception {
         // The loop thread may still be in its first turn when close() comes: it must end quietly.
         for (int i = 0; i < 200; i++) {
-            Spawner s = SpawnerTests.create(backend);
+            Spawner s = Spawners.create(backend);
             s.close();
             s.close();
             s.awaitTermination();
@@ -29,7 +30,7 @@ class SpawnerShutdownTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aReadOfAPipeAGrandchildKeepsOpenEndsWithAnErrorWhenTheSpawnerEnds(Backend backend) throws Exception {
-        Spawner s = SpawnerTests.create(backend);
+        Spawner s = Spawners.create(backend);
         // The child exits once its stdin ends; its background sleep keeps the stdout pipe open.
         Child child = s.spawn(Command.of("sh", "-c", "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup()
                 .stderr(Stdio.discard()));

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -25,7 +26,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void stdinStreamsToTheChildAndItsStdoutBack(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("cat"));
             CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -50,7 +51,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void largeOutputsOnStdoutAndStderrAtOnceDoNotDeadlock(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("sh", "-c", "head -c 8000000 /dev/zero & head -c 6000000 /dev/zero >&2; wait"));
             CompletableFuture<Long> err = CompletableFuture.supplyAsync(() -> count(c.stderr()));
             assertEquals(8_000_000L, count(c.stdout()));
@@ -75,7 +76,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void runCapturesStdoutAndStderrApart(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Result r = s.run(Command.of("sh", "-c", "echo out; echo err >&2; exit 4")).get();
             assertEquals(ExitStatus.exited(4), r.status());
             assertEquals("out\n", r.stdoutText());
@@ -87,7 +88,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void redirectErrorStreamMergesStderrIntoStdout(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Result r = s.run(Command.of("sh", "-c", "echo a; echo b >&2; echo c").redirectErrorStream()).get();
             assertEquals("a\nb\nc\n", r.stdoutText());
             assertEquals("", r.stderrText());
@@ -99,7 +100,7 @@ class SpawnerStdioTest {
     void filesCanBeReadWrittenAndAppended(Backend backend) throws Exception {
         Path in = Files.writeString(tmp.resolve("in.txt"), "from a file\n");
         Path out = tmp.resolve("out.txt");
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             assertEquals(ExitStatus.exited(0), s.spawn(Command.of("cat").stdin(Stdio.from(in)).stdout(Stdio.to(out)))
                     .waitFor());
             assertEquals(ExitStatus.exited(0), s.spawn(Command.of("echo", "more").stdout(Stdio.appendTo(out))).waitFor());
@@ -112,7 +113,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void discardGivesDevNull(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Result r = s.run(Command.of("sh", "-c", "cat; echo done; echo gone >&2")
                     .stdin(Stdio.discard()).stderr(Stdio.discard())).get();
             assertEquals("done\n", r.stdoutText());
@@ -125,7 +126,7 @@ class SpawnerStdioTest {
     void extraFdsCanCrossEachOther(Backend backend) throws Exception {
         int[] a = pipe();
         int[] b = pipe();
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             // The parent's write ends go to the child as 3 and 4, swapped if they happen to be 4 and 3.
             Command c = Command.of("sh", "-c", "echo three >&3; echo four >&4")
                     .fd(3, a[1]).fd(4, b[1]);
@@ -140,7 +141,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aMappingOfThreeToFourAndFourToThreeWorks(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             // Each write end goes to the child under the other's number: the swap that naive dup2
             // ordering breaks. (bash, since dash redirects only single-digit fds.)
             int[] a = pipe();
@@ -159,8 +160,8 @@ class SpawnerStdioTest {
     @EnumSource(Backend.class)
     void theChildSeesOnlyItsStdioAndMappedFds(Backend backend) throws Exception {
         int[] extra = pipe();
-        try (Spawner s = SpawnerTests.create(backend)) {
-            Result r = s.run(Command.of(SpawnerTests.nativeBin("sr-list-fds")).fd(7, extra[0])).get();
+        try (Spawner s = Spawners.create(backend)) {
+            Result r = s.run(Command.of(Spawners.nativeBin("sr-list-fds")).fd(7, extra[0])).get();
             assertEquals("0\n1\n2\n7\n", r.stdoutText());
         } finally {
             Sys.close(extra[0]);
@@ -171,7 +172,7 @@ class SpawnerStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aStreamThatIsNotAPipeIsEmptyOrRefusesWrites(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("true").stdin(Stdio.discard()).stdout(Stdio.discard()));
             assertEquals(-1, c.stdout().read());
             assertThrows(java.io.IOException.class, () -> c.stdin().write(1));

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,7 @@ class StreamsAfterExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void theExitGivesBackThePipesOfChildrenWhoseStreamsWereNeverTouched(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Set<String> before = pipesOpen();
             List<Child> children = new ArrayList<>(); // held, so no cleaner closes anything
             for (int i = 0; i < 50; i++) {
@@ -51,7 +52,7 @@ class StreamsAfterExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void outputBufferedAndOutputStillInThePipeAreBothReadAfterTheExit(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("head", "-c", "60000", "/dev/urandom"));
             InputStream out = c.stdout();
             int first = out.read(); // one byte: the rest of what that READ got stays buffered
@@ -67,7 +68,7 @@ class StreamsAfterExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aReaderWaitingWhenTheChildExitsReadsToTheEnd(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("sh", "-c", "sleep 0.2; echo late"));
             assertEquals("late\n", text(c.stdout())); // parked in a READ when the exit comes
             assertEquals(ExitStatus.exited(0), c.waitFor());
@@ -77,7 +78,7 @@ class StreamsAfterExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void writingToTheStdinOfAnExitedChildFailsSayingSo(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(Command.of("true"));
             assertEquals(ExitStatus.exited(0), c.waitFor());
             OutputStream in = c.stdin();

@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
@@ -21,7 +23,7 @@ class WrongProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalsToAReapedChildReachNoOneElse(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             Child c = s.spawn(quiet(Command.of("sleep", "60")));
             c.destroy();
             assertEquals(ExitStatus.killed(Linux.SIGTERM), c.waitFor());
@@ -38,7 +40,7 @@ class WrongProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aTimeoutsSigkillNeverReachesAProcessGroupThatReusedTheNumber(Backend backend) throws Exception {
-        Spawner s = SpawnerTests.create(backend);
+        Spawner s = Spawners.create(backend);
         // The timeout sends SIGTERM to the child's group (it dies of it), then SIGKILL after the grace.
         Child c = s.spawn(quiet(Command.of("sleep", "60")).timeout(Duration.ofMillis(50), Duration.ofMillis(700)));
         assertEquals(ExitStatus.killed(Linux.SIGTERM), c.waitFor());
@@ -55,20 +57,20 @@ class WrongProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aTimeoutsSigkillStillEndsAGroupThatOutlivesItsLeader(Backend backend) throws Exception {
-        try (Spawner s = SpawnerTests.create(backend)) {
+        try (Spawner s = Spawners.create(backend)) {
             // The leader dies of the TERM; its grandchild ignores TERM and lives on in the group.
             Child c = s.spawn(quiet(Command.of("sh", "-c", "sh -c \"trap '' TERM; sleep 60\" & sleep 60"))
                     .timeout(Duration.ofMillis(100), Duration.ofMillis(300)));
             long pgid = c.pid();
             try {
                 assertEquals(ExitStatus.killed(Linux.SIGTERM), c.waitFor());
-                for (int i = 0; i < 1000 && !SpawnerTests.processGroupMembers(pgid).isEmpty(); i++) {
+                for (int i = 0; i < 1000 && !Procs.processGroupMembers(pgid).isEmpty(); i++) {
                     Thread.sleep(10);
                 }
-                assertEquals(java.util.List.of(), SpawnerTests.processGroupMembers(pgid),
+                assertEquals(java.util.List.of(), Procs.processGroupMembers(pgid),
                         "what was left of the group after the grace period");
             } finally {
-                if (!SpawnerTests.processGroupMembers(pgid).isEmpty()) {
+                if (!Procs.processGroupMembers(pgid).isEmpty()) {
                     Sys.kill(-pgid, Linux.SIGKILL); // the group still exists: its number is still its own
                 }
             }
@@ -82,7 +84,7 @@ class WrongProcessTest {
     /** A process started with a given pid (sr-pid-squat: clone3 set_tid), leading its own session. */
     private record Squatter(Process process, int pidfd) implements AutoCloseable {
         static Squatter on(long pid) throws Exception {
-            Process p = new ProcessBuilder(SpawnerTests.nativeBin("sr-pid-squat"), Long.toString(pid))
+            Process p = new ProcessBuilder(Spawners.nativeBin("sr-pid-squat"), Long.toString(pid))
                     .redirectErrorStream(true).start();
             String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
             if (line == null || !line.equals("squatting " + pid)) {

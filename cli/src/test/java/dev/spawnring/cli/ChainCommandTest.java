@@ -2,6 +2,7 @@ package dev.spawnring.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.cli.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,7 @@ class ChainCommandTest {
     @Test
     void aPathSearchPrintsEachCandidateAndTheOneThatRan() throws Exception {
         Path file = tmp.resolve("x");
-        CliTests r = CliTests.run("chain", "--path-search", "touch", file.toString());
+        Cli r = Cli.run("chain", "--path-search", "touch", file.toString());
         assertEquals(Main.EXIT_OK, r.exitCode(), r.err());
         assertTrue(Files.exists(file));
         List<String> lines = r.out().lines().toList();
@@ -46,7 +47,7 @@ class ChainCommandTest {
     @Test
     void stdoutAddsADup2StepAndTheOutputLandsInTheFile() throws Exception {
         Path out = tmp.resolve("out.txt");
-        CliTests r = CliTests.run("chain", "--stdout", out.toString(), "/bin/echo", "hello", "chain");
+        Cli r = Cli.run("chain", "--stdout", out.toString(), "/bin/echo", "hello", "chain");
         assertEquals(Main.EXIT_OK, r.exitCode(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("1\\s+DUP2\\s+1\\s+1\\s+.*")), r.out());
         assertEquals("hello chain\n", Files.readString(out));
@@ -54,7 +55,7 @@ class ChainCommandTest {
 
     @Test
     void jsonGivesEveryCompletionAndTheExit() {
-        CliTests r = CliTests.run("chain", "--json", "--chdir", tmp.resolve("missing").toString(), "/bin/true");
+        Cli r = Cli.run("chain", "--json", "--chdir", tmp.resolve("missing").toString(), "/bin/true");
         assertEquals(Main.EXIT_FAILED, r.exitCode());
         String json = r.out().trim();
         assertTrue(json.startsWith("{\"cqes\":[{\"step\":0,\"op\":\"CLONE\""), json);
@@ -65,7 +66,7 @@ class ChainCommandTest {
 
     @Test
     void aMissingProgramArgumentIsAUsageError() {
-        CliTests r = CliTests.run("chain");
+        Cli r = Cli.run("chain");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("Missing required parameter: 'PROGRAM'"), r.err());
     }

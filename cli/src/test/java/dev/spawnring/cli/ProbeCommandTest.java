@@ -2,13 +2,14 @@ package dev.spawnring.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.cli.testing.Cli;
 import org.junit.jupiter.api.Test;
 
 /** {@code spawnring probe}: what the kernel offers, as text and as JSON. */
 class ProbeCommandTest {
     @Test
     void probePrintsTheKernelTheBackendAndTheOpcodes() {
-        CliTests r = CliTests.run("probe");
+        Cli r = Cli.run("probe");
         assertEquals(Main.EXIT_OK, r.exitCode(), r.err());
         String out = r.out();
         assertTrue(out.contains("kernel:                " + System.getProperty("os.version")), out);
@@ -20,7 +21,7 @@ class ProbeCommandTest {
 
     @Test
     void probeJsonIsOneObject() {
-        CliTests r = CliTests.run("probe", "--json");
+        Cli r = Cli.run("probe", "--json");
         assertEquals(Main.EXIT_OK, r.exitCode(), r.err());
         String json = r.out().trim();
         assertTrue(json.startsWith("{\"kernel\":\""), json);
@@ -30,7 +31,7 @@ class ProbeCommandTest {
 
     @Test
     void theRootCommandPrintsUsage() {
-        CliTests r = CliTests.run();
+        Cli r = Cli.run();
         assertEquals(Main.EXIT_OK, r.exitCode());
         assertTrue(r.out().contains("Usage: spawnring"), r.out());
         assertTrue(r.out().contains("probe"), r.out());

@@ -2,6 +2,8 @@ package dev.spawnring.uring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Rings;
+import dev.spawnring.testkit.Procs;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.HashSet;
@@ -15,7 +17,7 @@ class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void getSqeReturnsNullWhenTheSubmissionQueueIsFull(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend, 4)) {
+        try (Ring ring = Rings.open(backend, 4)) {
             assertEquals(4, ring.sqEntries());
             for (int i = 0; i < 4; i++) {
                 assertNotNull(ring.getSqe().prepNop());
@@ -29,7 +31,7 @@ class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void moreCompletionsThanCqEntriesLoseNothing(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend, 8)) {
+        try (Ring ring = Rings.open(backend, 8)) {
             int total = ring.cqEntries() * 3;
             int submitted = 0;
             while (submitted < total) {
@@ -56,7 +58,7 @@ class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aClosedRingRefusesEveryCall(Backend backend) throws IOException {
-        Ring ring = RingTests.open(backend);
+        Ring ring = Rings.open(backend);
         ring.close();
         ring.close(); // closing twice is fine
         IllegalStateException e = assertThrows(IllegalStateException.class, ring::getSqe);
@@ -69,7 +71,7 @@ class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void preppingWithBadArgumentsNamesTheOpAndTheValue(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             Sqe sqe = ring.getSqe();
             var bad = assertThrows(IllegalArgumentException.class,
                     () -> sqe.prepRead(-3, MemorySegment.NULL, 0, 0));
@@ -89,7 +91,7 @@ class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void cqeSeenRefusesACompletionThatIsNotAtTheHead(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepNop().userData(1);
             ring.getSqe().prepNop().userData(2);
             ring.submit();
@@ -136,7 +138,7 @@ class RingLifecycleTest {
 
     @Test
     void theKernelProbeListsTheOpsSpawnringUses() throws IOException {
-        try (Ring ring = RingTests.open(Backend.IO_URING)) {
+        try (Ring ring = Rings.open(Backend.IO_URING)) {
             Probe probe = ring.probe();
             assertTrue(probe.lastOp() >= IoUring.IORING_OP_WAITID, "last op " + probe.lastOp());
             for (int op : new int[] {IoUring.IORING_OP_NOP, IoUring.IORING_OP_READ, IoUring.IORING_OP_WRITE,
@@ -150,13 +152,13 @@ class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closingTheRingGivesBackItsFileDescriptors(Backend backend) throws IOException {
-        long before = RingTests.fdCount();
+        long before = Procs.fdCount();
         for (int i = 0; i < 50; i++) {
-            try (Ring ring = RingTests.open(backend)) {
+            try (Ring ring = Rings.open(backend)) {
                 ring.getSqe().prepNop();
                 ring.submit();
             }
         }
-        assertTrue(RingTests.fdCount() <= before, RingTests.fdCount() + " fds after, " + before + " before");
+        assertTrue(Procs.fdCount() <= before, Procs.fdCount() + " fds after, " + before + " before");
     }
 }

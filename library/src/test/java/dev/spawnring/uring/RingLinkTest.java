@@ -3,6 +3,7 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Rings;
 import dev.spawnring.internal.sys.Errno;
 import java.io.IOException;
 import java.util.List;
@@ -15,25 +16,25 @@ class RingLinkTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aFailingHeadCancelsTheRestOfTheChain(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepNopInject(-Errno.EIO).userData(1).flags(IOSQE_IO_LINK);
             ring.getSqe().prepNop().userData(2).flags(IOSQE_IO_LINK);
             ring.getSqe().prepNop().userData(3);
             ring.submit();
             assertEquals(List.of(-Errno.EIO, -Errno.ECANCELED, -Errno.ECANCELED),
-                    List.copyOf(RingTests.reapAll(ring, 3).values()));
+                    List.copyOf(Rings.reapAll(ring, 3).values()));
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aHardlinkedFailureLetsTheChainGoOn(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepNopInject(-Errno.EIO).userData(1).flags(IOSQE_IO_HARDLINK);
             ring.getSqe().prepNop().userData(2).flags(IOSQE_IO_LINK);
             ring.getSqe().prepNop().userData(3);
             ring.submit();
-            Map<Long, Integer> r = RingTests.reapAll(ring, 3);
+            Map<Long, Integer> r = Rings.reapAll(ring, 3);
             assertEquals(List.of(1L, 2L, 3L), List.copyOf(r.keySet()));
             assertEquals(List.of(-Errno.EIO, 0, 0), List.copyOf(r.values()));
         }
@@ -42,13 +43,13 @@ class RingLinkTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aChainEndsAtTheSubmissionBoundary(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             // The last request of a submission carries LINK: nothing of the next submission joins it.
             ring.getSqe().prepNopInject(-Errno.EIO).userData(1).flags(IOSQE_IO_LINK);
             ring.submit();
             ring.getSqe().prepNop().userData(2);
             ring.submit();
-            Map<Long, Integer> r = RingTests.reapAll(ring, 2);
+            Map<Long, Integer> r = Rings.reapAll(ring, 2);
             assertEquals(-Errno.EIO, r.get(1L));
             assertEquals(0, r.get(2L));
         }
@@ -57,12 +58,12 @@ class RingLinkTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aPrepFailureInsideAChainFailsItWholeEvenWithHardlinks(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepNop().userData(1).flags(IOSQE_IO_HARDLINK);
             ring.getSqe().prepNop().nopFlags(1 << 31).userData(2).flags(IOSQE_IO_HARDLINK);
             ring.getSqe().prepNop().userData(3);
             ring.submit();
-            Map<Long, Integer> r = RingTests.reapAll(ring, 3);
+            Map<Long, Integer> r = Rings.reapAll(ring, 3);
             assertEquals(-Errno.ECANCELED, r.get(1L));
             assertEquals(-Errno.EINVAL, r.get(2L));
             assertEquals(-Errno.ECANCELED, r.get(3L));
@@ -72,13 +73,13 @@ class RingLinkTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void independentChainsInOneSubmissionDoNotAffectEachOther(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepNopInject(-Errno.EIO).userData(1).flags(IOSQE_IO_LINK);
             ring.getSqe().prepNop().userData(2);
             ring.getSqe().prepNop().userData(3).flags(IOSQE_IO_LINK);
             ring.getSqe().prepNop().userData(4);
             ring.submit();
-            Map<Long, Integer> r = RingTests.reapAll(ring, 4);
+            Map<Long, Integer> r = Rings.reapAll(ring, 4);
             assertEquals(Map.of(1L, -Errno.EIO, 2L, -Errno.ECANCELED, 3L, 0, 4L, 0), r);
         }
     }

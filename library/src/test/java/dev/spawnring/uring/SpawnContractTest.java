@@ -3,11 +3,14 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.Rings;
+import dev.spawnring.testing.Children;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
-import dev.spawnring.uring.SpawnTests.Exit;
+import dev.spawnring.testing.Children.Exit;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,73 +40,73 @@ class SpawnContractTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aFailingStepAfterCloneCancelsTheRestAndTheChildDiesBySigkill(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             ring.getSqe().prepNopInject(-255).flags(IOSQE_IO_LINK).userData(1);
             ring.getSqe().prepNop().userData(2);
             ring.submit();
-            int[] res = SpawnTests.results(ring, 3);
+            int[] res = Children.results(ring, 3);
             assertTrue(res[0] > 0, "CLONE posts the child's pid, got " + res[0]);
             assertEquals(-255, res[1]);
             assertEquals(-Errno.ECANCELED, res[2]);
-            assertEquals(Exit.killed(Linux.SIGKILL), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(Exit.killed(Linux.SIGKILL), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aCloneWithoutALinkFlagFailsWithEinval(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepClone().userData(0);
             ring.submit();
-            assertEquals(-Errno.EINVAL, RingTests.reap(ring, 0));
-            assertEquals(List.of(), SpawnTests.zombieChildren());
+            assertEquals(-Errno.EINVAL, Rings.reap(ring, 0));
+            assertEquals(List.of(), Children.zombieChildren());
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aCloneThatIsNotTheChainHeadFailsAndCancelsTheChain(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepNop().flags(IOSQE_IO_LINK).userData(0);
             ring.getSqe().prepClone().flags(IOSQE_IO_LINK).userData(1);
             ring.getSqe().prepNop().userData(2);
             ring.submit();
             assertArrayEquals(new int[] {-Errno.ECANCELED, -Errno.EINVAL, -Errno.ECANCELED},
-                    SpawnTests.results(ring, 3));
+                    Children.results(ring, 3));
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void everyLinkedNopAfterCloneCompletesAndThePidIsPosted(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             for (int i = 1; i <= 5; i++) {
                 ring.getSqe().prepNop().flags(i < 5 ? IOSQE_IO_LINK : 0).userData(i);
             }
             ring.submit();
-            int[] res = SpawnTests.results(ring, 6);
+            int[] res = Children.results(ring, 6);
             assertTrue(res[0] > 0);
             assertArrayEquals(new int[5], Arrays.copyOfRange(res, 1, 6));
             // No EXEC: the child ends by SIGKILL, and its pidfd names that pid.
-            assertEquals(Exit.killed(Linux.SIGKILL), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(Exit.killed(Linux.SIGKILL), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void anExecOutsideACloneChainFailsWithEinval(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             ring.getSqe().prepExec("/bin/true", new String[] {"true"}, null).userData(0);
             ring.getSqe().prepNop().flags(IOSQE_IO_LINK).userData(1);
             ring.getSqe().prepExec("/bin/true", new String[] {"true"}, null).flags(IOSQE_IO_LINK).userData(2);
             ring.getSqe().prepNop().userData(3);
             ring.submit();
             assertArrayEquals(new int[] {-Errno.EINVAL, 0, -Errno.EINVAL, -Errno.ECANCELED},
-                    SpawnTests.results(ring, 4));
+                    Children.results(ring, 4));
         }
     }
 
@@ -118,7 +121,7 @@ class SpawnContractTest {
             }
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(first >= 0, "skipped: no touch in " + Arrays.toString(PATH_DIRS));
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             for (int i = 0; i < PATH_DIRS.length; i++) {
@@ -126,13 +129,13 @@ class SpawnContractTest {
                         .flags(IOSQE_IO_LINK | IOSQE_IO_HARDLINK).userData(i + 1);
             }
             ring.submit();
-            int[] res = SpawnTests.results(ring, 7);
+            int[] res = Children.results(ring, 7);
             assertTrue(res[0] > 0);
             for (int i = 0; i < PATH_DIRS.length; i++) {
                 int expected = i < first ? -Errno.ENOENT : i == first ? 0 : -Errno.ECANCELED;
                 assertEquals(expected, res[i + 1], PATH_DIRS[i] + "/touch");
             }
-            assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             assertTrue(Files.exists(file), "touch ran");
         }
     }
@@ -141,7 +144,7 @@ class SpawnContractTest {
     @EnumSource(Backend.class)
     void openatAndDup2InTheChildRedirectItsStdoutIntoAFile(Backend backend) throws IOException {
         Path out = tmp.resolve("out.txt");
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             // After close_range(3, ~0) the lowest free fd is 3, so the child's OPENAT answers 3.
@@ -150,13 +153,13 @@ class SpawnContractTest {
                     .flags(IOSQE_IO_LINK).userData(2);
             ring.getSqe().prepDup2(3, 1).flags(IOSQE_IO_LINK).userData(3);
             ring.getSqe().prepClose(3).flags(IOSQE_IO_LINK).userData(4);
-            ring.getSqe().prepExec(RingTests.nativeBin("sr-echo-args").toString(), new String[] {"echo", "to", "file"},
+            ring.getSqe().prepExec(Rings.nativeBin("sr-echo-args").toString(), new String[] {"echo", "to", "file"},
                     new String[] {"K=V"}).userData(5);
             ring.submit();
-            int[] res = SpawnTests.results(ring, 6);
+            int[] res = Children.results(ring, 6);
             assertTrue(res[0] > 0);
             assertArrayEquals(new int[] {0, 3, 1, 0, 0}, Arrays.copyOfRange(res, 1, 6));
-            assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             assertEquals("echo\0to\0file\0--env--\nK=V\0", Files.readString(out));
         }
     }
@@ -164,27 +167,27 @@ class SpawnContractTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aChdirToAMissingDirectoryFailsOnThatStep(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             ring.getSqe().prepChdir(tmp.resolve("missing").toString()).flags(IOSQE_IO_LINK).userData(1);
             ring.getSqe().prepExec("/bin/true", new String[] {"true"}, null).userData(2);
             ring.submit();
-            int[] res = SpawnTests.results(ring, 3);
+            int[] res = Children.results(ring, 3);
             assertTrue(res[0] > 0);
             assertEquals(-Errno.ENOENT, res[1]);
             assertEquals(-Errno.ECANCELED, res[2]);
-            assertEquals(Exit.killed(Linux.SIGKILL), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(Exit.killed(Linux.SIGKILL), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void anExecOfAMemfdWithAtEmptyPathRunsAProgramHeldInMemory(Backend backend) throws IOException {
-        byte[] program = Files.readAllBytes(RingTests.nativeBin("sr-echo-args"));
+        byte[] program = Files.readAllBytes(Rings.nativeBin("sr-echo-args"));
         int memfd = Errno.check("memfd_create", Sys.memfdCreate("sr-echo-args", Linux.MFD_CLOEXEC));
-        int[] p = RingTests.pipe();
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        int[] p = Rings.pipe();
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(program.length);
             MemorySegment.copy(program, 0, bytes, ValueLayout.JAVA_BYTE, 0, program.length);
             assertEquals(program.length, Sys.write(memfd, bytes, program.length));
@@ -194,11 +197,11 @@ class SpawnContractTest {
             ring.getSqe().prepExecveat(memfd, "", new String[] {"from-memory"}, null, AT_EMPTY_PATH).userData(2);
             ring.submit();
             Sys.close(p[1]);
-            int[] res = SpawnTests.results(ring, 3);
+            int[] res = Children.results(ring, 3);
             assertEquals(1, res[1]);
             assertEquals(0, res[2]);
-            assertEquals("from-memory\0--env--\n", new String(SpawnTests.drain(p[0]), StandardCharsets.UTF_8));
-            assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals("from-memory\0--env--\n", new String(Children.drain(p[0]), StandardCharsets.UTF_8));
+            assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
         } finally {
             Sys.close(memfd);
         }
@@ -212,16 +215,16 @@ class SpawnContractTest {
             args.add("arg-" + i);
         }
         String[] env = {"EMPTY=", "UNICODE=ü€", "PLAIN=1"};
-        int[] p = RingTests.pipe();
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        int[] p = Rings.pipe();
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             ring.getSqe().prepDup2(p[1], 1).flags(IOSQE_IO_LINK).userData(1);
-            ring.getSqe().prepExec(RingTests.nativeBin("sr-echo-args").toString(), args.toArray(String[]::new), env)
+            ring.getSqe().prepExec(Rings.nativeBin("sr-echo-args").toString(), args.toArray(String[]::new), env)
                     .userData(2);
             ring.submit();
             Sys.close(p[1]);
-            int[] res = SpawnTests.results(ring, 3);
+            int[] res = Children.results(ring, 3);
             assertEquals(0, res[2]);
             StringBuilder expected = new StringBuilder();
             args.forEach(a -> expected.append(a).append('\0'));
@@ -229,8 +232,8 @@ class SpawnContractTest {
             for (String e : env) {
                 expected.append(e).append('\0');
             }
-            assertEquals(expected.toString(), new String(SpawnTests.drain(p[0]), StandardCharsets.UTF_8));
-            assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(expected.toString(), new String(Children.drain(p[0]), StandardCharsets.UTF_8));
+            assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
         }
     }
 
@@ -238,21 +241,21 @@ class SpawnContractTest {
     @EnumSource(Backend.class)
     void anOversizeArgvFailsTheExecWithE2big(Backend backend) throws IOException {
         String huge = "x".repeat(200_000); // over MAX_ARG_STRLEN (32 pages)
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             ring.getSqe().prepExec("/bin/true", new String[] {"true", huge}, null).userData(1);
             ring.submit();
-            int[] res = SpawnTests.results(ring, 2);
+            int[] res = Children.results(ring, 2);
             assertEquals(-Errno.E2BIG, res[1]);
-            assertEquals(Exit.killed(Linux.SIGKILL), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            assertEquals(Exit.killed(Linux.SIGKILL), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aNulInsideAnArgumentIsRefusedBeforeAnythingIsCloned(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             Sqe sqe = ring.getSqe();
             var e = assertThrows(IllegalArgumentException.class,
                     () -> sqe.prepExec("/bin/echo", new String[] {"echo", "a\0b"}, null));
@@ -260,7 +263,7 @@ class SpawnContractTest {
             var env = assertThrows(IllegalArgumentException.class,
                     () -> sqe.prepExec("/bin/echo", new String[] {"echo"}, new String[] {"A=\0"}));
             assertTrue(env.getMessage().startsWith("envp[0] contains a NUL character"), env.getMessage());
-            assertEquals(List.of(), SpawnTests.zombieChildren());
+            assertEquals(List.of(), Children.zombieChildren());
         }
     }
 
@@ -273,7 +276,7 @@ class SpawnContractTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void spawnringsOwnFdsNeverReachTheChild(Backend backend) throws IOException {
-        try (Ring ring = RingTests.open(backend)) {
+        try (Ring ring = Rings.open(backend)) {
             List<String> childFds = listChildFds(backend, false);
             for (String fd : childFds) {
                 String target;
@@ -290,8 +293,8 @@ class SpawnContractTest {
 
     /** Runs sr-list-fds with its stdout on a pipe (and close_range(3, ~0) if asked); its fd list. */
     private List<String> listChildFds(Backend backend, boolean closeRange) throws IOException {
-        int[] p = RingTests.pipe();
-        try (Ring ring = RingTests.open(backend); Arena arena = Arena.ofConfined()) {
+        int[] p = Rings.pipe();
+        try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
             ring.getSqe().prepDup2(p[1], 1).flags(IOSQE_IO_LINK).userData(1);
@@ -299,14 +302,14 @@ class SpawnContractTest {
             if (closeRange) {
                 ring.getSqe().prepCloseRange(3, ~0, 0).flags(IOSQE_IO_LINK).userData(n++);
             }
-            ring.getSqe().prepExec(RingTests.nativeBin("sr-list-fds").toString(), new String[] {"sr-list-fds"}, null)
+            ring.getSqe().prepExec(Rings.nativeBin("sr-list-fds").toString(), new String[] {"sr-list-fds"}, null)
                     .userData(n++);
             ring.submit();
             Sys.close(p[1]);
-            int[] res = SpawnTests.results(ring, n);
+            int[] res = Children.results(ring, n);
             assertEquals(0, res[n - 1]);
-            String out = new String(SpawnTests.drain(p[0]), StandardCharsets.UTF_8);
-            assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+            String out = new String(Children.drain(p[0]), StandardCharsets.UTF_8);
+            assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             return out.lines().toList();
         }
     }
@@ -314,10 +317,10 @@ class SpawnContractTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void sixtyFourChainsInOneSubmissionStartSixtyFourChildren(Backend backend) throws IOException {
-        String trueBin = RingTests.nativeBin("sr-true").toString();
+        String trueBin = Rings.nativeBin("sr-true").toString();
         MemorySegment argv = NativeMemory.cStringArray("argv", new String[] {"sr-true"});
         MemorySegment envp = NativeMemory.cStringArray("envp", new String[0]);
-        try (Ring ring = RingTests.open(backend, 256); Arena arena = Arena.ofConfined()) {
+        try (Ring ring = Rings.open(backend, 256); Arena arena = Arena.ofConfined()) {
             MemorySegment path = NativeMemory.cString(arena, "path", trueBin);
             MemorySegment pidfds = arena.allocate(ValueLayout.JAVA_INT, 64);
             for (int i = 0; i < 64; i++) {
@@ -335,7 +338,7 @@ class SpawnContractTest {
                 }
             }
             for (int i = 0; i < 64; i++) {
-                assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfds.getAtIndex(ValueLayout.JAVA_INT, i)));
+                assertEquals(Exit.exited(0), Children.reap(ring, pidfds.getAtIndex(ValueLayout.JAVA_INT, i)));
             }
         } finally {
             NativeMemory.free(argv);
@@ -346,21 +349,21 @@ class SpawnContractTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void tenThousandChainsLeaveNoFdAndNoZombieBehind(Backend backend) throws IOException {
-        String trueBin = RingTests.nativeBin("sr-true").toString();
-        try (Ring ring = RingTests.open(backend, 8); Arena arena = Arena.ofConfined()) {
+        String trueBin = Rings.nativeBin("sr-true").toString();
+        try (Ring ring = Rings.open(backend, 8); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
-            long fdsBefore = RingTests.fdCount();
+            long fdsBefore = Procs.fdCount();
             for (int i = 0; i < 10_000; i++) {
                 ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK).userData(0);
                 ring.getSqe().prepExec(trueBin, new String[] {"sr-true"}, null).userData(1);
                 ring.submit();
-                assertTrue(RingTests.reap(ring, 0) > 0);
-                assertEquals(0, RingTests.reap(ring, 1));
-                assertEquals(Exit.exited(0), SpawnTests.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
+                assertTrue(Rings.reap(ring, 0) > 0);
+                assertEquals(0, Rings.reap(ring, 1));
+                assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             }
             // Other tests' closed rings may still be giving fds back: none may be added, though.
-            assertTrue(RingTests.fdCount() <= fdsBefore, RingTests.fdCount() + " fds after, " + fdsBefore + " before");
-            assertEquals(List.of(), SpawnTests.zombieChildren());
+            assertTrue(Procs.fdCount() <= fdsBefore, Procs.fdCount() + " fds after, " + fdsBefore + " before");
+            assertEquals(List.of(), Children.zombieChildren());
             assertEquals(0, ring.inFlight());
         }
     }

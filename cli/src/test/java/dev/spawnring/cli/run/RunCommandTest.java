@@ -1,9 +1,10 @@
 package dev.spawnring.cli.run;
 
-import static dev.spawnring.cli.run.RunTests.run;
-import static dev.spawnring.cli.run.RunTests.withStdin;
+import static dev.spawnring.cli.testing.Runs.run;
+import static dev.spawnring.cli.testing.Runs.withStdin;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.cli.testing.Runs;
 import dev.spawnring.Child;
 import dev.spawnring.ExitStatus;
 import dev.spawnring.Spawner;
@@ -41,7 +42,7 @@ class RunCommandTest {
     class Placeholders {
         @Test
         void eachPlaceholderIsReplacedWithItsPartOfTheInput() {
-            RunTests r = run("-j", "1", "printf", "%s|", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}",
+            Runs r = run("-j", "1", "printf", "%s|", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}",
                     ":::", "dir/sub/file.tar.gz");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals("dir/sub/file.tar.gz|dir/sub/file.tar|file.tar.gz|dir/sub|file.tar|1|1|", r.out());
@@ -49,7 +50,7 @@ class RunCommandTest {
 
         @Test
         void placeholdersFollowGnuParallelOnOddPaths() {
-            RunTests r = run("-k", "printf", "[%s]", "{.}", "{/}", "{//}", "{/.}", "\\n", ":::",
+            Runs r = run("-k", "printf", "[%s]", "{.}", "{/}", "{//}", "{/.}", "\\n", ":::",
                     ".bashrc", "a.b/c", "/x", "a/");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals(List.of("[][.bashrc][.][][\\n]", "[a.b/c][c][a.b][c][\\n]", "[/x][x][/][x][\\n]",
@@ -58,47 +59,47 @@ class RunCommandTest {
 
         @Test
         void aSubstitutionInsideAWordStaysOneArgumentAndIsNeverParsedByAShell() {
-            RunTests r = run("-k", "printf", "[%s]\\n", "pre{}post", ":::", "a b", "$(touch x);*");
+            Runs r = run("-k", "printf", "[%s]\\n", "pre{}post", ":::", "a b", "$(touch x);*");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals(List.of("[prea bpost]", "[pre$(touch x);*post]"), r.lines());
         }
 
         @Test
         void withoutAPlaceholderTheInputIsAppendedAsTheLastArgument() {
-            RunTests r = run("-k", "printf", "[%s]\\n", ":::", "a b", "c");
+            Runs r = run("-k", "printf", "[%s]\\n", ":::", "a b", "c");
             assertEquals(List.of("[a b]", "[c]"), r.lines(), r.all());
         }
 
         @Test
         void severalInputListsMakeTheCartesianProductTheFirstVaryingSlowest() {
-            RunTests r = run("-k", "echo", "{1}{2}", ":::", "a", "b", ":::", "1", "2", "3");
+            Runs r = run("-k", "echo", "{1}{2}", ":::", "a", "b", ":::", "1", "2", "3");
             assertEquals(List.of("a1", "a2", "a3", "b1", "b2", "b3"), r.lines(), r.all());
         }
 
         @Test
         void aBracePlaceholderWordStandsForOneArgumentPerInputList() {
-            RunTests r = run("-k", "printf", "[%s]", "{}", ":::", "a", ":::", "b c");
+            Runs r = run("-k", "printf", "[%s]", "{}", ":::", "a", ":::", "b c");
             assertEquals("[a][b c]", r.out(), r.all());
-            RunTests appended = run("-k", "printf", "[%s]", ":::", "a", ":::", "b");
+            Runs appended = run("-k", "printf", "[%s]", ":::", "a", ":::", "b");
             assertEquals("[a][b]", appended.out(), appended.all());
         }
 
         @Test
         void numberedPlaceholdersTakeTheirTransformToo() {
-            RunTests r = run("echo", "{2/.}", "{1//}", ":::", "x/y", ":::", "d/e.txt");
+            Runs r = run("echo", "{2/.}", "{1//}", ":::", "x/y", ":::", "d/e.txt");
             assertEquals("e x\n", r.out(), r.all());
         }
 
         @Test
         void theSlotNumberStaysWithinTheJobCount() {
-            RunTests r = run("-j", "2", "echo", "{%}", ":::", "a", "b", "c", "d", "e", "f");
+            Runs r = run("-j", "2", "echo", "{%}", ":::", "a", "b", "c", "d", "e", "f");
             assertEquals(6, r.lines().size(), r.all());
             assertTrue(Set.of("1", "2").containsAll(r.lines()), r.all());
         }
 
         @Test
         void withShellTheTemplateIsShellCodeAndTheInputIsQuoted() {
-            RunTests r = run("--shell", "echo", "{}", "$HOME", "|", "tr", "a", "A", ":::", "a;b $(c)");
+            Runs r = run("--shell", "echo", "{}", "$HOME", "|", "tr", "a", "A", ":::", "a;b $(c)");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals("A;b $(c) " + System.getenv("HOME").replace('a', 'A') + "\n", r.out());
         }
@@ -108,13 +109,13 @@ class RunCommandTest {
     class InputSources {
         @Test
         void stdinLinesAreInputsEmptyOnesIncludedAndALastLineWithoutNewlineToo() {
-            RunTests r = withStdin("a\n\nb c\nd", "-k", "echo", "x{}x");
+            Runs r = withStdin("a\n\nb c\nd", "-k", "echo", "x{}x");
             assertEquals(List.of("xax", "xx", "xb cx", "xdx"), r.lines(), r.all());
         }
 
         @Test
         void nulSeparatedStdinKeepsNewlinesAndSpacesInAnInput() {
-            RunTests r = withStdin("a b\0c\nd\0", "-0", "-k", "printf", "[%s]");
+            Runs r = withStdin("a b\0c\nd\0", "-0", "-k", "printf", "[%s]");
             assertEquals("[a b][c\nd]", r.out(), r.all());
         }
 
@@ -124,14 +125,14 @@ class RunCommandTest {
             for (int i = 1; i <= 300; i++) {
                 sb.append(i).append('\n');
             }
-            RunTests r = withStdin(sb.toString(), "-j", "8", "echo");
+            Runs r = withStdin(sb.toString(), "-j", "8", "echo");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals(300, new HashSet<>(r.lines()).size(), r.all());
         }
 
         @Test
         void anEmptyInputListRunsNothing() {
-            RunTests r = run("echo", ":::");
+            Runs r = run("echo", ":::");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals("", r.out());
         }
@@ -141,7 +142,7 @@ class RunCommandTest {
     class OutputGrouping {
         @Test
         void keepOrderPrintsInInputOrder() {
-            RunTests r = run("-j", "3", "--keep-order", "sh", "-c", "sleep $0; echo $0", ":::", "0.3", "0.1", "0.2");
+            Runs r = run("-j", "3", "--keep-order", "sh", "-c", "sleep $0; echo $0", ":::", "0.3", "0.1", "0.2");
             assertEquals(List.of("0.3", "0.1", "0.2"), r.lines(), r.all());
         }
 
@@ -153,26 +154,26 @@ class RunCommandTest {
                 in.append(i).append('\n');
                 expected.add(Integer.toString(i));
             }
-            RunTests r = withStdin(in.toString(), "-k", "-j", "4", "sh", "-c",
+            Runs r = withStdin(in.toString(), "-k", "-j", "4", "sh", "-c",
                     "if [ $0 = 1 ]; then sleep 0.8; fi; echo $0; echo e$0 >&2");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals(expected, r.lines(), "more than " + Printer.MAX_HELD_FDS + " jobs waited, in order");
-            assertEquals(expected.stream().map(n -> "e" + n).toList(), RunTests.linesOf(r.err()));
+            assertEquals(expected.stream().map(n -> "e" + n).toList(), Runs.linesOf(r.err()));
         }
 
         @Test
         void withoutKeepOrderEachJobPrintsWhenItEnds() {
-            RunTests r = run("-j", "3", "sh", "-c", "sleep $0; echo $0", ":::", "0.45", "0.05", "0.25");
+            Runs r = run("-j", "3", "sh", "-c", "sleep $0; echo $0", ":::", "0.45", "0.05", "0.25");
             assertEquals(List.of("0.05", "0.25", "0.45"), r.lines(), r.all());
         }
 
         @Test
         void eachJobsOutputIsOneBlockOnStdoutAndItsStderrOneBlockApart() {
-            RunTests r = run("-j", "3", "sh", "-c",
+            Runs r = run("-j", "3", "sh", "-c",
                     "for i in 1 2 3 4 5; do echo $0-$i; echo err-$0-$i >&2; sleep 0.03; done", ":::", "a", "b", "c");
             assertEquals(0, r.exitCode(), r.all());
-            assertGrouped(RunTests.linesOf(r.out()), "");
-            assertGrouped(RunTests.linesOf(r.err()), "err-");
+            assertGrouped(Runs.linesOf(r.out()), "");
+            assertGrouped(Runs.linesOf(r.err()), "err-");
         }
 
         private static void assertGrouped(List<String> lines, String prefix) {
@@ -187,7 +188,7 @@ class RunCommandTest {
 
         @Test
         void lineBufferInterleavesWholeLinesAsTheyCome() {
-            RunTests r = run("-j", "3", "--line-buffer", "sh", "-c",
+            Runs r = run("-j", "3", "--line-buffer", "sh", "-c",
                     "for i in 1 2 3; do printf '%s-%s\\n' $0 $i; sleep 0.15; done", ":::", "a", "b", "c");
             assertEquals(0, r.exitCode(), r.all());
             List<String> lines = r.lines();
@@ -204,7 +205,7 @@ class RunCommandTest {
 
         @Test
         void aJobThatCannotStartFailsWithTheReasonOnStderr() {
-            RunTests r = run("no-such-program-xyz", ":::", "a");
+            Runs r = run("no-such-program-xyz", ":::", "a");
             assertEquals(1, r.exitCode(), r.all());
             assertTrue(r.err().contains("Cannot run program \"no-such-program-xyz\""), r.all());
         }
@@ -215,20 +216,20 @@ class RunCommandTest {
         @Test
         void aTimeoutKillsTheJobsWholeProcessGroup() throws Exception {
             String m = marker();
-            RunTests r = run("--timeout", "300ms", "sh", "-c", "echo $$; sleep " + m + " & sleep " + m + "; wait",
+            Runs r = run("--timeout", "300ms", "sh", "-c", "echo $$; sleep " + m + " & sleep " + m + "; wait",
                     ":::", "1");
             assertEquals(1, r.exitCode(), r.all());
             assertTrue(r.millis() < 5000, r.all());
             assertTrue(r.err().contains("This job was killed because it timed out"), r.all());
             long pgid = Long.parseLong(r.out().trim());
-            assertEquals(List.of(), RunTests.awaitGroupGone(pgid, 2000), "the job's group is gone");
-            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000));
+            assertEquals(List.of(), Runs.awaitGroupGone(pgid, 2000), "the job's group is gone");
+            assertEquals(List.of(), Runs.awaitNoProcessWith("sleep " + m, 2000));
         }
 
         @Test
         void aJobIgnoringSigtermIsKilledAfterTheGracePeriod() throws Exception {
             Path log = dir.resolve("log");
-            RunTests r = run("--timeout", "200ms", "--timeout-grace", "300ms", "--joblog", log.toString(),
+            Runs r = run("--timeout", "200ms", "--timeout-grace", "300ms", "--joblog", log.toString(),
                     "sh", "-c", "trap '' TERM; sleep 30", ":::", "1");
             assertEquals(1, r.exitCode(), r.all());
             assertTrue(r.millis() >= 450 && r.millis() < 5000, r.all());
@@ -240,9 +241,9 @@ class RunCommandTest {
         @Test
         void whatAJobLeavesRunningInItsGroupIsKilledWhenItExits() throws Exception {
             String m = marker();
-            RunTests r = run("sh", "-c", "sleep " + m + " & echo started", ":::", "1");
+            Runs r = run("sh", "-c", "sleep " + m + " & echo started", ":::", "1");
             assertEquals(0, r.exitCode(), r.all());
-            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000));
+            assertEquals(List.of(), Runs.awaitNoProcessWith("sleep " + m, 2000));
         }
     }
 
@@ -254,7 +255,7 @@ class RunCommandTest {
         @Test
         void aFailedJobRunsAgainUntilItSucceedsAndOnlyTheLastAttemptIsPrinted() throws IOException {
             Path counter = dir.resolve("count");
-            RunTests r = run("--retries", "2", "sh", "-c", COUNTING, ":::", counter.toString());
+            Runs r = run("--retries", "2", "sh", "-c", COUNTING, ":::", counter.toString());
             assertEquals(0, r.exitCode(), r.all());
             assertEquals("attempt 2\n", r.out());
             assertEquals("err 2\n", r.err());
@@ -265,7 +266,7 @@ class RunCommandTest {
         void aJobStillFailingAfterItsRetriesCountsAsOneFailure() throws IOException {
             Path counter = dir.resolve("count");
             Path log = dir.resolve("log");
-            RunTests r = run("--retries", "1", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
+            Runs r = run("--retries", "1", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
                     counter.toString());
             assertEquals(1, r.exitCode(), r.all());
             assertEquals("attempt 1\n", r.out());
@@ -282,19 +283,19 @@ class RunCommandTest {
         void haltNowKillsTheRunningJobsAndExitsWithTheFailingJobsStatus() throws Exception {
             String m = marker();
             Path log = dir.resolve("log");
-            RunTests r = run("-j", "3", "--halt", "now,fail=1", "--joblog", log.toString(), "sh", "-c", JOB,
+            Runs r = run("-j", "3", "--halt", "now,fail=1", "--joblog", log.toString(), "sh", "-c", JOB,
                     "{}", dir.toString(), ":::", m + ":0", "0.2:7", m + ":0");
             assertEquals(7, r.exitCode(), r.all());
             assertTrue(r.millis() < 5000, r.all());
             assertEquals("out0.2:7\n", r.out(), "the killed jobs print nothing");
             assertTrue(r.err().contains("This job failed:"), r.all());
             assertEquals(2, Files.readAllLines(log).size(), "only the failed job is logged");
-            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000));
+            assertEquals(List.of(), Runs.awaitNoProcessWith("sleep " + m, 2000));
         }
 
         @Test
         void haltSoonStartsNoNewJobAndWaitsForTheRunningOnes() throws Exception {
-            RunTests r = run("-j", "2", "--halt", "soon,fail=1", "sh", "-c", JOB, "{}", dir.toString(),
+            Runs r = run("-j", "2", "--halt", "soon,fail=1", "sh", "-c", JOB, "{}", dir.toString(),
                     ":::", "0.6:0", "0.1:3", "0:0", "0:0");
             assertEquals(3, r.exitCode(), r.all());
             assertEquals(List.of("out0.1:3", "out0.6:0"), r.lines(), r.all());
@@ -304,13 +305,13 @@ class RunCommandTest {
 
         @Test
         void haltAfterTwoFailuresExitsWithTheFailureCount() {
-            RunTests r = run("-j", "1", "--halt", "soon,fail=2", "sh", "-c", "exit $0", ":::", "5", "6", "0", "7");
+            Runs r = run("-j", "1", "--halt", "soon,fail=2", "sh", "-c", "exit $0", ":::", "5", "6", "0", "7");
             assertEquals(2, r.exitCode(), r.all());
         }
 
         @Test
         void haltOnSuccessExitsZero() {
-            RunTests r = run("-j", "1", "--halt", "now,success=1", "sh", "-c", "exit $0", ":::", "3", "0", "4");
+            Runs r = run("-j", "1", "--halt", "now,success=1", "sh", "-c", "exit $0", ":::", "3", "0", "4");
             assertEquals(0, r.exitCode(), r.all());
         }
     }
@@ -321,7 +322,7 @@ class RunCommandTest {
         void theJoblogHasGnuParallelsHeaderAndOneTabSeparatedLinePerJob() throws IOException {
             Path log = dir.resolve("joblog");
             double before = System.currentTimeMillis() / 1000.0;
-            RunTests r = run("-j", "1", "--joblog", log.toString(), "sh", "-c",
+            Runs r = run("-j", "1", "--joblog", log.toString(), "sh", "-c",
                     "case $0 in ok) echo hello;; fail) exit 3;; kill) kill -9 $$;; esac", ":::", "ok", "fail", "kill");
             double after = System.currentTimeMillis() / 1000.0;
             assertEquals(2, r.exitCode(), r.all());
@@ -370,7 +371,7 @@ class RunCommandTest {
 
         @Test
         void theExitStatusIsTheNumberOfFailedJobs() {
-            RunTests r = run("sh", "-c", "exit $0", ":::", "0", "1", "2", "0", "3");
+            Runs r = run("sh", "-c", "exit $0", ":::", "0", "1", "2", "0", "3");
             assertEquals(3, r.exitCode(), r.all());
         }
 
@@ -380,7 +381,7 @@ class RunCommandTest {
             for (int i = 0; i < 105; i++) {
                 a.add(Integer.toString(i));
             }
-            RunTests r = run(a.toArray(String[]::new));
+            Runs r = run(a.toArray(String[]::new));
             assertEquals(101, r.exitCode(), r.all());
         }
 
@@ -397,14 +398,14 @@ class RunCommandTest {
         }
 
         private static void assertUsage(String message, String... args) {
-            RunTests r = run(args);
+            Runs r = run(args);
             assertEquals(255, r.exitCode(), r.all());
             assertTrue(r.usage().contains(message), r.all());
         }
 
         @Test
         void optionsAfterTheCommandBelongToTheCommand() {
-            RunTests r = run("echo", "-n", "--shell", ":::", "a");
+            Runs r = run("echo", "-n", "--shell", ":::", "a");
             assertEquals("--shell a", r.out(), r.all());
         }
     }
@@ -414,7 +415,7 @@ class RunCommandTest {
         @Test
         void dryRunPrintsEachCommandShellQuotedAndRunsNothing() {
             Path made = dir.resolve("made");
-            RunTests r = run("--dry-run", "touch", made + "/{}", ":::", "a b", "c'd", "");
+            Runs r = run("--dry-run", "touch", made + "/{}", ":::", "a b", "c'd", "");
             assertEquals(0, r.exitCode(), r.all());
             assertEquals(List.of("touch '" + made + "/a b'", "touch '" + made + "/c'\\''d'", "touch " + made + "/"),
                     r.lines());
@@ -423,7 +424,7 @@ class RunCommandTest {
 
         @Test
         void dryRunWithShellPrintsTheShellCommand() {
-            RunTests r = run("--dry-run", "--shell", "echo", "{}", ">", "{.}.out", ":::", "x y.txt");
+            Runs r = run("--dry-run", "--shell", "echo", "{}", ">", "{.}.out", ":::", "x y.txt");
             assertEquals("echo 'x y.txt' > 'x y'.out\n", r.out(), r.all());
         }
     }
@@ -432,7 +433,7 @@ class RunCommandTest {
     class ProgressBars {
         @Test
         void barForcesTheProgressLineOnStderr() {
-            RunTests r = run("--bar", "true", ":::", "a", "b", "c");
+            Runs r = run("--bar", "true", ":::", "a", "b", "c");
             assertEquals(0, r.exitCode(), r.all());
             assertTrue(r.err().contains("100% 3/3 jobs, 0 running, 0 failed"), r.all());
             assertTrue(r.err().contains("ETA 0:00"), r.all());
@@ -440,7 +441,7 @@ class RunCommandTest {
 
         @Test
         void noBarIsShownWhenStderrIsNotATerminal() {
-            RunTests r = run("true", ":::", "a");
+            Runs r = run("true", ":::", "a");
             assertEquals("", r.err());
         }
     }
@@ -465,37 +466,37 @@ class RunCommandTest {
         void theFirstCtrlCForwardsSigintToTheJobsAndWaitsForThem() throws Exception {
             String m = marker();
             Path log = dir.resolve("log");
-            Child runner = RunTests.startRunnerJvm(spawner, dir, "-j", "2", "--joblog", log.toString(), "sh", "-c",
+            Child runner = Runs.startRunnerJvm(spawner, dir, "-j", "2", "--joblog", log.toString(), "sh", "-c",
                     "trap 'echo got INT $0; exit 3' INT; sleep " + m + " & wait", ":::", "1", "2", "3");
-            assertTrue(RunTests.awaitSleeps(m, 2, 15_000), "two jobs started");
+            assertTrue(Runs.awaitSleeps(m, 2, 15_000), "two jobs started");
             runner.signal(Linux.SIGINT);
             ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
-            String out = RunTests.read(dir.resolve("out"));
-            String err = RunTests.read(dir.resolve("err"));
+            String out = Runs.read(dir.resolve("out"));
+            String err = Runs.read(dir.resolve("err"));
             assertEquals(130, status.exitValue(), out + err);
-            assertEquals(Set.of("got INT 1", "got INT 2"), new HashSet<>(RunTests.linesOf(out)), out + err);
+            assertEquals(Set.of("got INT 1", "got INT 2"), new HashSet<>(Runs.linesOf(out)), out + err);
             assertTrue(err.contains("SIGINT: sent SIGINT to 2 running jobs"), err);
             assertEquals(3, Files.readAllLines(log).size(), "both interrupted jobs are logged");
-            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000), "no orphan");
+            assertEquals(List.of(), Runs.awaitNoProcessWith("sleep " + m, 2000), "no orphan");
         }
 
         @Test
         void aSecondCtrlCKillsJobsThatIgnoreTheFirst() throws Exception {
             String m = marker();
-            Child runner = RunTests.startRunnerJvm(spawner, dir, "-j", "2", "sh", "-c",
+            Child runner = Runs.startRunnerJvm(spawner, dir, "-j", "2", "sh", "-c",
                     "trap '' INT; sleep " + m + "; echo survived", ":::", "1", "2", "3");
-            assertTrue(RunTests.awaitSleeps(m, 2, 15_000), "two jobs started");
+            assertTrue(Runs.awaitSleeps(m, 2, 15_000), "two jobs started");
             runner.signal(Linux.SIGINT);
             Thread.sleep(300);
-            assertEquals(2, RunTests.sleeps(m).size(), "the jobs ignore SIGINT");
+            assertEquals(2, Runs.sleeps(m).size(), "the jobs ignore SIGINT");
             assertTrue(runner.isAlive(), "the runner waits for them");
             runner.signal(Linux.SIGINT);
             ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
-            String err = RunTests.read(dir.resolve("err"));
+            String err = Runs.read(dir.resolve("err"));
             assertEquals(130, status.exitValue(), err);
             assertTrue(err.contains("killing every job"), err);
-            assertEquals("", RunTests.read(dir.resolve("out")));
-            assertEquals(List.of(), RunTests.awaitNoProcessWith("sleep " + m, 2000), "no orphan");
+            assertEquals("", Runs.read(dir.resolve("out")));
+            assertEquals(List.of(), Runs.awaitNoProcessWith("sleep " + m, 2000), "no orphan");
         }
 
         @Test
@@ -503,7 +504,7 @@ class RunCommandTest {
             Path tmux = Path.of("/usr/bin/tmux");
             Assumptions.assumeTrue(Files.isExecutable(tmux), "skipped: tmux is not installed at /usr/bin/tmux");
             String socket = "spawnring-run-test-" + ProcessHandle.current().pid();
-            String command = Template.display(RunTests.runnerJvm("-j", "2", "sleep", ":::",
+            String command = Template.display(Runs.runnerJvm("-j", "2", "sleep", ":::",
                     "0.4", "0.4", "0.4", "0.4", "0.4", "0.4")) + "; echo EXITED $?; sleep 60";
             try {
                 assertEquals(0, tmux(socket, "new-session", "-d", "-s", "run", "-x", "120", "-y", "30", command));

@@ -1,17 +1,18 @@
-package dev.spawnring.cli;
+package dev.spawnring.cli.testing;
 
+import dev.spawnring.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /** Runs the command line in this JVM and keeps what it printed. */
-record CliTests(int exitCode, String out, String err) {
-    static CliTests run(String... args) {
+public record Cli(int exitCode, String out, String err) {
+    public static Cli run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
-        return new CliTests(code, out.toString(), err.toString());
+        return new Cli(code, out.toString(), err.toString());
     }
 }

@@ -1,7 +1,8 @@
-package dev.spawnring;
+package dev.spawnring.testing;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.NativeMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * bytes glibc's malloc has handed out ({@code mallinfo2}, which also sees what the JDK
  * allocates on spawnring's behalf, e.g. for arenas).
  */
-record Leaks(long fds, List<Long> zombies, long liveChildren, long uringMaps, List<String> spawnringThreads,
+public record Leaks(long fds, List<Long> zombies, long liveChildren, long uringMaps, List<String> spawnringThreads,
         int threads, long nativeBlocks, long mallocBytes) {
 
     /** {@code struct mallinfo2}: ten {@code size_t}; {@code uordblks} (in use) is the 8th, {@code hblkhd} (mmapped) the 5th. */
@@ -37,7 +38,7 @@ record Leaks(long fds, List<Long> zombies, long liveChildren, long uringMaps, Li
             .map(f -> Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(MALLINFO2)))
             .orElse(null);
 
-    static Leaks now() throws IOException {
+    public static Leaks now() throws IOException {
         long self = ProcessHandle.current().pid();
         List<String> ours = new ArrayList<>();
         int threads = 0;
@@ -52,13 +53,13 @@ record Leaks(long fds, List<Long> zombies, long liveChildren, long uringMaps, Li
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
             uringMaps = maps.filter(l -> l.contains("io_uring")).count();
         }
-        return new Leaks(SpawnerTests.fdCount(), SpawnerTests.zombieChildren(),
+        return new Leaks(Procs.fdCount(), Procs.zombieChildren(),
                 ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), uringMaps,
                 List.copyOf(ours), threads, NativeMemory.liveBlocks(), mallocInUse());
     }
 
     /** Bytes in use in glibc's heap (all arenas, mmapped chunks included), or -1 without mallinfo2. */
-    static long mallocInUse() {
+    public static long mallocInUse() {
         if (MALLINFO == null) {
             return -1;
         }
@@ -78,7 +79,7 @@ record Leaks(long fds, List<Long> zombies, long liveChildren, long uringMaps, Li
      *                    native allocations move it by a few MiB whatever spawnring does
      * @return the state after, for the report
      */
-    static Leaks assertBackTo(Leaks before, long mallocSlack, String what) throws Exception {
+    public static Leaks assertBackTo(Leaks before, long mallocSlack, String what) throws Exception {
         Leaks after = now();
         for (int i = 0; i < 500 && !after.within(before, mallocSlack); i++) {
             Thread.sleep(10);

@@ -1,10 +1,11 @@
-package dev.spawnring.cli.run;
+package dev.spawnring.cli.testing;
 
 import dev.spawnring.Child;
 import dev.spawnring.Command;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.cli.Main;
+import dev.spawnring.cli.run.RunCommand;
 import dev.spawnring.testkit.Procs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,14 +25,14 @@ import picocli.CommandLine;
  * {@code spawnring run} driven in this JVM, its output kept: {@code out} and {@code err} are
  * what the jobs and the runner wrote, {@code usage} what picocli wrote (usage errors).
  */
-record RunTests(int exitCode, String out, String err, String usage, long millis) {
+public record Runs(int exitCode, String out, String err, String usage, long millis) {
     /** Runs {@code spawnring run args...} with empty stdin. */
-    static RunTests run(String... args) {
+    public static Runs run(String... args) {
         return withStdin("", args);
     }
 
     /** Runs {@code spawnring run args...} reading {@code stdin}. */
-    static RunTests withStdin(String stdin, String... args) {
+    public static Runs withStdin(String stdin, String... args) {
         StringWriter usage = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(usage));
@@ -46,22 +47,22 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
         long t0 = System.nanoTime();
         int code = cl.execute(all);
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        return new RunTests(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+        return new Runs(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
                 usage.toString(), millis);
     }
 
     /** @return stdout's lines */
-    List<String> lines() {
+    public List<String> lines() {
         return linesOf(out);
     }
 
     /** @return everything, for assertion messages */
-    String all() {
+    public String all() {
         return "exit " + exitCode + "\n--- out\n" + out + "--- err\n" + err + "--- usage\n" + usage;
     }
 
     /** @return live processes whose command line contains {@code marker} */
-    static List<Long> processesWith(String marker) throws IOException {
+    public static List<Long> processesWith(String marker) throws IOException {
         List<Long> pids = new ArrayList<>();
         for (Procs.Stat s : Procs.processes(s -> !s.state().equals("Z"))) {
             try {
@@ -78,7 +79,7 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
     }
 
     /** Waits up to {@code millis} for no live process to have {@code marker} in its command line. */
-    static List<Long> awaitNoProcessWith(String marker, long millis) throws IOException, InterruptedException {
+    public static List<Long> awaitNoProcessWith(String marker, long millis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
         List<Long> left = processesWith(marker);
         while (!left.isEmpty() && System.nanoTime() < deadline) {
@@ -89,7 +90,7 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
     }
 
     /** Waits up to {@code millis} for no live process to be in group {@code pgid}. */
-    static List<Long> awaitGroupGone(long pgid, long millis) throws IOException, InterruptedException {
+    public static List<Long> awaitGroupGone(long pgid, long millis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
         List<Long> left = Procs.processGroupMembers(pgid);
         while (!left.isEmpty() && System.nanoTime() < deadline) {
@@ -100,7 +101,7 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
     }
 
     /** @return live {@code sleep SECONDS} processes (not the shells whose scripts name them) */
-    static List<Long> sleeps(String seconds) throws IOException {
+    public static List<Long> sleeps(String seconds) throws IOException {
         List<Long> pids = new ArrayList<>();
         for (long pid : processesWith("sleep " + seconds)) {
             try {
@@ -117,7 +118,7 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
     }
 
     /** Waits up to {@code millis} for {@code count} live {@code sleep SECONDS} processes. */
-    static boolean awaitSleeps(String seconds, int count, long millis) throws IOException, InterruptedException {
+    public static boolean awaitSleeps(String seconds, int count, long millis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
         while (System.nanoTime() < deadline) {
             if (sleeps(seconds).size() >= count) {
@@ -132,7 +133,7 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
      * The argv that runs {@code spawnring run args...} in a JVM of its own, on the class path
      * (target/classes and picocli's jar, found from this JVM's module or class path).
      */
-    static List<String> runnerJvm(String... args) {
+    public static List<String> runnerJvm(String... args) {
         List<String> cp = new ArrayList<>();
         for (String prop : List.of("jdk.module.path", "java.class.path")) {
             String v = System.getProperty(prop, "");
@@ -159,18 +160,18 @@ record RunTests(int exitCode, String out, String err, String usage, long millis)
      * Starts the runner JVM with spawnring itself, so it gets default signal dispositions
      * (SIGINT is not ignored, as it may be in a background job), its stdout and stderr to files.
      */
-    static Child startRunnerJvm(Spawner spawner, Path dir, String... args) throws IOException {
+    public static Child startRunnerJvm(Spawner spawner, Path dir, String... args) throws IOException {
         return spawner.spawn(Command.of(runnerJvm(args)).stdin(Stdio.discard())
                 .stdout(Stdio.to(dir.resolve("out"))).stderr(Stdio.to(dir.resolve("err"))));
     }
 
     /** @return the text of a file, empty when it does not exist */
-    static String read(Path p) throws IOException {
+    public static String read(Path p) throws IOException {
         return Files.exists(p) ? Files.readString(p) : "";
     }
 
     /** @return the lines of {@code text} */
-    static List<String> linesOf(String text) {
+    public static List<String> linesOf(String text) {
         return text.isEmpty() ? List.of() : Stream.of(text.split("\n")).toList();
     }
 }

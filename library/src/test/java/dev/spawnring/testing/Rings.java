@@ -1,8 +1,12 @@
-package dev.spawnring.uring;
+package dev.spawnring.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.spawnring.uring.Backend;
+import dev.spawnring.uring.Cqe;
+import dev.spawnring.uring.Ring;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -13,16 +17,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
 /** Shared steps of the ring tests. */
-final class RingTests {
-    private RingTests() {
+public final class Rings {
+    private Rings() {
     }
 
     /** Opens a ring on {@code backend}; skips (with the reason) where io_uring is refused. */
-    static Ring open(Backend backend) throws IOException {
+    public static Ring open(Backend backend) throws IOException {
         return open(backend, 16);
     }
 
-    static Ring open(Backend backend, int entries) throws IOException {
+    public static Ring open(Backend backend, int entries) throws IOException {
         if (backend == Backend.IO_URING) {
             String reason = Ring.ioUringUnavailableReason();
             Assumptions.assumeTrue(reason == null, () -> "skipped: io_uring is not usable here: " + reason);
@@ -31,7 +35,7 @@ final class RingTests {
     }
 
     /** Waits for the next completion, checks its user_data, returns its res. */
-    static int reap(Ring ring, long expectedUserData) throws IOException {
+    public static int reap(Ring ring, long expectedUserData) throws IOException {
         Cqe cqe = ring.waitCqe();
         ring.cqeSeen(cqe);
         assertEquals(expectedUserData, cqe.userData(), "completion order: got " + cqe);
@@ -39,7 +43,7 @@ final class RingTests {
     }
 
     /** Waits for {@code n} completions: user_data to res, in arrival order. */
-    static Map<Long, Integer> reapAll(Ring ring, int n) throws IOException {
+    public static Map<Long, Integer> reapAll(Ring ring, int n) throws IOException {
         Map<Long, Integer> out = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             Cqe cqe = ring.waitCqe();
@@ -50,7 +54,7 @@ final class RingTests {
     }
 
     /** Looks for a completion for up to {@code millis}; null if none came. */
-    static Cqe peekSoon(Ring ring, long millis) throws IOException {
+    public static Cqe peekSoon(Ring ring, long millis) throws IOException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         do {
             Cqe c = ring.peekCqe();
@@ -62,25 +66,25 @@ final class RingTests {
         return null;
     }
 
-    static int[] pipe() throws IOException {
+    public static int[] pipe() throws IOException {
         int[] p = new int[2];
         Errno.check("pipe2", Sys.pipe2(p, Linux.O_CLOEXEC));
         return p;
     }
 
-    static void closeAll(int... fds) {
+    public static void closeAll(int... fds) {
         for (int fd : fds) {
             Sys.close(fd);
         }
     }
 
     /** @return how many fds this JVM has open */
-    static long fdCount() throws IOException {
+    public static long fdCount() throws IOException {
         return dev.spawnring.testkit.Procs.fdCount();
     }
 
     /** @return a test helper program built from src/test/c */
-    static Path nativeBin(String name) {
+    public static Path nativeBin(String name) {
         String dir = System.getProperty("spawnring.nativeBin");
         assertNotNull(dir, "spawnring.nativeBin is not set (run through Maven)");
         return Path.of(dir, name);

@@ -1,8 +1,11 @@
-package dev.spawnring.uring;
+package dev.spawnring.testing;
 
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.spawnring.uring.Cqe;
+import dev.spawnring.uring.Ring;
+import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -14,23 +17,23 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /** Shared steps of the spawn-contract tests: reaping children, reading pipes, counting zombies. */
-final class SpawnTests {
-    private SpawnTests() {
+public final class Children {
+    private Children() {
     }
 
     /** How a child ended: {@code CLD_EXITED} with its code, or {@code CLD_KILLED}/{@code CLD_DUMPED} with its signal. */
-    record Exit(int code, int status) {
-        static Exit exited(int status) {
+    public record Exit(int code, int status) {
+        public static Exit exited(int status) {
             return new Exit(Linux.CLD_EXITED, status);
         }
 
-        static Exit killed(int signal) {
+        public static Exit killed(int signal) {
             return new Exit(Linux.CLD_KILLED, signal);
         }
     }
 
     /** Reaps the child behind {@code pidfd} with the ring's WAITID, closes the pidfd, says how it ended. */
-    static Exit reap(Ring ring, int pidfd) throws IOException {
+    public static Exit reap(Ring ring, int pidfd) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
             ring.getSqe().prepWaitid(P_PIDFD, pidfd, info, WEXITED, 0).userData(-77);
@@ -46,7 +49,7 @@ final class SpawnTests {
     }
 
     /** Reads {@code fd} to its end and closes it. */
-    static byte[] drain(int fd) {
+    public static byte[] drain(int fd) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(65536);
@@ -67,15 +70,15 @@ final class SpawnTests {
     }
 
     /** @return the pids of this JVM's children that are zombies */
-    static List<Long> zombieChildren() throws IOException {
+    public static List<Long> zombieChildren() throws IOException {
         return dev.spawnring.testkit.Procs.zombieChildren();
     }
 
     /** The CQE results of {@code n} completions, checking they come in user_data order 0..n-1. */
-    static int[] results(Ring ring, int n) throws IOException {
+    public static int[] results(Ring ring, int n) throws IOException {
         int[] res = new int[n];
         for (int i = 0; i < n; i++) {
-            res[i] = RingTests.reap(ring, i);
+            res[i] = Rings.reap(ring, i);
         }
         return res;
     }
