@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.spawnring.uring.Backend;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,9 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * </pre>
  *
  * which compiles it in memory (javax.tools, inside the launcher) against the library's module,
- * so that only its exported packages can be used, then runs it in a JVM of its own. What the
- * program prints on stdout (its children's output included, since they share the JVM's fd 1)
- * must be the comment's lines, one for one; {@code <pid>} in a comment stands for any pid.
+ * so that only its exported packages can be used, then runs it in a JVM of its own: once on
+ * the backend the machine gives, as a reader would, and once with
+ * {@code -Dspawnring.backend=fallback}. What the program prints on stdout (its children's
+ * output included, since they share the JVM's fd 1) must be the comment's lines, one for one;
+ * {@code <pid>} in a comment stands for any pid.
  *
  * <p>The test fails when an example no longer compiles, exits with another status than 0,
  * prints something else, or makes the JVM warn about native access (the README's flag would
@@ -86,27 +90,35 @@ class ReadmeExamplesTest {
         List<Example> examples = examples(Files.readString(readme(), StandardCharsets.UTF_8));
         assertTrue(examples.size() >= 3, "the README should show at least three ```java examples, found "
                 + examples.size());
-        return examples.stream().map(e -> DynamicTest.dynamicTest(
-                "README line " + e.line() + ": " + e.className(), () -> check(e)));
+        return examples.stream().flatMap(e -> Stream.of(
+                DynamicTest.dynamicTest("README line " + e.line() + ": " + e.className(), () -> check(e, null)),
+                DynamicTest.dynamicTest("README line " + e.line() + ": " + e.className() + " on FALLBACK",
+                        () -> check(e, Backend.FALLBACK))));
     }
 
-    private void check(Example example) throws Exception {
+    /** Runs {@code example} on {@code backend} (null: whichever the machine gives). */
+    private void check(Example example, Backend backend) throws Exception {
         String name = example.className();
+        String label = name + (backend == null ? "" : " on " + backend);
         assertFalse(name == null, "README line " + example.line()
                 + ": the example should be a complete program, 'public class Name { main ... }'");
         List<String> expected = example.expected();
         assertFalse(expected == null || expected.isEmpty(), "README line " + example.line()
                 + ": the example should end with a '" + PRINTS + "' comment giving what it prints");
 
-        Path dir = Files.createDirectories(work.resolve(name));
+        Path dir = Files.createDirectories(work.resolve(name + (backend == null ? "" : "-" + backend)));
         Path source = Files.writeString(dir.resolve(name + ".java"), example.source(), StandardCharsets.UTF_8);
-        List<String> command = List.of(
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--module-path", libraryModulePath(),
                 "--add-modules", "dev.spawnring",
                 "--enable-native-access=dev.spawnring",
-                "-Xshare:auto",
-                source.getFileName().toString());
+                // A short-lived JVM whose time goes to compiling the example: C1 only, serial GC.
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+        if (backend != null) {
+            command.add("-D" + Backend.PROPERTY + "=" + backend.name().toLowerCase(Locale.ROOT));
+        }
+        command.add(source.getFileName().toString());
         Process p = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout").toFile())
                 .redirectError(dir.resolve("stderr").toFile())
@@ -114,20 +126,20 @@ class ReadmeExamplesTest {
         if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             p.waitFor();
-            fail("README line " + example.line() + ": " + name + " did not end within " + TIMEOUT_SECONDS + " s"
+            fail("README line " + example.line() + ": " + label + " did not end within " + TIMEOUT_SECONDS + " s"
                     + transcript(dir));
         }
         String stderr = Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8);
         if (p.exitValue() != 0) {
             String what = stderr.contains("error: compilation failed") ? "does not compile" : "failed";
-            fail("README line " + example.line() + ": " + name + " " + what + " (exit " + p.exitValue() + ")"
+            fail("README line " + example.line() + ": " + label + " " + what + " (exit " + p.exitValue() + ")"
                     + "\n$ " + String.join(" ", command) + transcript(dir));
         }
-        assertFalse(stderr.contains("restricted method"), "README line " + example.line() + ": " + name
+        assertFalse(stderr.contains("restricted method"), "README line " + example.line() + ": " + label
                 + " ran with a native-access warning: the README's --enable-native-access is wrong" + transcript(dir));
 
         List<String> actual = Files.readString(dir.resolve("stdout"), StandardCharsets.UTF_8).lines().toList();
-        String diff = "README line " + example.line() + ": " + name + " printed\n  " + String.join("\n  ", actual)
+        String diff = "README line " + example.line() + ": " + label + " printed\n  " + String.join("\n  ", actual)
                 + "\nbut its '" + PRINTS + "' comment says\n  " + String.join("\n  ", expected) + "\n";
         assertEquals(expected.size(), actual.size(), diff);
         for (int i = 0; i < expected.size(); i++) {
