@@ -195,7 +195,7 @@ final class EmulatedReactor implements Runnable {
                     for (int i = 0; i < n; i++) {
                         long at = (long) i * EVENT_SIZE;
                         int ev = events.get(JAVA_INT_UNALIGNED, at);
-                        long id = events.get(JAVA_LONG_UNALIGNED, at + 4);
+                        long id = events.get(JAVA_LONG_UNALIGNED, at + Linux.EPOLL_EVENT_DATA);
                         if (id == WAKE_ID) {
                             ring.drainWakeups(evfd);
                         } else {

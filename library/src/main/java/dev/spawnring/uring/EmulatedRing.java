@@ -76,7 +76,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class EmulatedRing extends RingBackend {
     /** The kernel's {@code IORING_OP_LAST - 1} on Linux 6.18: higher opcodes are {@code -EINVAL} at prep. */
-    static final int LAST_OP = 62;
+    static final int LAST_OP = IORING_OP_PIPE;
 
     private static final int[] RUNS = {
         IORING_OP_NOP, IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_TIMEOUT,
@@ -95,43 +95,16 @@ final class EmulatedRing extends RingBackend {
         PROBE = new Probe(LAST_OP, ops);
     }
 
-    // IOSQE_* every SQE may carry, and the ops that accept some of them (io_issue_defs).
+    /** The IOSQE_* bits every SQE may carry. */
     private static final int SQE_VALID_FLAGS = 0x7F;
-    private static final int IORING_OP_READV_ = 1;
-    private static final int IORING_OP_SENDMSG = 9;
-    private static final int IORING_OP_RECVMSG = 10;
-    private static final int IORING_OP_SEND = 26;
-    private static final int IORING_OP_RECV = 27;
-
-    // nop_flags (6.18)
-    private static final int NOP_FILE = 1 << 1;
-    private static final int NOP_FIXED_FILE = 1 << 2;
-    private static final int NOP_FIXED_BUFFER = 1 << 3;
-    private static final int NOP_KNOWN = IORING_NOP_INJECT_RESULT | NOP_FILE | NOP_FIXED_FILE | NOP_FIXED_BUFFER
-            | (1 << 4) /* IORING_NOP_TW */;
-
-    // timeout_flags
-    private static final int TIMEOUT_CLOCK_MASK = IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME;
-    private static final int TIMEOUT_MULTISHOT = 1 << 6;
-    private static final int LINK_TIMEOUT_UPDATE = 1 << 4;
-    private static final int TIMEOUT_UPDATE_MASK = IORING_TIMEOUT_UPDATE | LINK_TIMEOUT_UPDATE;
-
-    // cancel_flags
-    private static final int CANCEL_FD_FIXED = 1 << 3;
-    private static final int CANCEL_USERDATA = 1 << 4;
-    private static final int CANCEL_OP = 1 << 5;
+    private static final int NOP_KNOWN = IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE
+            | IORING_NOP_FIXED_BUFFER | IORING_NOP_TW;
     private static final int CANCEL_FLAGS = IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD
-            | IORING_ASYNC_CANCEL_ANY | CANCEL_FD_FIXED | CANCEL_USERDATA | CANCEL_OP;
-
-    // poll_remove len flags
-    private static final int POLL_UPDATE_EVENTS = 1 << 1;
-    private static final int POLL_UPDATE_USER_DATA = 1 << 2;
-
-    /** ENOBUFS (x86_64), which {@link Errno} does not name. */
-    private static final int ENOBUFS = 105;
+            | IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_USERDATA
+            | IORING_ASYNC_CANCEL_OP;
 
     /** The kernel's MAX_RW_COUNT: a read or write of more is cut to this. */
-    private static final long MAX_RW_COUNT = Integer.MAX_VALUE & ~4095L;
+    private static final long MAX_RW_COUNT = Integer.MAX_VALUE & ~(Linux.PAGE_SIZE - 1L);
 
     private final int entries;
     private final MemorySegment sqes;
@@ -338,7 +311,7 @@ final class EmulatedRing extends RingBackend {
                 if (fixedFile) {
                     r.issueError = -Errno.EBADF; // no file is ever registered
                 } else if ((f & IOSQE_BUFFER_SELECT) != 0) {
-                    r.issueError = -ENOBUFS; // no buffer is ever provided
+                    r.issueError = -Errno.ENOBUFS; // no buffer is ever provided
                 }
             }
             case IORING_OP_OPENAT -> {
@@ -390,16 +363,16 @@ final class EmulatedRing extends RingBackend {
                     return -Errno.EINVAL;
                 }
                 int pf = r.len;
-                if ((pf & ~(POLL_UPDATE_EVENTS | POLL_UPDATE_USER_DATA | IORING_POLL_ADD_MULTI)) != 0) {
+                if ((pf & ~(IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA | IORING_POLL_ADD_MULTI)) != 0) {
                     return -Errno.EINVAL;
                 }
                 if (pf == IORING_POLL_ADD_MULTI) {
                     return -Errno.EINVAL;
                 }
-                if ((pf & POLL_UPDATE_USER_DATA) == 0 && r.off != 0) {
+                if ((pf & IORING_POLL_UPDATE_USER_DATA) == 0 && r.off != 0) {
                     return -Errno.EINVAL;
                 }
-                if ((pf & POLL_UPDATE_EVENTS) == 0 && r.opFlags != 0) {
+                if ((pf & IORING_POLL_UPDATE_EVENTS) == 0 && r.opFlags != 0) {
                     return -Errno.EINVAL;
                 }
             }
@@ -413,18 +386,18 @@ final class EmulatedRing extends RingBackend {
                     return -Errno.EINVAL;
                 }
                 int tf = r.opFlags;
-                if ((tf & ~(IORING_TIMEOUT_ABS | TIMEOUT_CLOCK_MASK | IORING_TIMEOUT_ETIME_SUCCESS
-                        | TIMEOUT_MULTISHOT)) != 0) {
+                if ((tf & ~(IORING_TIMEOUT_ABS | IORING_TIMEOUT_CLOCK_MASK | IORING_TIMEOUT_ETIME_SUCCESS
+                        | IORING_TIMEOUT_MULTISHOT)) != 0) {
                     return -Errno.EINVAL;
                 }
-                if (Integer.bitCount(tf & TIMEOUT_CLOCK_MASK) > 1) {
+                if (Integer.bitCount(tf & IORING_TIMEOUT_CLOCK_MASK) > 1) {
                     return -Errno.EINVAL;
                 }
-                if ((tf & TIMEOUT_MULTISHOT) != 0 && (tf & IORING_TIMEOUT_ABS) != 0) {
+                if ((tf & IORING_TIMEOUT_MULTISHOT) != 0 && (tf & IORING_TIMEOUT_ABS) != 0) {
                     return -Errno.EINVAL;
                 }
                 r.count = count;
-                r.multishot = !link && (tf & TIMEOUT_MULTISHOT) != 0;
+                r.multishot = !link && (tf & IORING_TIMEOUT_MULTISHOT) != 0;
                 r.repeats = r.multishot ? count : 0;
                 long ns = io.timespecNanos(r.addr);
                 if (ns < 0) {
@@ -445,11 +418,11 @@ final class EmulatedRing extends RingBackend {
                     return -Errno.EINVAL;
                 }
                 int tf = r.opFlags;
-                if ((tf & TIMEOUT_UPDATE_MASK) != 0) {
-                    if (Integer.bitCount(tf & TIMEOUT_CLOCK_MASK) > 1) {
+                if ((tf & IORING_TIMEOUT_UPDATE_MASK) != 0) {
+                    if (Integer.bitCount(tf & IORING_TIMEOUT_CLOCK_MASK) > 1) {
                         return -Errno.EINVAL;
                     }
-                    if ((tf & ~(TIMEOUT_UPDATE_MASK | IORING_TIMEOUT_ABS | TIMEOUT_CLOCK_MASK)) != 0) {
+                    if ((tf & ~(IORING_TIMEOUT_UPDATE_MASK | IORING_TIMEOUT_ABS | IORING_TIMEOUT_CLOCK_MASK)) != 0) {
                         return -Errno.EINVAL;
                     }
                     long ns = io.timespecNanos(r.addr2());
@@ -472,7 +445,7 @@ final class EmulatedRing extends RingBackend {
                 if ((cf & IORING_ASYNC_CANCEL_FD) != 0 && (cf & IORING_ASYNC_CANCEL_ANY) != 0) {
                     return -Errno.EINVAL;
                 }
-                if ((cf & CANCEL_OP) != 0 && (cf & IORING_ASYNC_CANCEL_ANY) != 0) {
+                if ((cf & IORING_ASYNC_CANCEL_OP) != 0 && (cf & IORING_ASYNC_CANCEL_ANY) != 0) {
                     return -Errno.EINVAL;
                 }
             }
@@ -487,7 +460,7 @@ final class EmulatedRing extends RingBackend {
     }
 
     private static boolean bufferSelectOp(int op) {
-        return op == IORING_OP_READ || op == IORING_OP_READV_ || op == IORING_OP_RECV || op == IORING_OP_RECVMSG
+        return op == IORING_OP_READ || op == IORING_OP_READV || op == IORING_OP_RECV || op == IORING_OP_RECVMSG
                 || op == IORING_OP_READ_MULTISHOT || op == IORING_OP_SEND || op == IORING_OP_SENDMSG;
     }
 
@@ -595,13 +568,13 @@ final class EmulatedRing extends RingBackend {
     private void issueNop(EmulatedRequest r) {
         int nf = r.opFlags;
         int ret = (nf & IORING_NOP_INJECT_RESULT) != 0 ? r.len : 0;
-        if ((nf & NOP_FILE) != 0) {
-            if ((nf & NOP_FIXED_FILE) != 0 || !userFd(r.fd)) {
+        if ((nf & IORING_NOP_FILE) != 0) {
+            if ((nf & IORING_NOP_FIXED_FILE) != 0 || !userFd(r.fd)) {
                 complete(r, -Errno.EBADF);
                 return;
             }
         }
-        if ((nf & NOP_FIXED_BUFFER) != 0) {
+        if ((nf & IORING_NOP_FIXED_BUFFER) != 0) {
             ret = -Errno.EFAULT; // no buffer is ever registered
         }
         complete(r, ret);
@@ -714,7 +687,7 @@ final class EmulatedRing extends RingBackend {
     // ---- POLL_ADD / POLL_REMOVE
 
     private static int pollResultMask(EmulatedRequest r) {
-        return r.pollEvents | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL | EmulatedIo.EPOLLRDHUP;
+        return r.pollEvents | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL | Linux.EPOLLRDHUP;
     }
 
     private void issuePollAdd(EmulatedRequest r) {
@@ -723,7 +696,7 @@ final class EmulatedRing extends RingBackend {
             return;
         }
         if (!r.multishot) {
-            int rev = io.pollNow(r.fd, r.pollEvents | EmulatedIo.EPOLLRDHUP);
+            int rev = io.pollNow(r.fd, r.pollEvents | Linux.EPOLLRDHUP);
             if (rev < 0) {
                 complete(r, rev);
                 return;
@@ -734,11 +707,11 @@ final class EmulatedRing extends RingBackend {
             }
         }
         // Multishot: edge-triggered, and epoll reports a file that is ready already at once.
-        int events = r.pollEvents | EmulatedIo.EPOLLRDHUP | (r.multishot ? EmulatedIo.EPOLLET : 0);
+        int events = r.pollEvents | Linux.EPOLLRDHUP | (r.multishot ? Linux.EPOLLET : 0);
         int err = armFd(r, r.fd, events, !r.multishot);
         if (err == -Errno.EPERM) {
             // epoll refuses the file (a regular file): poll says it is always ready.
-            int rev = io.pollNow(r.fd, r.pollEvents | EmulatedIo.EPOLLRDHUP);
+            int rev = io.pollNow(r.fd, r.pollEvents | Linux.EPOLLRDHUP);
             complete(r, rev < 0 ? rev : rev & pollResultMask(r));
             return;
         }
@@ -768,18 +741,18 @@ final class EmulatedRing extends RingBackend {
             return;
         }
         int pf = r.len;
-        if ((pf & (POLL_UPDATE_EVENTS | POLL_UPDATE_USER_DATA)) == 0) {
+        if ((pf & (IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA)) == 0) {
             cancelArmed(target);
             complete(r, 0);
             return;
         }
         // An update: the poll is taken down and armed again with its new events / user_data.
         disarm(target);
-        if ((pf & POLL_UPDATE_EVENTS) != 0) {
+        if ((pf & IORING_POLL_UPDATE_EVENTS) != 0) {
             target.pollEvents = r.opFlags & ~EmulatedIo.EPOLL_CONTROL_BITS;
             target.multishot = (pf & IORING_POLL_ADD_MULTI) != 0;
         }
-        if ((pf & POLL_UPDATE_USER_DATA) != 0) {
+        if ((pf & IORING_POLL_UPDATE_USER_DATA) != 0) {
             target.token = r.off;
         }
         complete(r, 0);
@@ -794,8 +767,8 @@ final class EmulatedRing extends RingBackend {
         if ((flags & IORING_TIMEOUT_ABS) == 0) {
             return saturatedAdd(now, nanos);
         }
-        int clock = (flags & IORING_TIMEOUT_BOOTTIME) != 0 ? EmulatedIo.CLOCK_BOOTTIME
-                : (flags & IORING_TIMEOUT_REALTIME) != 0 ? EmulatedIo.CLOCK_REALTIME : EmulatedIo.CLOCK_MONOTONIC;
+        int clock = (flags & IORING_TIMEOUT_BOOTTIME) != 0 ? Linux.CLOCK_BOOTTIME
+                : (flags & IORING_TIMEOUT_REALTIME) != 0 ? Linux.CLOCK_REALTIME : Linux.CLOCK_MONOTONIC;
         long delta = nanos - io.clockNanos(clock);
         return saturatedAdd(now, Math.max(0, delta));
     }
@@ -846,7 +819,7 @@ final class EmulatedRing extends RingBackend {
 
     private void issueTimeoutRemove(EmulatedRequest r) {
         int tf = r.opFlags;
-        if ((tf & TIMEOUT_UPDATE_MASK) == 0) {
+        if ((tf & IORING_TIMEOUT_UPDATE_MASK) == 0) {
             EmulatedRequest t = findTimeout(r.addr);
             if (t == null) {
                 complete(r, -Errno.ENOENT);
@@ -856,8 +829,8 @@ final class EmulatedRing extends RingBackend {
             complete(r, 0);
             return;
         }
-        int mode = tf & (IORING_TIMEOUT_ABS | TIMEOUT_CLOCK_MASK);
-        if ((tf & LINK_TIMEOUT_UPDATE) != 0) {
+        int mode = tf & (IORING_TIMEOUT_ABS | IORING_TIMEOUT_CLOCK_MASK);
+        if ((tf & IORING_LINK_TIMEOUT_UPDATE) != 0) {
             EmulatedRequest lt = linkTimeoutsArmed.get(r.addr);
             if (lt == null) {
                 complete(r, -Errno.ENOENT);
@@ -883,7 +856,7 @@ final class EmulatedRing extends RingBackend {
     }
 
     private static int clockOf(int flags) {
-        return flags & TIMEOUT_CLOCK_MASK;
+        return flags & IORING_TIMEOUT_CLOCK_MASK;
     }
 
     private EmulatedRequest findTimeout(long token) {
@@ -993,7 +966,7 @@ final class EmulatedRing extends RingBackend {
         int cf = c.opFlags;
         boolean byFd = (cf & IORING_ASYNC_CANCEL_FD) != 0;
         if (byFd) {
-            if ((c.sqeFlags & IOSQE_FIXED_FILE) != 0 || (cf & CANCEL_FD_FIXED) != 0 || !userFd(c.fd)) {
+            if ((c.sqeFlags & IOSQE_FIXED_FILE) != 0 || (cf & IORING_ASYNC_CANCEL_FD_FIXED) != 0 || !userFd(c.fd)) {
                 return -Errno.EBADF;
             }
         }
@@ -1055,12 +1028,12 @@ final class EmulatedRing extends RingBackend {
         if ((cf & IORING_ASYNC_CANCEL_ANY) != 0) {
             return true;
         }
-        boolean matchUserData = (cf & CANCEL_USERDATA) != 0 || (cf & (IORING_ASYNC_CANCEL_FD | CANCEL_OP)) == 0;
+        boolean matchUserData = (cf & IORING_ASYNC_CANCEL_USERDATA) != 0 || (cf & (IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_OP)) == 0;
         if ((cf & IORING_ASYNC_CANCEL_FD) != 0 && (r.waitList != EmulatedRequest.LIST_POLL
                 && r.waitList != EmulatedRequest.LIST_IOWQ || r.fd != c.fd)) {
             return false;
         }
-        if ((cf & CANCEL_OP) != 0 && r.opcode != c.len) {
+        if ((cf & IORING_ASYNC_CANCEL_OP) != 0 && r.opcode != c.len) {
             return false;
         }
         return !matchUserData || r.token == c.addr;
