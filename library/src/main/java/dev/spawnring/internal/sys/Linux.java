@@ -59,6 +59,8 @@ public final class Linux {
     public static final int CLOCK_BOOTTIME = 7;
     /** {@code sizeof(struct __kernel_timespec)}: tv_sec at 0, tv_nsec at 8. */
     public static final int TIMESPEC_SIZE = 16;
+    public static final int TV_SEC = 0;
+    public static final int TV_NSEC = 8;
     /** {@code sizeof(struct iovec)}: iov_base at 0, iov_len at 8. */
     public static final int IOVEC_SIZE = 16;
 

@@ -1,4 +1,4 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.emulated;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Everything here except {@link #run} is called with the ring's lock held, and every
  * field but the final ones is guarded by it.
  */
-final class EmulatedReactor implements Runnable {
+final class Reactor implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** epoll data of the wake-up eventfd; waiting requests get ids from 1 up. */
     static final long WAKE_ID = 0;
@@ -34,10 +34,10 @@ final class EmulatedReactor implements Runnable {
     static final class Timer implements Comparable<Timer> {
         final long deadline;
         final long seq;
-        final EmulatedRequest request;
+        final Request request;
         boolean cancelled;
 
-        Timer(long deadline, long seq, EmulatedRequest request) {
+        Timer(long deadline, long seq, Request request) {
             this.deadline = deadline;
             this.seq = seq;
             this.request = request;
@@ -67,7 +67,7 @@ final class EmulatedReactor implements Runnable {
     private boolean sleepingForever;
     private boolean stopping;
 
-    EmulatedReactor(EmulatedRing ring, EmulatedIo io) throws SysException {
+    Reactor(EmulatedRing ring, IoCalls io) throws SysException {
         this.ring = ring;
         int ep = Errno.check("epoll_create1", Sys.epollCreate1(Linux.EPOLL_CLOEXEC));
         int ev = Sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
@@ -97,7 +97,7 @@ final class EmulatedReactor implements Runnable {
 
     // ---- timers (ring lock held)
 
-    Timer addTimer(long deadline, EmulatedRequest request, EmulatedIo io) {
+    Timer addTimer(long deadline, Request request, IoCalls io) {
         Timer t = new Timer(deadline, timerSeq++, request);
         timers.add(t);
         // The thread computed its epoll_wait timeout from the earliest timer before it slept:
@@ -121,14 +121,14 @@ final class EmulatedReactor implements Runnable {
         }
     }
 
-    void wake(EmulatedIo io) {
+    void wake(IoCalls io) {
         io.eventfdWrite(evfd);
         sleepUntil = Long.MIN_VALUE;
         sleepingForever = false;
     }
 
     /** Asks the thread to stop (it does at its next look at the lock). */
-    void stop(EmulatedIo io) {
+    void stop(IoCalls io) {
         stopping = true;
         wake(io);
     }

@@ -1,7 +1,9 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.emulated;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.internal.ring.Layouts;
+import dev.spawnring.internal.ring.RingBackend;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import dev.spawnring.uring.Backend;
 
 /**
  * io_uring run in user space ({@link Backend#FALLBACK}), for where {@code io_uring_setup}
@@ -30,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * is copied and prepped; a link chain whose prep failed is failed as a whole, as the
  * kernel does; any other chain's head is issued right away. A request that can finish
  * without waiting finishes there (NOP, OPENAT, CLOSE, a READ with data, ...). One that
- * would wait registers with the ring's reactor ({@link EmulatedReactor}: one thread, an
+ * would wait registers with the ring's reactor ({@link Reactor}: one thread, an
  * epoll loop and a timer queue, started on the first such request), and finishes on that
  * thread when its file is ready or its time comes.
  *
@@ -74,7 +77,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * submit, not before submit returns. A waiting request watches the caller's fd itself:
  * closing that fd while it waits leaves it waiting until cancelled (see {@link #armFd}).
  */
-final class EmulatedRing extends RingBackend {
+public final class EmulatedRing implements RingBackend {
     /** The kernel's {@code IORING_OP_LAST - 1} on Linux 6.18: higher opcodes are {@code -EINVAL} at prep. */
     static final int LAST_OP = IORING_OP_PIPE;
 
@@ -85,14 +88,14 @@ final class EmulatedRing extends RingBackend {
     };
 
     /** The ops this emulation runs. */
-    static final Probe PROBE;
+    public static final OpProbe PROBE;
 
     static {
         boolean[] ops = new boolean[256];
         for (int op : RUNS) {
             ops[op] = true;
         }
-        PROBE = new Probe(LAST_OP, ops);
+        PROBE = new OpProbe(LAST_OP, ops);
     }
 
     /** The IOSQE_* bits every SQE may carry. */
@@ -116,7 +119,7 @@ final class EmulatedRing extends RingBackend {
     private final Condition cqNotEmpty = lock.newCondition();
 
     // The CQ: an unbounded circular buffer.
-    private long[] cqToken = new long[64];
+    private long[] cqUserData = new long[64];
     private int[] cqRes = new int[64];
     private int[] cqFlags = new int[64];
     private int cqHead;
@@ -126,35 +129,35 @@ final class EmulatedRing extends RingBackend {
     /** Timeouts ended by their timer or their count (the kernel's cq_timeouts): not events for counts. */
     private long cqTimeouts;
 
-    private List<EmulatedRequest> batch = new ArrayList<>();
+    private List<Request> batch = new ArrayList<>();
     private ArrayDeque<Runnable> taskWork = new ArrayDeque<>();
 
-    private final EmulatedIo io = new EmulatedIo();
+    private final IoCalls io = new IoCalls();
     /**
      * Its epoll fd and eventfd exist from the start (a ring's fd count does not change as it
      * is used); its thread starts with the first request that waits.
      */
-    private final EmulatedReactor reactor;
+    private final Reactor reactor;
     private long nextWaiterId = 1;
-    private final Map<Long, EmulatedRequest> waiters = new HashMap<>();
+    private final Map<Long, Request> waiters = new HashMap<>();
     /** fds the emulation holds: in the kernel's world they do not exist (EBADF for the caller). */
     private final HashSet<Integer> internalFds = new HashSet<>();
     /** The caller's fds registered with epoll as they are, one request each (see {@link #armFd}). */
     private final HashSet<Integer> directFds = new HashSet<>();
 
     // Where waiting requests are, in the order a cancel looks (io-wq, poll, waitid, timeouts).
-    private final LinkedHashSet<EmulatedRequest> iowqBlocked = new LinkedHashSet<>();
-    private final LinkedHashSet<EmulatedRequest> pollArmed = new LinkedHashSet<>();
-    private final LinkedHashSet<EmulatedRequest> waitidArmed = new LinkedHashSet<>();
+    private final LinkedHashSet<Request> iowqBlocked = new LinkedHashSet<>();
+    private final LinkedHashSet<Request> pollArmed = new LinkedHashSet<>();
+    private final LinkedHashSet<Request> waitidArmed = new LinkedHashSet<>();
     /** Armed TIMEOUTs in the kernel's timeout_list order: counted ones by target, then the rest. */
-    private final ArrayList<EmulatedRequest> timeouts = new ArrayList<>();
-    private final HashMap<Long, EmulatedRequest> linkTimeoutsArmed = new HashMap<>();
+    private final ArrayList<Request> timeouts = new ArrayList<>();
+    private final LinkedHashSet<Request> linkTimeoutsArmed = new LinkedHashSet<>();
 
     // IOSQE_IO_DRAIN
     private boolean drainActive;
     private boolean drainNext;
     private boolean drainDisabled;
-    private final ArrayDeque<EmulatedRequest> deferred = new ArrayDeque<>();
+    private final ArrayDeque<Request> deferred = new ArrayDeque<>();
     /** Requests submitted and not yet completed (the kernel's nr_req_allocated). */
     private int alive;
     /** Of those, the ones waiting in {@link #deferred} (nr_drained). */
@@ -167,13 +170,13 @@ final class EmulatedRing extends RingBackend {
      * @param entries SQ entries, a power of two
      * @throws SysException when the reactor's epoll fd or eventfd cannot be made (EMFILE, ...)
      */
-    EmulatedRing(int entries) throws SysException {
+    public EmulatedRing(int entries) throws SysException {
         if (Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("SQ entries must be a power of two, got " + entries);
         }
         this.entries = entries;
         try {
-            this.reactor = new EmulatedReactor(this, io);
+            this.reactor = new Reactor(this, io);
         } catch (SysException | RuntimeException e) {
             io.free();
             throw e;
@@ -184,54 +187,65 @@ final class EmulatedRing extends RingBackend {
     }
 
     @Override
-    Backend backend() {
+    public Backend backend() {
         return Backend.FALLBACK;
     }
 
     @Override
-    int sqEntries() {
+    public int sqEntries() {
         return entries;
     }
 
     @Override
-    int cqEntries() {
+    public int cqEntries() {
         return 2 * entries;
     }
 
     @Override
-    MemorySegment sqes() {
+    public MemorySegment sqes() {
         return sqes;
     }
 
     @Override
-    int sqHead() {
+    public int sqHead() {
         return sqHead;
     }
 
     @Override
-    int setupFlags() {
+    public int setupFlags() {
         return 0;
     }
 
     @Override
-    int features() {
+    public int features() {
         return IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_RW_CUR_POS;
+    }
+
+    @Override
+    public OpProbe probe() {
+        return PROBE;
+    }
+
+    /** As on Linux 6.18. */
+    @Override
+    public boolean nopInjectSupported() {
+        return true;
     }
 
     // ---- submission
 
     @Override
-    int submit(int tail, int count, int waitNr) throws IOException {
+    public int submit(int tail, int waitNr) throws IOException {
         lock.lock();
         try {
             checkUsable();
-            List<EmulatedRequest> chain = new ArrayList<>();
+            List<Request> chain = new ArrayList<>();
             int mask = entries - 1;
             for (int pos = sqHead; pos != tail; pos++) {
                 MemorySegment sqe = sqes.asSlice(Layouts.SQE_SIZE * (pos & mask), Layouts.SQE_SIZE);
-                EmulatedRequest r = new EmulatedRequest(sqe);
+                Request r = new Request(sqe);
                 alive++;
-                EmulatedRequest prev = chain.isEmpty() ? null : chain.get(chain.size() - 1);
+                Request prev = chain.isEmpty() ? null : chain.get(chain.size() - 1);
                 int err = prep(r, prev, chain.isEmpty() ? null : chain.get(0));
                 if (err != 0) {
                     r.prepError = err;
@@ -242,13 +256,14 @@ final class EmulatedRing extends RingBackend {
                     chain = new ArrayList<>();
                 }
             }
+            int consumed = tail - sqHead;
             sqHead = tail;
             drive();
             while (cqTail - cqHead < waitNr) {
                 checkUsable();
                 cqNotEmpty.awaitUninterruptibly();
             }
-            return count;
+            return consumed;
         } finally {
             lock.unlock();
         }
@@ -258,7 +273,7 @@ final class EmulatedRing extends RingBackend {
      * The kernel's io_init_req and the op's prep: the failure, or 0. Also records what
      * the op needs later (times, paths, events).
      */
-    private int prep(EmulatedRequest r, EmulatedRequest prev, EmulatedRequest chainHead) {
+    private int prep(Request r, Request prev, Request chainHead) {
         int op = r.opcode;
         int f = r.sqeFlags;
         r.hardlink = (f & IOSQE_IO_HARDLINK) != 0;
@@ -353,7 +368,7 @@ final class EmulatedRing extends RingBackend {
                 if (r.multishot && r.skipCqe) {
                     return -Errno.EINVAL;
                 }
-                r.pollEvents = r.opFlags & ~EmulatedIo.EPOLL_CONTROL_BITS;
+                r.pollEvents = r.opFlags & ~IoCalls.EPOLL_CONTROL_BITS;
                 if (fixedFile) {
                     r.issueError = -Errno.EBADF;
                 }
@@ -465,10 +480,10 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** A whole chain has been prepped: fail it, defer it (drain) or issue its head. */
-    private void startChain(List<EmulatedRequest> chain, boolean dangling) {
-        EmulatedRequest head = chain.get(0);
+    private void startChain(List<Request> chain, boolean dangling) {
+        Request head = chain.get(0);
         boolean prepFailed = false;
-        for (EmulatedRequest r : chain) {
+        for (Request r : chain) {
             prepFailed |= r.prepError != 0;
         }
         if (prepFailed) {
@@ -477,7 +492,7 @@ final class EmulatedRing extends RingBackend {
             for (int i = 0; i + 1 < chain.size(); i++) {
                 chain.get(i).next = chain.get(i + 1);
             }
-            for (EmulatedRequest r : chain) {
+            for (Request r : chain) {
                 if (r.prepError != 0) {
                     r.res = r.prepError;
                     setFail(r);
@@ -492,8 +507,8 @@ final class EmulatedRing extends RingBackend {
             return;
         }
         // A LINK_TIMEOUT leaves the chain and guards the request before it.
-        EmulatedRequest last = null;
-        for (EmulatedRequest r : chain) {
+        Request last = null;
+        for (Request r : chain) {
             if (r.opcode == IORING_OP_LINK_TIMEOUT) {
                 last.linkTimeout = r;
                 r.guarded = last;
@@ -524,7 +539,7 @@ final class EmulatedRing extends RingBackend {
         boolean drainSeen = false;
         boolean first = true;
         while (!deferred.isEmpty()) {
-            EmulatedRequest d = deferred.peekFirst();
+            Request d = deferred.peekFirst();
             drainSeen |= d.drain;
             if ((drainSeen || first) && alive != drained) {
                 return;
@@ -539,7 +554,7 @@ final class EmulatedRing extends RingBackend {
 
     // ---- issuing
 
-    private void issue(EmulatedRequest r) {
+    private void issue(Request r) {
         if (r.issueError != 0) {
             complete(r, r.issueError);
             return;
@@ -565,7 +580,7 @@ final class EmulatedRing extends RingBackend {
         }
     }
 
-    private void issueNop(EmulatedRequest r) {
+    private void issueNop(Request r) {
         int nf = r.opFlags;
         int ret = (nf & IORING_NOP_INJECT_RESULT) != 0 ? r.len : 0;
         if ((nf & IORING_NOP_FILE) != 0) {
@@ -580,7 +595,7 @@ final class EmulatedRing extends RingBackend {
         complete(r, ret);
     }
 
-    private void issueOpenat(EmulatedRequest r) {
+    private void issueOpenat(Request r) {
         if (internalFds.contains(r.fd)) {
             complete(r, -Errno.EBADF);
             return;
@@ -602,7 +617,7 @@ final class EmulatedRing extends RingBackend {
         complete(r, fd);
     }
 
-    private void issueClose(EmulatedRequest r) {
+    private void issueClose(Request r) {
         if (r.fileIndex != 0) {
             complete(r, -Errno.ENXIO);
             return;
@@ -616,13 +631,13 @@ final class EmulatedRing extends RingBackend {
 
     // ---- READ / WRITE
 
-    private void issueRw(EmulatedRequest r) {
+    private void issueRw(Request r) {
         if (!userFd(r.fd)) {
             complete(r, -Errno.EBADF);
             return;
         }
         long n = rwAttempt(r, r.fd);
-        if (n != EmulatedIo.WAIT) {
+        if (n != IoCalls.WAIT) {
             complete(r, (int) n);
             return;
         }
@@ -630,10 +645,10 @@ final class EmulatedRing extends RingBackend {
         int err = armFd(r, r.fd, write ? Linux.POLLOUT : Linux.POLLIN, true);
         if (err == 0) {
             if (r.iowq) {
-                r.waitList = EmulatedRequest.LIST_IOWQ;
+                r.waitList = Request.LIST_IOWQ;
                 iowqBlocked.add(r);
             } else {
-                r.waitList = EmulatedRequest.LIST_POLL;
+                r.waitList = Request.LIST_POLL;
                 pollArmed.add(r);
                 r.async = true;
             }
@@ -650,12 +665,12 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** One go at a READ/WRITE on {@code fd}: the result, or WAIT. A WRITE in io-wq goes on until all is written. */
-    private long rwAttempt(EmulatedRequest r, int fd) {
+    private long rwAttempt(Request r, int fd) {
         boolean write = r.opcode == IORING_OP_WRITE;
         long total = rwLength(r);
         while (true) {
             long n = io.rwNonblocking(write, fd, r.addr + r.progress, total - r.progress, rwOffset(r), r.opFlags, r);
-            if (n == EmulatedIo.WAIT) {
+            if (n == IoCalls.WAIT) {
                 return n;
             }
             if (write && r.iowq && n > 0 && r.progress + n < total) {
@@ -666,31 +681,31 @@ final class EmulatedRing extends RingBackend {
         }
     }
 
-    private static long rwResult(EmulatedRequest r, long n) {
+    private static long rwResult(Request r, long n) {
         if (n < 0) {
             return r.progress > 0 ? r.progress : n;
         }
         return r.progress + n;
     }
 
-    private static long rwOffset(EmulatedRequest r) {
+    private static long rwOffset(Request r) {
         if (r.off == -1 || r.stream) {
             return -1;
         }
         return r.off + r.progress;
     }
 
-    private static long rwLength(EmulatedRequest r) {
+    private static long rwLength(Request r) {
         return Math.min(Integer.toUnsignedLong(r.len), MAX_RW_COUNT);
     }
 
     // ---- POLL_ADD / POLL_REMOVE
 
-    private static int pollResultMask(EmulatedRequest r) {
+    private static int pollResultMask(Request r) {
         return r.pollEvents | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL | Linux.EPOLLRDHUP;
     }
 
-    private void issuePollAdd(EmulatedRequest r) {
+    private void issuePollAdd(Request r) {
         if (!userFd(r.fd)) {
             complete(r, -Errno.EBADF);
             return;
@@ -719,15 +734,15 @@ final class EmulatedRing extends RingBackend {
             complete(r, err);
             return;
         }
-        r.waitList = EmulatedRequest.LIST_POLL;
+        r.waitList = Request.LIST_POLL;
         pollArmed.add(r);
         r.async = true;
     }
 
-    private void issuePollRemove(EmulatedRequest r) {
-        EmulatedRequest target = null;
-        for (EmulatedRequest p : pollArmed) {
-            if (p.opcode == IORING_OP_POLL_ADD && p.token == r.addr) {
+    private void issuePollRemove(Request r) {
+        Request target = null;
+        for (Request p : pollArmed) {
+            if (p.opcode == IORING_OP_POLL_ADD && p.userData == r.addr) {
                 target = p;
                 break;
             }
@@ -749,11 +764,11 @@ final class EmulatedRing extends RingBackend {
         // An update: the poll is taken down and armed again with its new events / user_data.
         disarm(target);
         if ((pf & IORING_POLL_UPDATE_EVENTS) != 0) {
-            target.pollEvents = r.opFlags & ~EmulatedIo.EPOLL_CONTROL_BITS;
+            target.pollEvents = r.opFlags & ~IoCalls.EPOLL_CONTROL_BITS;
             target.multishot = (pf & IORING_POLL_ADD_MULTI) != 0;
         }
         if ((pf & IORING_POLL_UPDATE_USER_DATA) != 0) {
-            target.token = r.off;
+            target.userData = r.off;
         }
         complete(r, 0);
         issuePollAdd(target);
@@ -778,7 +793,7 @@ final class EmulatedRing extends RingBackend {
         return now + Math.min(d, Long.MAX_VALUE / 2);
     }
 
-    private void issueTimeout(EmulatedRequest r) {
+    private void issueTimeout(Request r) {
         reactor.start();
         if (r.count == 0 || r.multishot) {
             timeouts.add(r); // no count: at the tail
@@ -788,7 +803,7 @@ final class EmulatedRing extends RingBackend {
             // The kernel's insertion sort: after the last counted timeout that completes no later.
             int at = timeouts.size();
             for (int i = timeouts.size() - 1; i >= 0; i--) {
-                EmulatedRequest t = timeouts.get(i);
+                Request t = timeouts.get(i);
                 if (noSeq(t)) {
                     at = i;
                     continue;
@@ -801,26 +816,26 @@ final class EmulatedRing extends RingBackend {
             }
             timeouts.add(at, r);
         }
-        r.waitList = EmulatedRequest.LIST_TIMEOUT;
+        r.waitList = Request.LIST_TIMEOUT;
         r.async = true;
         r.timer = reactor.addTimer(deadline(r.opFlags, r.nanos), r, io);
     }
 
-    private static boolean noSeq(EmulatedRequest t) {
+    private static boolean noSeq(Request t) {
         return t.count == 0 || t.multishot;
     }
 
-    private void armLinkTimeout(EmulatedRequest lt) {
+    private void armLinkTimeout(Request lt) {
         reactor.start();
-        lt.waitList = EmulatedRequest.LIST_LINK_TIMEOUT;
-        linkTimeoutsArmed.put(lt.token, lt);
+        lt.waitList = Request.LIST_LINK_TIMEOUT;
+        linkTimeoutsArmed.add(lt);
         lt.timer = reactor.addTimer(deadline(lt.opFlags, lt.nanos), lt, io);
     }
 
-    private void issueTimeoutRemove(EmulatedRequest r) {
+    private void issueTimeoutRemove(Request r) {
         int tf = r.opFlags;
         if ((tf & IORING_TIMEOUT_UPDATE_MASK) == 0) {
-            EmulatedRequest t = findTimeout(r.addr);
+            Request t = findTimeout(r.addr);
             if (t == null) {
                 complete(r, -Errno.ENOENT);
                 return;
@@ -831,7 +846,7 @@ final class EmulatedRing extends RingBackend {
         }
         int mode = tf & (IORING_TIMEOUT_ABS | IORING_TIMEOUT_CLOCK_MASK);
         if ((tf & IORING_LINK_TIMEOUT_UPDATE) != 0) {
-            EmulatedRequest lt = linkTimeoutsArmed.get(r.addr);
+            Request lt = find(linkTimeoutsArmed, r.addr);
             if (lt == null) {
                 complete(r, -Errno.ENOENT);
                 return;
@@ -841,7 +856,7 @@ final class EmulatedRing extends RingBackend {
             complete(r, 0);
             return;
         }
-        EmulatedRequest t = findTimeout(r.addr);
+        Request t = findTimeout(r.addr);
         if (t == null) {
             complete(r, -Errno.ENOENT);
             return;
@@ -859,10 +874,15 @@ final class EmulatedRing extends RingBackend {
         return flags & IORING_TIMEOUT_CLOCK_MASK;
     }
 
-    private EmulatedRequest findTimeout(long token) {
-        for (EmulatedRequest t : timeouts) {
-            if (t.token == token) {
-                return t;
+    private Request findTimeout(long userData) {
+        return find(timeouts, userData);
+    }
+
+    /** The first request of {@code list} submitted with {@code userData}, or null. */
+    private static Request find(Iterable<Request> list, long userData) {
+        for (Request r : list) {
+            if (r.userData == userData) {
+                return r;
             }
         }
         return null;
@@ -874,14 +894,14 @@ final class EmulatedRing extends RingBackend {
             return;
         }
         long seq = cqPosted - cqTimeouts;
-        Iterator<EmulatedRequest> it = timeouts.iterator();
+        Iterator<Request> it = timeouts.iterator();
         while (it.hasNext()) {
-            EmulatedRequest t = it.next();
+            Request t = it.next();
             if (noSeq(t) || t.targetSeq - seq > 0) {
                 break;
             }
             it.remove();
-            t.waitList = EmulatedRequest.LIST_NONE;
+            t.waitList = Request.LIST_NONE;
             reactor.cancelTimer(t.timer);
             t.timer = null;
             cqTimeouts++;
@@ -891,7 +911,7 @@ final class EmulatedRing extends RingBackend {
 
     // ---- WAITID
 
-    private void issueWaitid(EmulatedRequest r) {
+    private void issueWaitid(Request r) {
         if (r.len == Linux.P_PIDFD && internalFds.contains(r.fd)) {
             complete(r, -Errno.EBADF);
             return;
@@ -914,7 +934,7 @@ final class EmulatedRing extends RingBackend {
                 }
                 int err = armFd(r, pfd, Linux.POLLIN, true);
                 if (err == 0) {
-                    r.waitList = EmulatedRequest.LIST_WAITID;
+                    r.waitList = Request.LIST_WAITID;
                     waitidArmed.add(r);
                     r.async = true;
                     return;
@@ -926,7 +946,7 @@ final class EmulatedRing extends RingBackend {
         // 1 ms doubling to 50 ms.
         reactor.start();
         r.backoffNanos = 1_000_000L;
-        r.waitList = EmulatedRequest.LIST_WAITID;
+        r.waitList = Request.LIST_WAITID;
         waitidArmed.add(r);
         r.async = true;
         r.timer = reactor.addTimer(System.nanoTime() + r.backoffNanos, r, io);
@@ -935,11 +955,11 @@ final class EmulatedRing extends RingBackend {
     private static final int WAITID_WAIT = Integer.MIN_VALUE;
 
     /** @return the WAITID result (0 or -errno), or WAITID_WAIT when nothing has happened yet */
-    private int waitidAttempt(EmulatedRequest r, long id) {
+    private int waitidAttempt(Request r, long id) {
         int which = r.len;
         int options = r.fileIndex;
         if ((options & Linux.WNOHANG) != 0) {
-            return EmulatedIo.waitid(which, id, r.addr2(), options);
+            return IoCalls.waitid(which, id, r.addr2(), options);
         }
         // Look without consuming, into our own siginfo; then fill the caller's, consuming as asked.
         int pid = io.waitidProbe(which, id, options | Linux.WNOHANG | Linux.WNOWAIT);
@@ -949,10 +969,10 @@ final class EmulatedRing extends RingBackend {
         if (pid == 0) {
             return WAITID_WAIT;
         }
-        return EmulatedIo.waitid(which, id, r.addr2(), options | Linux.WNOHANG);
+        return IoCalls.waitid(which, id, r.addr2(), options | Linux.WNOHANG);
     }
 
-    private long waitidId(EmulatedRequest r) {
+    private long waitidId(Request r) {
         if (r.len == Linux.P_PIDFD) {
             return r.waitFd >= 0 ? r.waitFd : r.fd;
         }
@@ -962,7 +982,7 @@ final class EmulatedRing extends RingBackend {
     // ---- ASYNC_CANCEL
 
     /** io_async_cancel: 0 or the count (ALL/ANY) of requests cancelled, -ENOENT, -EALREADY, -EBADF. */
-    private int cancel(EmulatedRequest c) {
+    private int cancel(Request c) {
         int cf = c.opFlags;
         boolean byFd = (cf & IORING_ASYNC_CANCEL_FD) != 0;
         if (byFd) {
@@ -973,9 +993,9 @@ final class EmulatedRing extends RingBackend {
         boolean all = (cf & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY)) != 0;
         // io-wq first: a blocked call there is interrupted, not cancelled.
         boolean already = false;
-        List<EmulatedRequest> workers = new ArrayList<>(iowqBlocked);
+        List<Request> workers = new ArrayList<>(iowqBlocked);
         java.util.Collections.reverse(workers); // io-wq looks at its newest worker first
-        for (EmulatedRequest r : workers) {
+        for (Request r : workers) {
             if (matches(r, c)) {
                 interruptIowq(r);
                 already = true;
@@ -985,9 +1005,9 @@ final class EmulatedRing extends RingBackend {
             }
         }
         int n = 0;
-        List<EmulatedRequest> polls = new ArrayList<>(pollArmed);
+        List<Request> polls = new ArrayList<>(pollArmed);
         java.util.Collections.reverse(polls); // the kernel's hash lists put the newest first
-        for (EmulatedRequest r : polls) {
+        for (Request r : polls) {
             if (matches(r, c)) {
                 cancelArmed(r);
                 if (!all) {
@@ -997,7 +1017,7 @@ final class EmulatedRing extends RingBackend {
             }
         }
         if (!byFd) {
-            for (EmulatedRequest r : List.copyOf(waitidArmed)) {
+            for (Request r : List.copyOf(waitidArmed)) {
                 if (matches(r, c)) {
                     cancelArmed(r);
                     if (!all) {
@@ -1006,7 +1026,7 @@ final class EmulatedRing extends RingBackend {
                     n++;
                 }
             }
-            for (EmulatedRequest r : List.copyOf(timeouts)) {
+            for (Request r : List.copyOf(timeouts)) {
                 if (matches(r, c)) {
                     cancelArmed(r);
                     if (!all) {
@@ -1023,20 +1043,20 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** io_cancel_req_match. */
-    private static boolean matches(EmulatedRequest r, EmulatedRequest c) {
+    private static boolean matches(Request r, Request c) {
         int cf = c.opFlags;
         if ((cf & IORING_ASYNC_CANCEL_ANY) != 0) {
             return true;
         }
         boolean matchUserData = (cf & IORING_ASYNC_CANCEL_USERDATA) != 0 || (cf & (IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_OP)) == 0;
-        if ((cf & IORING_ASYNC_CANCEL_FD) != 0 && (r.waitList != EmulatedRequest.LIST_POLL
-                && r.waitList != EmulatedRequest.LIST_IOWQ || r.fd != c.fd)) {
+        if ((cf & IORING_ASYNC_CANCEL_FD) != 0 && (r.waitList != Request.LIST_POLL
+                && r.waitList != Request.LIST_IOWQ || r.fd != c.fd)) {
             return false;
         }
         if ((cf & IORING_ASYNC_CANCEL_OP) != 0 && r.opcode != c.len) {
             return false;
         }
-        return !matchUserData || r.token == c.addr;
+        return !matchUserData || r.userData == c.addr;
     }
 
     /**
@@ -1045,16 +1065,16 @@ final class EmulatedRing extends RingBackend {
      * another cancel in the same submission finds (and counts) it again, a POLL_REMOVE
      * answers -EALREADY.
      */
-    private void cancelArmed(EmulatedRequest r) {
+    private void cancelArmed(Request r) {
         if (r.cancelling) {
             return;
         }
-        if (r.waitList == EmulatedRequest.LIST_POLL) {
+        if (r.waitList == Request.LIST_POLL) {
             r.cancelling = true;
             detach(r);
             taskWork.add(() -> {
                 pollArmed.remove(r);
-                r.waitList = EmulatedRequest.LIST_NONE;
+                r.waitList = Request.LIST_NONE;
                 complete(r, -Errno.ECANCELED);
             });
             return;
@@ -1064,7 +1084,7 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** A "signal" to the io-wq worker blocked in the call: it returns -EINTR, or what it wrote so far. */
-    private void interruptIowq(EmulatedRequest r) {
+    private void interruptIowq(Request r) {
         if (r.cancelling) {
             return;
         }
@@ -1073,23 +1093,23 @@ final class EmulatedRing extends RingBackend {
         // The worker wakes up and completes after what the cancel itself took down.
         taskWork.add(() -> taskWork.add(() -> {
             iowqBlocked.remove(r);
-            r.waitList = EmulatedRequest.LIST_NONE;
+            r.waitList = Request.LIST_NONE;
             complete(r, r.progress > 0 ? (int) r.progress : -Errno.EINTR);
         }));
     }
 
     /** io_try_cancel of one request, for its LINK_TIMEOUT: 0 (1 for a WAITID), -EALREADY or -ENOENT. */
-    private int cancelOne(EmulatedRequest r) {
+    private int cancelOne(Request r) {
         switch (r.waitList) {
-            case EmulatedRequest.LIST_IOWQ -> {
+            case Request.LIST_IOWQ -> {
                 interruptIowq(r);
                 return -Errno.EALREADY;
             }
-            case EmulatedRequest.LIST_POLL, EmulatedRequest.LIST_TIMEOUT -> {
+            case Request.LIST_POLL, Request.LIST_TIMEOUT -> {
                 cancelArmed(r);
                 return 0;
             }
-            case EmulatedRequest.LIST_WAITID -> {
+            case Request.LIST_WAITID -> {
                 cancelArmed(r);
                 return 1; // io_waitid_cancel answers how many it cancelled
             }
@@ -1116,7 +1136,7 @@ final class EmulatedRing extends RingBackend {
      *
      * @return 0, or -errno (-EPERM: epoll does not watch this kind of file)
      */
-    private int armFd(EmulatedRequest r, int fd, int events, boolean oneshot) {
+    private int armFd(Request r, int fd, int events, boolean oneshot) {
         reactor.start();
         if (r.waitFd < 0) {
             if (!directFds.contains(fd)) {
@@ -1128,7 +1148,7 @@ final class EmulatedRing extends RingBackend {
                 r.waitFd = fd;
                 r.waitFdOwned = false;
             } else {
-                int d = EmulatedIo.dupCloexec(fd);
+                int d = IoCalls.dupCloexec(fd);
                 if (d < 0) {
                     return d;
                 }
@@ -1150,7 +1170,7 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** Does the caller's fd a request watches still name the file it named when the wait began? */
-    private boolean sameFile(EmulatedRequest r) {
+    private boolean sameFile(Request r) {
         if (r.waitFdOwned) {
             return true;
         }
@@ -1158,7 +1178,7 @@ final class EmulatedRing extends RingBackend {
         return io.fileId(r.waitFd, now) == 0 && now[0] == r.fileId[0] && now[1] == r.fileId[1];
     }
 
-    private void rearm(EmulatedRequest r, int events) {
+    private void rearm(Request r, int events) {
         int err = io.epollCtl(reactor.epfd, Linux.EPOLL_CTL_MOD, r.waitFd, events | Linux.EPOLLONESHOT, r.waiterId);
         if (err < 0) {
             disarm(r);
@@ -1167,22 +1187,22 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** Takes a request out of every wait structure and closes its private fd. */
-    private void disarm(EmulatedRequest r) {
+    private void disarm(Request r) {
         switch (r.waitList) {
-            case EmulatedRequest.LIST_POLL -> pollArmed.remove(r);
-            case EmulatedRequest.LIST_IOWQ -> iowqBlocked.remove(r);
-            case EmulatedRequest.LIST_WAITID -> waitidArmed.remove(r);
-            case EmulatedRequest.LIST_TIMEOUT -> timeouts.remove(r);
-            case EmulatedRequest.LIST_LINK_TIMEOUT -> linkTimeoutsArmed.remove(r.token);
+            case Request.LIST_POLL -> pollArmed.remove(r);
+            case Request.LIST_IOWQ -> iowqBlocked.remove(r);
+            case Request.LIST_WAITID -> waitidArmed.remove(r);
+            case Request.LIST_TIMEOUT -> timeouts.remove(r);
+            case Request.LIST_LINK_TIMEOUT -> linkTimeoutsArmed.remove(r);
             default -> {
             }
         }
-        r.waitList = EmulatedRequest.LIST_NONE;
+        r.waitList = Request.LIST_NONE;
         detach(r);
     }
 
     /** Stops a request's timer and epoll registration and closes its private fd. */
-    private void detach(EmulatedRequest r) {
+    private void detach(Request r) {
         if (r.timer != null) {
             reactor.cancelTimer(r.timer);
             r.timer = null;
@@ -1195,7 +1215,7 @@ final class EmulatedRing extends RingBackend {
         closeWaitFd(r);
     }
 
-    private void closeWaitFd(EmulatedRequest r) {
+    private void closeWaitFd(Request r) {
         if (r.waitFd >= 0) {
             if (r.waitFdOwned) {
                 internalFds.remove(r.waitFd);
@@ -1209,13 +1229,13 @@ final class EmulatedRing extends RingBackend {
 
     /** Is {@code fd} an open fd of the caller's (not one of ours)? */
     private boolean userFd(int fd) {
-        return fd >= 0 && !internalFds.contains(fd) && EmulatedIo.isOpen(fd);
+        return fd >= 0 && !internalFds.contains(fd) && IoCalls.isOpen(fd);
     }
 
     // ---- the reactor's callbacks (lock held, on the reactor thread)
 
     void onReady(long id, int events) {
-        EmulatedRequest r = waiters.get(id);
+        Request r = waiters.get(id);
         if (r == null) {
             return; // taken down since (cancelled)
         }
@@ -1228,7 +1248,7 @@ final class EmulatedRing extends RingBackend {
         switch (r.opcode) {
             case IORING_OP_READ, IORING_OP_WRITE -> {
                 long n = rwAttempt(r, r.waitFd);
-                if (n == EmulatedIo.WAIT) {
+                if (n == IoCalls.WAIT) {
                     rearm(r, r.opcode == IORING_OP_WRITE ? Linux.POLLOUT : Linux.POLLIN);
                     return;
                 }
@@ -1239,7 +1259,7 @@ final class EmulatedRing extends RingBackend {
                 int res = events & pollResultMask(r);
                 if (r.multishot) {
                     if (res != 0) {
-                        postAux(r.token, res, IORING_CQE_F_MORE);
+                        postAux(r.userData, res, IORING_CQE_F_MORE);
                     }
                     return;
                 }
@@ -1260,8 +1280,8 @@ final class EmulatedRing extends RingBackend {
         }
     }
 
-    void onTimer(EmulatedReactor.Timer t) {
-        EmulatedRequest r = t.request;
+    void onTimer(Reactor.Timer t) {
+        Request r = t.request;
         if (r.timer != t) {
             return;
         }
@@ -1285,9 +1305,9 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** io_timeout_fn + io_timeout_complete. */
-    private void timeoutFired(EmulatedRequest r) {
+    private void timeoutFired(Request r) {
         timeouts.remove(r);
-        r.waitList = EmulatedRequest.LIST_NONE;
+        r.waitList = Request.LIST_NONE;
         cqTimeouts++;
         boolean more = r.multishot && (r.count == 0 || (r.repeats > 0 && --r.repeats > 0));
         if (more) {
@@ -1295,9 +1315,9 @@ final class EmulatedRing extends RingBackend {
                 if ((r.opFlags & IORING_TIMEOUT_ETIME_SUCCESS) == 0) {
                     setFail(r);
                 }
-                postAux(r.token, -Errno.ETIME, IORING_CQE_F_MORE);
+                postAux(r.userData, -Errno.ETIME, IORING_CQE_F_MORE);
                 timeouts.add(r);
-                r.waitList = EmulatedRequest.LIST_TIMEOUT;
+                r.waitList = Request.LIST_TIMEOUT;
                 r.timer = reactor.addTimer(deadline(r.opFlags, r.nanos), r, io);
             });
             return;
@@ -1306,10 +1326,10 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** io_link_timeout_fn + io_req_task_link_timeout. */
-    private void linkTimeoutFired(EmulatedRequest lt) {
-        linkTimeoutsArmed.remove(lt.token);
-        lt.waitList = EmulatedRequest.LIST_NONE;
-        EmulatedRequest guarded = lt.guarded;
+    private void linkTimeoutFired(Request lt) {
+        linkTimeoutsArmed.remove(lt);
+        lt.waitList = Request.LIST_NONE;
+        Request guarded = lt.guarded;
         if (guarded != null && guarded.posted) {
             // The request completed first; its flush disarms this timeout.
             return;
@@ -1341,7 +1361,7 @@ final class EmulatedRing extends RingBackend {
     // ---- completion
 
     /** An op's own completion: failures (and short reads/writes) fail the chain. */
-    private void complete(EmulatedRequest r, int res) {
+    private void complete(Request r, int res) {
         r.res = res;
         boolean fail = res < 0;
         if (r.opcode == IORING_OP_TIMEOUT && res == -Errno.ETIME
@@ -1358,13 +1378,13 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** A completion that does not fail anything (LINK_TIMEOUT results, a count reached). */
-    private void finish(EmulatedRequest r, int res) {
+    private void finish(Request r, int res) {
         r.res = res;
         post(r);
     }
 
     /** req_set_fail. */
-    private static void setFail(EmulatedRequest r) {
+    private static void setFail(Request r) {
         r.failed = true;
         if (r.skipCqe) {
             r.skipCqe = false;
@@ -1372,14 +1392,14 @@ final class EmulatedRing extends RingBackend {
         }
     }
 
-    private void post(EmulatedRequest r) {
+    private void post(Request r) {
         r.posted = true;
         batch.add(r);
     }
 
     /** A CQE of a request that goes on (IORING_CQE_F_MORE), straight to the CQ. */
-    private void postAux(long token, int res, int flags) {
-        cqPush(token, res, flags);
+    private void postAux(long userData, int res, int flags) {
+        cqPush(userData, res, flags);
         flushCountTimeouts();
     }
 
@@ -1403,16 +1423,16 @@ final class EmulatedRing extends RingBackend {
         if (batch.isEmpty()) {
             return;
         }
-        List<EmulatedRequest> done = batch;
+        List<Request> done = batch;
         batch = new ArrayList<>();
-        for (EmulatedRequest r : done) {
+        for (Request r : done) {
             if (!r.skipCqe) {
-                cqPush(r.token, r.res, 0);
+                cqPush(r.userData, r.res, 0);
             }
             alive--;
         }
         flushCountTimeouts();
-        for (EmulatedRequest r : done) {
+        for (Request r : done) {
             afterCompletion(r);
         }
         if (!deferred.isEmpty()) {
@@ -1421,15 +1441,15 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** io_queue_next: the LINK_TIMEOUT is disarmed, then the chain goes on or is cancelled. */
-    private void afterCompletion(EmulatedRequest r) {
-        EmulatedRequest lt = r.linkTimeout;
+    private void afterCompletion(Request r) {
+        Request lt = r.linkTimeout;
         if (lt != null) {
             r.linkTimeout = null;
             lt.guarded = null;
             disarm(lt);
             taskWork.add(() -> finish(lt, -Errno.ECANCELED));
         }
-        EmulatedRequest next = r.next;
+        Request next = r.next;
         if (next == null) {
             return;
         }
@@ -1447,20 +1467,20 @@ final class EmulatedRing extends RingBackend {
     }
 
     /** io_fail_links: the rest of the chain completes -ECANCELED (or its own prep error). */
-    private void failLinks(EmulatedRequest r, EmulatedRequest first) {
+    private void failLinks(Request r, Request first) {
         boolean ignore = r.skipLinkCqes;
-        for (EmulatedRequest m = first; m != null; m = m.next) {
+        for (Request m = first; m != null; m = m.next) {
             m.skipCqe = ignore;
             if (m.linkTimeout != null) {
                 m.linkTimeout.skipCqe = ignore;
             }
         }
         taskWork.add(() -> {
-            EmulatedRequest m = first;
+            Request m = first;
             while (m != null) {
-                EmulatedRequest nxt = m.next;
+                Request nxt = m.next;
                 m.next = null;
-                EmulatedRequest lt = m.linkTimeout;
+                Request lt = m.linkTimeout;
                 m.linkTimeout = null;
                 m.res = m.failed ? m.res : -Errno.ECANCELED;
                 post(m);
@@ -1476,8 +1496,8 @@ final class EmulatedRing extends RingBackend {
 
     // ---- the CQ
 
-    private void cqPush(long token, int res, int flags) {
-        int cap = cqToken.length;
+    private void cqPush(long userData, int res, int flags) {
+        int cap = cqUserData.length;
         if (cqTail - cqHead == cap) {
             int n = cap * 2;
             long[] t = new long[n];
@@ -1485,11 +1505,11 @@ final class EmulatedRing extends RingBackend {
             int[] fl = new int[n];
             for (int i = 0; i < cap; i++) {
                 int from = (cqHead + i) & (cap - 1);
-                t[i] = cqToken[from];
+                t[i] = cqUserData[from];
                 rs[i] = cqRes[from];
                 fl[i] = cqFlags[from];
             }
-            cqToken = t;
+            cqUserData = t;
             cqRes = rs;
             cqFlags = fl;
             cqTail = cqTail - cqHead;
@@ -1497,7 +1517,7 @@ final class EmulatedRing extends RingBackend {
             cap = n;
         }
         int at = cqTail & (cap - 1);
-        cqToken[at] = token;
+        cqUserData[at] = userData;
         cqRes[at] = res;
         cqFlags[at] = flags;
         cqTail++;
@@ -1506,15 +1526,15 @@ final class EmulatedRing extends RingBackend {
     }
 
     @Override
-    boolean peek(RawCqe out) throws IOException {
+    public boolean peek(RawCqe out) throws IOException {
         lock.lock();
         try {
             if (cqTail == cqHead) {
                 checkUsable();
                 return false;
             }
-            int at = cqHead & (cqToken.length - 1);
-            out.token = cqToken[at];
+            int at = cqHead & (cqUserData.length - 1);
+            out.userData = cqUserData[at];
             out.res = cqRes[at];
             out.flags = cqFlags[at];
             return true;
@@ -1524,7 +1544,7 @@ final class EmulatedRing extends RingBackend {
     }
 
     @Override
-    void advance() {
+    public void advance() {
         lock.lock();
         try {
             if (cqTail != cqHead) {
@@ -1536,7 +1556,7 @@ final class EmulatedRing extends RingBackend {
     }
 
     @Override
-    void await() throws IOException {
+    public void await() throws IOException {
         lock.lock();
         try {
             while (cqTail == cqHead) {
@@ -1560,8 +1580,8 @@ final class EmulatedRing extends RingBackend {
     // ---- close
 
     @Override
-    void close() {
-        EmulatedReactor rx;
+    public void close() {
+        Reactor rx;
         lock.lock();
         try {
             if (closed) {
@@ -1578,16 +1598,16 @@ final class EmulatedRing extends RingBackend {
         lock.lock();
         try {
             // Requests still waiting are dropped: their fds are closed, no completion is posted.
-            for (EmulatedRequest r : List.copyOf(waiters.values())) {
+            for (Request r : List.copyOf(waiters.values())) {
                 disarm(r);
             }
-            for (EmulatedRequest r : List.copyOf(waitidArmed)) {
+            for (Request r : List.copyOf(waitidArmed)) {
                 disarm(r);
             }
-            for (EmulatedRequest r : List.copyOf(timeouts)) {
+            for (Request r : List.copyOf(timeouts)) {
                 disarm(r);
             }
-            for (EmulatedRequest r : List.copyOf(linkTimeoutsArmed.values())) {
+            for (Request r : List.copyOf(linkTimeoutsArmed)) {
                 disarm(r);
             }
             for (int fd : internalFds) {

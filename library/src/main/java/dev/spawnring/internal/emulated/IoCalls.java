@@ -1,4 +1,4 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.emulated;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * memory (iovecs, a pollfd, an epoll_event, a siginfo, a path) is shared by whichever
  * thread holds the lock.
  */
-final class EmulatedIo {
+final class IoCalls {
     /** Internal fds are dup'd at or above this number, out of the way of "lowest free fd" code. */
     static final int DUP_MIN_FD = 64;
 
@@ -249,7 +249,7 @@ final class EmulatedIo {
      * @param userFlags the request's {@code RWF_*}; with {@code RWF_NOWAIT} there {@code -EAGAIN} is the result
      * @param request what to remember across attempts ({@code noNowait} for files without NOWAIT support)
      */
-    long rwNonblocking(boolean write, int fd, long addr, long len, long offset, int userFlags, EmulatedRequest request) {
+    long rwNonblocking(boolean write, int fd, long addr, long len, long offset, int userFlags, Request request) {
         boolean userNowait = (userFlags & Linux.RWF_NOWAIT) != 0;
         if (rwv2 && !request.noNowait) {
             long n = rwv2(write, fd, addr, len, offset, userFlags | Linux.RWF_NOWAIT);
@@ -283,7 +283,7 @@ final class EmulatedIo {
     }
 
     /** A read or write that may block (a regular file, or a file poll said is ready). */
-    long rwBlocking(boolean write, int fd, long addr, long len, long offset, int userFlags, EmulatedRequest request) {
+    long rwBlocking(boolean write, int fd, long addr, long len, long offset, int userFlags, Request request) {
         while (true) {
             long n;
             if (userFlags != 0 && rwv2) {
