@@ -22,9 +22,6 @@ final class IoCalls {
     /** Internal fds are dup'd at or above this number, out of the way of "lowest free fd" code. */
     static final int DUP_MIN_FD = 64;
 
-    /** epoll's own control bits, never passed through from a poll mask. */
-    static final int EPOLL_CONTROL_BITS = Linux.EPOLLET | Linux.EPOLLONESHOT | Linux.EPOLLWAKEUP | Linux.EPOLLEXCLUSIVE;
-
     /** process_vm_readv on ourselves: 0 untried, 1 works, -1 refused (seccomp): then memory is read directly. */
     private static volatile int vmReadv;
     /** preadv2/pwritev2: false once the kernel (or seccomp) answered ENOSYS. */
@@ -76,7 +73,7 @@ final class IoCalls {
         }
         int done = 0;
         while (done < len) {
-            int chunk = Math.min(len - done, Linux.PAGE_SIZE - (int) ((addr + done) & (Linux.PAGE_SIZE - 1)));
+            int chunk = Math.min(len - done, toPageEnd(addr + done));
             long n = readRemote(addr + done, dst.asSlice(done, chunk), chunk, false);
             if (n < 0) {
                 return (int) n;
@@ -98,7 +95,7 @@ final class IoCalls {
         }
         int done = 0;
         while (done < Linux.PATH_MAX) {
-            int chunk = Math.min(Linux.PATH_MAX - done, Linux.PAGE_SIZE - (int) ((addr + done) & (Linux.PAGE_SIZE - 1)));
+            int chunk = Math.min(Linux.PATH_MAX - done, toPageEnd(addr + done));
             MemorySegment part = path.asSlice(done, chunk);
             long n = readRemote(addr + done, part, chunk, true);
             if (n < 0) {
@@ -115,6 +112,11 @@ final class IoCalls {
         return -Errno.ENAMETOOLONG;
     }
 
+    /** @return how many bytes from {@code addr} to the end of its page */
+    private static int toPageEnd(long addr) {
+        return Linux.PAGE_SIZE - (int) (addr & (Linux.PAGE_SIZE - 1));
+    }
+
     /**
      * Reads {@code len} bytes (within one page) of our own memory: 0 or -EFAULT.
      *
@@ -122,11 +124,10 @@ final class IoCalls {
      */
     private long readRemote(long addr, MemorySegment dst, int len, boolean string) {
         if (vmReadv >= 0) {
-            iov.set(JAVA_LONG, 0, dst.address());
-            iov.set(JAVA_LONG, 8, len);
-            iov.set(JAVA_LONG, 16, addr);
-            iov.set(JAVA_LONG, 24, len);
-            long r = Sys.syscall(Sys.SYS_process_vm_readv, PID, iov.address(), 1, iov.address() + 16, 1, 0);
+            iovec(0, dst.address(), len);
+            iovec(1, addr, len);
+            long remote = iov.address() + Linux.IOVEC_SIZE;
+            long r = Sys.syscall(Sys.SYS_process_vm_readv, PID, iov.address(), 1, remote, 1, 0);
             if (r == len) {
                 vmReadv = 1;
                 return 0;
@@ -158,8 +159,8 @@ final class IoCalls {
         if (r < 0) {
             return r;
         }
-        long sec = timespec.get(JAVA_LONG, 0);
-        long nsec = timespec.get(JAVA_LONG, 8);
+        long sec = timespec.get(JAVA_LONG, Linux.TV_SEC);
+        long nsec = timespec.get(JAVA_LONG, Linux.TV_NSEC);
         if (sec < 0 || nsec < 0) {
             return -Errno.EINVAL;
         }
@@ -178,7 +179,7 @@ final class IoCalls {
         if (r < 0) {
             return System.nanoTime();
         }
-        return timespec.get(JAVA_LONG, 0) * 1_000_000_000L + timespec.get(JAVA_LONG, 8);
+        return timespec.get(JAVA_LONG, Linux.TV_SEC) * 1_000_000_000L + timespec.get(JAVA_LONG, Linux.TV_NSEC);
     }
 
     // ---- file descriptors
@@ -306,14 +307,19 @@ final class IoCalls {
     }
 
     private long rwv2(boolean write, int fd, long addr, long len, long offset, int flags) {
-        iov.set(JAVA_LONG, 0, addr);
-        iov.set(JAVA_LONG, 8, len);
+        iovec(0, addr, len);
         while (true) {
             long n = Sys.syscall(write ? Sys.SYS_pwritev2 : Sys.SYS_preadv2, fd, iov.address(), 1, offset, 0, flags);
             if (n != -Errno.EINTR) {
                 return n;
             }
         }
+    }
+
+    /** Fills {@code struct iovec} number {@code i} of the scratch: iov_base at 0, iov_len at 8. */
+    private void iovec(int i, long base, long len) {
+        iov.set(JAVA_LONG, (long) i * Linux.IOVEC_SIZE, base);
+        iov.set(JAVA_LONG, (long) i * Linux.IOVEC_SIZE + 8, len);
     }
 
     // ---- waitid

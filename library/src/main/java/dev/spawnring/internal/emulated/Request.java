@@ -81,6 +81,8 @@ final class Request {
     boolean waitFdOwned;
     /** For the caller's own fd: st_dev and st_ino of the file it named when the wait began. */
     final long[] fileId = new long[2];
+    /** What it does when the file it waits for is ready. */
+    Waits.Ready ready;
     Reactor.Timer timer;
     /** READ/WRITE: bytes done so far (a blocking write goes on until all is written). */
     long progress;
@@ -125,6 +127,21 @@ final class Request {
 
     boolean linked() {
         return (sqeFlags & (IoUring.IOSQE_IO_LINK | IoUring.IOSQE_IO_HARDLINK)) != 0;
+    }
+
+    /** {@code IOSQE_FIXED_FILE}: {@code fd} indexes a registered file table (none is, here). */
+    boolean fixedFile() {
+        return (sqeFlags & IoUring.IOSQE_FIXED_FILE) != 0;
+    }
+
+    /** The first request of {@code list} submitted with {@code userData}, or null. */
+    static Request find(Iterable<Request> list, long userData) {
+        for (Request r : list) {
+            if (r.userData == userData) {
+                return r;
+            }
+        }
+        return null;
     }
 
     @Override
