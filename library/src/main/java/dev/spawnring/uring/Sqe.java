@@ -324,7 +324,8 @@ public final class Sqe {
      * @param options {@code WEXITED}, {@code WNOWAIT}, ...
      */
     public Sqe prepWaitid(int idtype, long id, MemorySegment infop, int options, int flags) {
-        MemorySegment info = infop == null ? scratchSiginfo : SqeArgs.buffer("WAITID siginfo", infop, Linux.SIGINFO_SIZE);
+        MemorySegment info = infop == null ? scratchSiginfo
+                : SqeArgs.buffer("WAITID siginfo", infop, Linux.SIGINFO_SIZE);
         return prepRw(IORING_OP_WAITID, (int) id, 0, idtype, 0).rwFlags(flags).fileIndex(options).addr2(info.address());
     }
 

@@ -75,7 +75,8 @@ final class SqeArgs {
 
     static int sigmaskHow(int how) {
         if (how != Linux.SIG_BLOCK && how != Linux.SIG_UNBLOCK && how != Linux.SIG_SETMASK) {
-            throw new IllegalArgumentException("SIGMASK: how must be SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK, got " + how);
+            throw new IllegalArgumentException("SIGMASK: how must be SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK, got "
+                    + how);
         }
         return how;
     }

@@ -272,7 +272,8 @@ public final class KernelRing implements RingBackend {
             int lastOp = Byte.toUnsignedInt(p.get(JAVA_BYTE, Layouts.PROBE_last_op));
             boolean[] supported = new boolean[256];
             for (int op = 0; op <= lastOp && op < 256; op++) {
-                short f = p.get(JAVA_SHORT, Layouts.PROBE_ops + Layouts.PROBE_OP.byteSize() * op + Layouts.PROBE_OP_flags);
+                long at = Layouts.PROBE_ops + Layouts.PROBE_OP.byteSize() * op;
+                short f = p.get(JAVA_SHORT, at + Layouts.PROBE_OP_flags);
                 supported[op] = (f & IO_URING_OP_SUPPORTED) != 0;
             }
             return new OpProbe(lastOp, supported);

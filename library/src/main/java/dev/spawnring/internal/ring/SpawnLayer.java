@@ -164,8 +164,10 @@ public final class SpawnLayer {
             case IORING_OP_NOP -> p.nop((opFlags & IORING_NOP_INJECT_RESULT) != 0 ? len : 0, hard);
             case IORING_OP_OPENAT -> p.openat(fd, ptr(Layouts.addr(sqe)), opFlags, len, hard);
             case IORING_OP_CLOSE -> p.closeFd(fd, hard);
-            case IORING_OP_READ -> p.read(fd, ptr(Layouts.addr(sqe)), Integer.toUnsignedLong(len), Layouts.off(sqe), hard);
-            case IORING_OP_WRITE -> p.write(fd, ptr(Layouts.addr(sqe)), Integer.toUnsignedLong(len), Layouts.off(sqe), hard);
+            case IORING_OP_READ -> p.read(fd, ptr(Layouts.addr(sqe)), Integer.toUnsignedLong(len), Layouts.off(sqe),
+                    hard);
+            case IORING_OP_WRITE -> p.write(fd, ptr(Layouts.addr(sqe)), Integer.toUnsignedLong(len), Layouts.off(sqe),
+                    hard);
             case IORING_OP_DUP2 -> p.dup2(fd, len, opFlags, hard);
             case IORING_OP_CLOSE_RANGE -> p.closeRange(fd, len, opFlags, hard);
             case IORING_OP_CHDIR -> p.chdir(ptr(Layouts.addr(sqe)), hard);
