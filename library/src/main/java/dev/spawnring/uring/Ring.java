@@ -42,8 +42,10 @@ import java.util.Objects;
  * that ends at the submission boundary, as in io_uring. A chain headed by
  * {@link Sqe#prepClone() CLONE} starts a child process and runs the rest of the
  * chain in it (the io_uring spawn proposal's contract, see {@link Sqe#prepClone()}).
- * Whoever submits a CLONE reaps the child (for example with
- * {@link Sqe#prepWaitid WAITID}); spawnring never waits on "any child".
+ * A chain that holds these spawn opcodes runs within {@link #submit}: its completions
+ * are there when submit returns, served ahead of the backend's, and the other chains of
+ * the submission go to the backend as they were. Whoever submits a CLONE reaps the child
+ * (for example with {@link Sqe#prepWaitid WAITID}); spawnring never waits on "any child".
  *
  * <p>A ring is not thread-safe: one thread at a time submits and reaps, as with
  * liburing. It is an {@link AutoCloseable}; using it after {@link #close()} throws
@@ -383,8 +385,8 @@ public final class Ring implements AutoCloseable {
                 spawn = false;
             }
         } catch (RuntimeException | Error e) {
-            // The layer failed (spawnring's native library would not load, say): nothing of
-            // this submission from the failing chain on is submitted.
+            // The layer failed (spawnring's native library would not load, say): the failing
+            // chain and those after it are dropped; the chains kept before it stay queued.
             for (int p = chainStart; p != sqeTail; p++) {
                 slot(p).freeOwned();
             }
@@ -407,7 +409,7 @@ public final class Ring implements AutoCloseable {
         spawnCqes.addLast(new Cqe(userData, res, 0));
     }
 
-    /** Frees what the preps of the SQEs the backend has consumed since the last call copied. */
+    /** The SQEs the backend consumed since the last call are in flight: frees what their preps copied. */
     private void releaseConsumed() {
         int consumed = backend.sqHead();
         for (; released != consumed; released++) {

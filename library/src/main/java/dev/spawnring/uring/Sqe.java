@@ -235,7 +235,7 @@ public final class Sqe {
 
     /**
      * {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}: completes with {@code res}
-     * (on io_uring, older kernels ignore the flag and complete it with 0).
+     * (on io_uring, older kernels refuse the flag with {@code -EINVAL}, or ignore it).
      */
     public Sqe prepNopInject(int res) {
         return prepRw(IORING_OP_NOP, -1, 0, res, 0).nopFlags(IORING_NOP_INJECT_RESULT);

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A ring backend that passes everything to a real one (io_uring or the emulation) and
- * records each SQE it is given, as the backend sees it; it can also play a kernel that
- * ignores {@code IORING_NOP_INJECT_RESULT}, as 5.15 to 6.6 do.
+ * records each SQE it is given, as the backend sees it; it can also play a kernel without
+ * {@code IORING_NOP_INJECT_RESULT} (6.1 refuses the flag with {@code -EINVAL}).
  */
 final class RecordingBackend implements RingBackend {
     /** An SQE as the backend was given it. */

@@ -21,10 +21,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The spawn contract as a layer over the ring's backend: chains that hold spawn opcodes
- * never reach the backend (no NOP that injects a result, so kernels that ignore
+ * never reach the backend (no NOP that injects a result, so kernels without
  * {@code IORING_NOP_INJECT_RESULT} spawn as well), their completions come from the
  * layer, and the other chains of the submission reach the backend as they were. Both
- * backends, each also playing a kernel that ignores the flag.
+ * backends, each also playing a kernel without the flag.
  */
 class SpawnLayerTest {
     @ParameterizedTest

@@ -75,7 +75,7 @@ public interface RingBackend {
 
     /**
      * @return whether a NOP with {@code IORING_NOP_INJECT_RESULT} completes with the result it
-     *         carries (older kernels, 5.15 to 6.6 at least, ignore the flag and post 0)
+     *         carries (older kernels refuse the flag with {@code -EINVAL}, or ignore it)
      */
     boolean nopInjectSupported();
 

@@ -36,7 +36,7 @@ import java.lang.foreign.MemorySegment;
  * that holds kernel requests other than plain NOPs (a READ linked before an EXEC, say)
  * needs the backend to run those requests. There, and only there, each spawn request is
  * rewritten into a NOP that injects {@code -EINVAL} (its link flags kept) and the chain
- * goes to the backend; on a kernel that ignores {@code IORING_NOP_INJECT_RESULT}
+ * goes to the backend; on a kernel without {@code IORING_NOP_INJECT_RESULT}
  * ({@link RingBackend#nopInjectSupported}) the chain fails as a prep failure instead.
  */
 public final class SpawnLayer {
