@@ -73,7 +73,8 @@ public final class EmulatedRing implements RingBackend {
     public static final OpProbe PROBE = OpDefs.PROBE;
 
     /** The IOSQE_* bits every SQE may carry. */
-    private static final int SQE_VALID_FLAGS = 0x7F;
+    private static final int SQE_VALID_FLAGS = IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK
+            | IOSQE_IO_HARDLINK | IOSQE_ASYNC | IOSQE_BUFFER_SELECT | IOSQE_CQE_SKIP_SUCCESS;
 
     private final int entries;
     private final MemorySegment sqes;

@@ -2,7 +2,10 @@ package dev.spawnring.internal.emulated;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.internal.ring.Layouts;
 import dev.spawnring.internal.ring.RingBackend.OpProbe;
+import dev.spawnring.internal.sys.Errno;
+import java.util.Arrays;
 
 /**
  * What each opcode is to the emulation, as the kernel's {@code io_issue_defs}: whether
@@ -39,7 +42,7 @@ final class OpDefs {
     private static final Def[] DEFS = new Def[LAST_OP + 1];
 
     static {
-        java.util.Arrays.fill(DEFS, NOT_RUN);
+        Arrays.fill(DEFS, NOT_RUN);
         for (int op : new int[] {IORING_OP_READV, IORING_OP_RECV, IORING_OP_RECVMSG, IORING_OP_READ_MULTISHOT,
                 IORING_OP_SEND, IORING_OP_SENDMSG}) {
             DEFS[op] = NOT_RUN_BUFFER_SELECT;
@@ -62,7 +65,7 @@ final class OpDefs {
     static final OpProbe PROBE;
 
     static {
-        boolean[] ops = new boolean[256];
+        boolean[] ops = new boolean[Layouts.PROBE_OPS];
         for (int op = 0; op <= LAST_OP; op++) {
             ops[op] = DEFS[op].runs();
         }
@@ -74,7 +77,7 @@ final class OpDefs {
 
     /** io_no_issue: a LINK_TIMEOUT is never issued itself; it hangs on the request before it. */
     private static void noIssue(EmulatedRing ring, Request req) {
-        ring.completions.complete(req, -dev.spawnring.internal.sys.Errno.ECANCELED);
+        ring.completions.complete(req, -Errno.ECANCELED);
     }
 
     /** @return the definition of {@code op}, which must be at most {@link #LAST_OP} */

@@ -268,10 +268,11 @@ public final class KernelRing implements RingBackend {
         MemorySegment p = NativeMemory.calloc(Layouts.PROBE.byteSize());
         try {
             Errno.check("io_uring_register(IORING_REGISTER_PROBE)",
-                    Sys.syscall(Sys.SYS_io_uring_register, ringFd, IORING_REGISTER_PROBE, p.address(), 256));
+                    Sys.syscall(Sys.SYS_io_uring_register, ringFd, IORING_REGISTER_PROBE, p.address(),
+                            Layouts.PROBE_OPS));
             int lastOp = Byte.toUnsignedInt(p.get(JAVA_BYTE, Layouts.PROBE_last_op));
-            boolean[] supported = new boolean[256];
-            for (int op = 0; op <= lastOp && op < 256; op++) {
+            boolean[] supported = new boolean[Layouts.PROBE_OPS];
+            for (int op = 0; op <= lastOp && op < Layouts.PROBE_OPS; op++) {
                 long at = Layouts.PROBE_ops + Layouts.PROBE_OP.byteSize() * op;
                 short f = p.get(JAVA_SHORT, at + Layouts.PROBE_OP_flags);
                 supported[op] = (f & IO_URING_OP_SUPPORTED) != 0;

@@ -115,11 +115,14 @@ public final class Layouts {
             JAVA_BYTE.withName("op"), JAVA_BYTE.withName("resv"),
             JAVA_SHORT.withName("flags"), JAVA_INT.withName("resv2"));
 
-    /** {@code struct io_uring_probe} with room for 256 ops. */
+    /** How many {@code io_uring_probe_op}s a probe has room for: every opcode a byte can hold. */
+    public static final int PROBE_OPS = 256;
+
+    /** {@code struct io_uring_probe} with room for {@link #PROBE_OPS} ops. */
     public static final StructLayout PROBE = MemoryLayout.structLayout(
             JAVA_BYTE.withName("last_op"), JAVA_BYTE.withName("ops_len"),
             JAVA_SHORT.withName("resv"), MemoryLayout.sequenceLayout(3, JAVA_INT).withName("resv2"),
-            MemoryLayout.sequenceLayout(256, PROBE_OP).withName("ops"));
+            MemoryLayout.sequenceLayout(PROBE_OPS, PROBE_OP).withName("ops"));
 
     public static final long PROBE_last_op = PROBE.byteOffset(groupElement("last_op"));
     public static final long PROBE_ops = PROBE.byteOffset(groupElement("ops"));
