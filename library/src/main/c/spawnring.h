@@ -7,7 +7,7 @@
  * Every step's `res` then holds its completion result.
  *
  * The layout of struct sr_step and the SR_OP_* values are fixed: the Java binding
- * (dev.spawnring.internal.spawn.ChildProgram) writes them directly. Do not change them.
+ * (dev.spawnring.internal.spawn.ChildProgram and its Steps) writes them directly. Do not change them.
  */
 #ifndef SPAWNRING_H
 #define SPAWNRING_H

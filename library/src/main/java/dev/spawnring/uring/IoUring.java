@@ -18,6 +18,8 @@ public final class IoUring {
     public static final int IORING_OP_FSYNC = 3;
     public static final int IORING_OP_POLL_ADD = 6;
     public static final int IORING_OP_POLL_REMOVE = 7;
+    public static final int IORING_OP_SENDMSG = 9;
+    public static final int IORING_OP_RECVMSG = 10;
     public static final int IORING_OP_TIMEOUT = 11;
     public static final int IORING_OP_TIMEOUT_REMOVE = 12;
     public static final int IORING_OP_ASYNC_CANCEL = 14;
@@ -27,14 +29,18 @@ public final class IoUring {
     public static final int IORING_OP_STATX = 21;
     public static final int IORING_OP_READ = 22;
     public static final int IORING_OP_WRITE = 23;
+    public static final int IORING_OP_SEND = 26;
+    public static final int IORING_OP_RECV = 27;
     public static final int IORING_OP_SPLICE = 30;
     public static final int IORING_OP_TEE = 33;
     public static final int IORING_OP_READ_MULTISHOT = 49;
     public static final int IORING_OP_WAITID = 50;
     public static final int IORING_OP_FUTEX_WAIT = 51;
+    /** The last opcode of Linux 6.18 ({@code IORING_OP_LAST - 1}). */
+    public static final int IORING_OP_PIPE = 62;
 
     // ---- spawnring's private opcodes: the CLONE/EXEC contract of the io_uring spawn
-    // proposal, run in user space. Never sent to the kernel (the ring rewrites them).
+    // proposal, run in user space. Never sent to the kernel.
     /** First private opcode; everything from here up belongs to spawnring. */
     public static final int IORING_OP_SPAWN_FIRST = 0xC0;
     public static final int IORING_OP_CLONE = 0xC0;
@@ -64,21 +70,34 @@ public final class IoUring {
 
     // ---- nop_flags
     public static final int IORING_NOP_INJECT_RESULT = 1 << 0;
+    public static final int IORING_NOP_FILE = 1 << 1;
+    public static final int IORING_NOP_FIXED_FILE = 1 << 2;
+    public static final int IORING_NOP_FIXED_BUFFER = 1 << 3;
+    public static final int IORING_NOP_TW = 1 << 4;
 
     // ---- timeout_flags
     public static final int IORING_TIMEOUT_ABS = 1 << 0;
     public static final int IORING_TIMEOUT_UPDATE = 1 << 1;
     public static final int IORING_TIMEOUT_BOOTTIME = 1 << 2;
     public static final int IORING_TIMEOUT_REALTIME = 1 << 3;
+    public static final int IORING_LINK_TIMEOUT_UPDATE = 1 << 4;
     public static final int IORING_TIMEOUT_ETIME_SUCCESS = 1 << 5;
+    public static final int IORING_TIMEOUT_MULTISHOT = 1 << 6;
+    public static final int IORING_TIMEOUT_CLOCK_MASK = IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME;
+    public static final int IORING_TIMEOUT_UPDATE_MASK = IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE;
 
     // ---- cancel_flags
     public static final int IORING_ASYNC_CANCEL_ALL = 1 << 0;
     public static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
     public static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
+    public static final int IORING_ASYNC_CANCEL_FD_FIXED = 1 << 3;
+    public static final int IORING_ASYNC_CANCEL_USERDATA = 1 << 4;
+    public static final int IORING_ASYNC_CANCEL_OP = 1 << 5;
 
-    // ---- poll (len field of POLL_ADD)
+    // ---- poll (len field of POLL_ADD and POLL_REMOVE)
     public static final int IORING_POLL_ADD_MULTI = 1 << 0;
+    public static final int IORING_POLL_UPDATE_EVENTS = 1 << 1;
+    public static final int IORING_POLL_UPDATE_USER_DATA = 1 << 2;
 
     // ---- cqe->flags
     public static final int IORING_CQE_F_BUFFER = 1 << 0;

@@ -2,10 +2,19 @@ package dev.spawnring.uring;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.internal.emulated.EmulatedRing;
+import dev.spawnring.internal.ring.KernelRing;
+import dev.spawnring.internal.ring.RingBackend;
+import dev.spawnring.internal.ring.SpawnLayer;
 import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.ring.Layouts;
+import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.SysException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.Objects;
 
 /**
  * A submission/completion ring with liburing's vocabulary, on io_uring where the
@@ -25,12 +34,18 @@ import java.lang.foreign.MemorySegment;
  * }
  * }</pre>
  *
+ * <p>An SQE's {@code user_data} reaches the backend unchanged and comes back in its
+ * completion; a cancel, POLL_REMOVE or TIMEOUT_REMOVE names its target by it, as with
+ * io_uring.
+ *
  * <p>Requests linked with {@code IOSQE_IO_LINK}/{@code IOSQE_IO_HARDLINK} form a chain
  * that ends at the submission boundary, as in io_uring. A chain headed by
  * {@link Sqe#prepClone() CLONE} starts a child process and runs the rest of the
  * chain in it (the io_uring spawn proposal's contract, see {@link Sqe#prepClone()}).
- * Whoever submits a CLONE reaps the child (for example with
- * {@link Sqe#prepWaitid WAITID}); spawnring never waits on "any child".
+ * A chain that holds these spawn opcodes runs within {@link #submit}: its completions
+ * are there when submit returns, served ahead of the backend's, and the other chains of
+ * the submission go to the backend as they were. Whoever submits a CLONE reaps the child
+ * (for example with {@link Sqe#prepWaitid WAITID}); spawnring never waits on "any child".
  *
  * <p>A ring is not thread-safe: one thread at a time submits and reaps, as with
  * liburing. It is an {@link AutoCloseable}; using it after {@link #close()} throws
@@ -39,29 +54,42 @@ import java.lang.foreign.MemorySegment;
 public final class Ring implements AutoCloseable {
     private static final int MAX_ENTRIES = 32768;
 
-    private final RingBackend impl;
+    private final RingBackend backend;
+    private final SpawnLayer spawnLayer;
     private final Sqe[] sqes;
     private final int sqMask;
-    private final Requests requests = new Requests();
+    /** The siginfo a WAITID without one of its own writes into. */
+    private final MemorySegment scratchSiginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+    /** The completions of the chains the spawn layer ran: served ahead of the backend's CQ. */
+    private final ArrayDeque<Cqe> spawnCqes = new ArrayDeque<>();
     private final RingBackend.RawCqe raw = new RingBackend.RawCqe();
     /** SQEs handed out by getSqe so far (free-running). */
     private int sqeTail;
-    /** SQEs given to the backend so far (free-running). */
+    /** SQEs given to the backend so far. */
     private int published;
+    /** SQEs whose copied memory has been freed: the backend consumed them. */
+    private int released;
+    private int inFlight;
     /** The completion at the CQ head, as returned by peekCqe and not yet seen. */
     private Cqe head;
-    private long headToken;
+    private boolean headIsSpawn;
     private boolean closed;
 
-    private Ring(RingBackend impl) {
-        this.impl = impl;
-        int n = impl.sqEntries();
+    private Ring(RingBackend backend) {
+        this.backend = backend;
+        this.spawnLayer = new SpawnLayer(backend);
+        int n = backend.sqEntries();
         this.sqMask = n - 1;
         this.sqes = new Sqe[n];
-        MemorySegment all = impl.sqes();
+        MemorySegment all = backend.sqes();
         for (int i = 0; i < n; i++) {
-            sqes[i] = new Sqe(all.asSlice(Layouts.SQE_SIZE * i, Layouts.SQE_SIZE));
+            sqes[i] = new Sqe(all.asSlice(Layouts.SQE_SIZE * i, Layouts.SQE_SIZE), scratchSiginfo);
         }
+    }
+
+    /** A ring over any backend (tests wrap a real one to watch what it is given). */
+    static Ring over(RingBackend backend) {
+        return new Ring(backend);
     }
 
     /**
@@ -102,50 +130,56 @@ public final class Ring implements AutoCloseable {
      * Opens a ring on the given backend with extra {@code IORING_SETUP_*} flags, for
      * example {@code IORING_SETUP_SINGLE_ISSUER} when one platform thread owns the ring
      * (not used by default: a virtual thread may move between carriers).
+     *
+     * @throws IllegalArgumentException for {@code IORING_SETUP_SQPOLL}, which a ring refuses
      */
     public static Ring open(int entries, Backend backend, int extraSetupFlags) throws IOException {
         if (entries < 1 || entries > MAX_ENTRIES) {
             throw new IllegalArgumentException("ring entries must be 1.." + MAX_ENTRIES + ", got " + entries);
         }
-        java.util.Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(backend, "backend");
+        if ((extraSetupFlags & IORING_SETUP_SQPOLL) != 0) {
+            throw new IllegalArgumentException("IORING_SETUP_SQPOLL is not supported: the kernel would read SQEs"
+                    + " after submit returns, and a ring frees what a prep copied (paths, timespecs, argv) then");
+        }
         int n = 1;
         while (n < entries) {
             n <<= 1;
         }
-        return switch (backend) {
-            case IO_URING -> new Ring(KernelRing.open(n, extraSetupFlags));
-            case FALLBACK -> new Ring(new EmulatedRing(n));
-        };
+        return new Ring(switch (backend) {
+            case IO_URING -> KernelRing.open(n, extraSetupFlags);
+            case FALLBACK -> new EmulatedRing(n);
+        });
     }
 
     /** @return what runs this ring's requests */
     public Backend backend() {
-        return impl.backend();
+        return backend.backend();
     }
 
     /** @return the number of SQ entries */
     public int sqEntries() {
-        return impl.sqEntries();
+        return backend.sqEntries();
     }
 
     /** @return the number of CQ entries (more completions than this wait in an overflow list) */
     public int cqEntries() {
-        return impl.cqEntries();
+        return backend.cqEntries();
     }
 
     /** @return the {@code IORING_SETUP_*} flags the kernel accepted (0 for FALLBACK) */
     public int setupFlags() {
-        return impl.setupFlags();
+        return backend.setupFlags();
     }
 
     /** @return the {@code IORING_FEAT_*} flags of the kernel (those the emulation offers for FALLBACK) */
     public int features() {
-        return impl.features();
+        return backend.features();
     }
 
     /** @return how many submitted requests have not been completed and seen */
     public int inFlight() {
-        return requests.inFlight();
+        return inFlight;
     }
 
     /**
@@ -154,16 +188,14 @@ public final class Ring implements AutoCloseable {
      */
     public Probe probe() throws IOException {
         ensureOpen();
-        if (impl instanceof KernelRing k) {
-            return k.probe();
-        }
-        return EmulatedRing.PROBE;
+        RingBackend.OpProbe p = backend.probe();
+        return new Probe(p.lastOp(), p.supported());
     }
 
     /** @return how many SQEs {@link #getSqe()} can hand out before the queue is full */
     public int sqSpaceLeft() {
         ensureOpen();
-        return sqes.length - (sqeTail - impl.sqHead());
+        return sqes.length - (sqeTail - released);
     }
 
     /**
@@ -172,12 +204,11 @@ public final class Ring implements AutoCloseable {
      */
     public Sqe getSqe() {
         ensureOpen();
-        if (sqeTail - impl.sqHead() >= sqes.length) {
+        if (sqeTail - released >= sqes.length) {
             return null;
         }
-        Sqe sqe = sqes[sqeTail & sqMask];
+        Sqe sqe = slot(sqeTail++);
         sqe.reset();
-        sqeTail++;
         return sqe;
     }
 
@@ -193,18 +224,21 @@ public final class Ring implements AutoCloseable {
     /**
      * Submits every SQE got since the last submit and waits until at least {@code waitNr}
      * completions can be reaped.
+     *
+     * @return how many SQEs were consumed
      */
     public int submitAndWait(int waitNr) throws IOException {
         ensureOpen();
         if (waitNr < 0) {
             throw new IllegalArgumentException("waitNr must be >= 0, got " + waitNr);
         }
-        int count = sqeTail - published;
-        if (count > 0) {
-            prepareChains(published, sqeTail);
-            published = sqeTail;
+        int taken = sqeTail != published ? takeSpawnChains() : 0;
+        published = sqeTail;
+        try {
+            return taken + backend.submit(published, Math.max(0, waitNr - spawnCqes.size()));
+        } finally {
+            releaseConsumed();
         }
-        return impl.submit(published, count, waitNr);
     }
 
     /** Blocks until a completion is there and returns it (see it with {@link #cqeSeen}). */
@@ -214,21 +248,21 @@ public final class Ring implements AutoCloseable {
             if (cqe != null) {
                 return cqe;
             }
-            impl.await();
+            backend.await();
         }
     }
 
     /** @return the completion at the head of the queue, or {@code null} when there is none */
     public Cqe peekCqe() throws IOException {
         ensureOpen();
-        if (head != null) {
-            return head;
+        if (head == null) {
+            headIsSpawn = !spawnCqes.isEmpty();
+            if (headIsSpawn) {
+                head = spawnCqes.peekFirst();
+            } else if (backend.peek(raw)) {
+                head = new Cqe(raw.userData, raw.res, raw.flags);
+            }
         }
-        if (!impl.peek(raw)) {
-            return null;
-        }
-        headToken = raw.token;
-        head = new Cqe(requests.userData(raw.token), raw.res, raw.flags);
         return head;
     }
 
@@ -239,10 +273,14 @@ public final class Ring implements AutoCloseable {
             throw new IllegalArgumentException("cqeSeen: " + cqe + " is not the completion at the head of the queue");
         }
         head = null;
-        if ((cqe.flags() & IORING_CQE_F_MORE) == 0) {
-            requests.release(headToken);
+        if (headIsSpawn) {
+            spawnCqes.pollFirst();
+        } else {
+            backend.advance();
         }
-        impl.advance();
+        if ((cqe.flags() & IORING_CQE_F_MORE) == 0 && inFlight > 0) {
+            inFlight--;
+        }
     }
 
     /**
@@ -258,11 +296,13 @@ public final class Ring implements AutoCloseable {
             drainInFlight();
         } finally {
             closed = true;
-            for (int pos = published; pos != sqeTail; pos++) {
-                sqes[pos & sqMask].freeOwned();
+            for (int pos = released; pos != sqeTail; pos++) {
+                slot(pos).freeOwned();
             }
-            impl.close();
-            requests.releaseAll();
+            released = sqeTail;
+            backend.close();
+            NativeMemory.free(scratchSiginfo);
+            spawnCqes.clear();
         }
     }
 
@@ -274,18 +314,22 @@ public final class Ring implements AutoCloseable {
             for (Cqe c; (c = peekCqe()) != null; ) {
                 cqeSeen(c);
             }
-            if (requests.inFlight() == 0) {
+            if (inFlight == 0) {
                 return;
             }
             // Cancel every request still running, then reap until nothing is left.
-            Sqe cancel = getSqeForClose();
+            Sqe cancel = getSqe();
+            if (cancel == null) {
+                submit();
+                cancel = getSqe();
+            }
             if (cancel == null) {
                 return;
             }
             cancel.prepCancel(0, IORING_ASYNC_CANCEL_ANY).userData(-1);
             submit();
             long deadline = System.nanoTime() + 2_000_000_000L;
-            while (requests.inFlight() > 0 && System.nanoTime() < deadline) {
+            while (inFlight > 0 && System.nanoTime() < deadline) {
                 Cqe c = peekCqe();
                 if (c == null) {
                     Thread.sleep(1);
@@ -300,63 +344,78 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    private Sqe getSqeForClose() throws IOException {
-        Sqe s = getSqe();
-        if (s == null) {
-            submit();
-            s = getSqe();
-        }
-        return s;
+    private Sqe slot(int pos) {
+        return sqes[pos & sqMask];
     }
 
     /**
-     * Gives every new SQE a token in place of its user_data, and hands chains that hold
-     * spawnring's private opcodes to {@link SpawnContract}, which runs them and rewrites
-     * them into plain requests the backend completes.
+     * Hands each new chain that holds a spawn opcode to the spawn layer, which runs it and
+     * posts its completions here; those chains leave the SQ, and the SQEs after them move
+     * down (none of them is published yet). A chain the layer rewrote for the backend stays.
+     *
+     * @return how many SQEs the layer took (in flight until their completions are seen)
      */
-    private void prepareChains(int from, int to) {
-        int chainStart = from;
-        boolean spawnChain = false;
-        for (int pos = from; pos != to; pos++) {
-            Sqe sqe = sqes[pos & sqMask];
-            long userData = sqe.userData();
-            long token = requests.add(userData, sqe.takeOwned());
-            sqe.userData(token);
-            int op = sqe.opcode();
-            if (op == IORING_OP_ASYNC_CANCEL || op == IORING_OP_POLL_REMOVE || op == IORING_OP_TIMEOUT_REMOVE) {
-                translateTarget(sqe, token);
-            }
-            spawnChain |= isSpawnOp(op);
-            boolean linked = (sqe.flags() & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0;
-            if (!linked || pos + 1 == to) {
-                if (spawnChain) {
-                    SpawnContract.run(chain(chainStart, pos + 1));
+    private int takeSpawnChains() {
+        int write = published;
+        int chainStart = published;
+        int taken = 0;
+        boolean spawn = false;
+        try {
+            for (int pos = published; pos != sqeTail; pos++) {
+                spawn |= SpawnLayer.isSpawn(slot(pos).seg);
+                boolean linked = (slot(pos).flags() & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0;
+                if (linked && pos + 1 != sqeTail) {
+                    continue;
                 }
-                chainStart = pos + 1;
-                spawnChain = false;
+                int end = pos + 1;
+                if (spawn && spawnLayer.take(chain(chainStart, end), this::postSpawn)) {
+                    for (int p = chainStart; p != end; p++) {
+                        slot(p).freeOwned();
+                    }
+                    taken += end - chainStart;
+                    inFlight += end - chainStart;
+                } else {
+                    for (int p = chainStart; p != end; p++, write++) {
+                        if (p != write) {
+                            slot(p).moveTo(slot(write));
+                        }
+                    }
+                }
+                chainStart = end;
+                spawn = false;
             }
+        } catch (RuntimeException | Error e) {
+            // The layer failed (spawnring's native library would not load, say): the failing
+            // chain and those after it are dropped; the chains kept before it stay queued.
+            for (int p = chainStart; p != sqeTail; p++) {
+                slot(p).freeOwned();
+            }
+            sqeTail = write;
+            throw e;
         }
+        sqeTail = write;
+        return taken;
     }
 
-    private Sqe[] chain(int from, int to) {
-        Sqe[] out = new Sqe[to - from];
+    private MemorySegment[] chain(int from, int to) {
+        MemorySegment[] out = new MemorySegment[to - from];
         for (int pos = from; pos != to; pos++) {
-            out[pos - from] = sqes[pos & sqMask];
+            out[pos - from] = slot(pos).seg;
         }
         return out;
     }
 
-    /** Cancel-like requests name their target by the caller's user_data: point them at its token. */
-    private void translateTarget(Sqe sqe, long selfToken) {
-        int cancelFlags = sqe.seg.get(java.lang.foreign.ValueLayout.JAVA_INT, Layouts.SQE_op_flags);
-        if (sqe.opcode() == IORING_OP_ASYNC_CANCEL
-                && (cancelFlags & (IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD)) != 0) {
-            return;
+    private void postSpawn(long userData, int res) {
+        spawnCqes.addLast(new Cqe(userData, res, 0));
+    }
+
+    /** The SQEs the backend consumed since the last call are in flight: frees what their preps copied. */
+    private void releaseConsumed() {
+        int consumed = backend.sqHead();
+        for (; released != consumed; released++) {
+            slot(released).freeOwned();
+            inFlight++;
         }
-        long target = sqe.seg.get(java.lang.foreign.ValueLayout.JAVA_LONG, Layouts.SQE_addr);
-        long token = requests.find(target, selfToken);
-        // No such request: a token nothing carries, so the kernel answers -ENOENT.
-        sqe.addr(token >= 0 ? token : Long.MIN_VALUE);
     }
 
     private void ensureOpen() {

@@ -6,23 +6,24 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.spawnring.internal.ring.Layouts;
+import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * One submission queue entry, as {@link Ring#getSqe()} hands it out: zeroed, to be
  * filled by one {@code prepXxx} call and the setters, then submitted with
  * {@link Ring#submit()}. Do not keep an {@code Sqe} after submitting it: the ring
- * reuses it.
+ * reuses it (and may move what it holds to another entry before submitting).
  *
  * <p>As in liburing, every {@code prepXxx} goes through {@link #prepRw} and sets
  * only the fields its op owns. Memory a prep copies (a path, a timespec, argv)
- * belongs to the ring until the request's completion has been seen; memory the
- * caller passes as a {@link MemorySegment} stays the caller's and must outlive
- * the request.
+ * belongs to the entry until the request has been submitted, as the kernel copies
+ * what it needs at submission; memory the caller passes as a {@link MemorySegment}
+ * stays the caller's and must outlive the request.
  *
  * <pre>{@code
  * Sqe sqe = ring.getSqe();
@@ -31,52 +32,32 @@ import java.util.Objects;
  */
 public final class Sqe {
     final MemorySegment seg;
-    private MemorySegment[] owned = new MemorySegment[2];
-    private int ownedCount;
+    /** Where a WAITID without a siginfo of its own writes (the ring's). */
+    private final MemorySegment scratchSiginfo;
+    /** What this entry's preps copied; swapped with another entry's when the entry moves. */
+    private SqeMemory owned = new SqeMemory();
 
-    Sqe(MemorySegment seg) {
+    Sqe(MemorySegment seg, MemorySegment scratchSiginfo) {
         this.seg = seg;
+        this.scratchSiginfo = scratchSiginfo;
     }
 
-    // ---- life cycle, used by the ring
-
-    /** Zeroes the entry and forgets what a previous use owned (already handed to the ring). */
+    /** Zeroes the entry (what a previous use owned was freed when it was consumed). */
     void reset() {
         seg.fill((byte) 0);
-        ownedCount = 0;
     }
 
-    /** Gives the memory this entry's preps copied to the caller (the ring's request table). */
-    MemorySegment[] takeOwned() {
-        if (ownedCount == 0) {
-            return null;
-        }
-        MemorySegment[] out = Arrays.copyOf(owned, ownedCount);
-        Arrays.fill(owned, 0, ownedCount, null);
-        ownedCount = 0;
-        return out;
-    }
-
-    /** Frees what this entry owns (an entry handed out but given up). */
+    /** Frees what this entry's preps copied: it has been consumed, or given up. */
     void freeOwned() {
-        for (int i = 0; i < ownedCount; i++) {
-            NativeMemory.free(owned[i]);
-            owned[i] = null;
-        }
-        ownedCount = 0;
+        owned.free();
     }
 
-    /** Keeps {@code m} (from {@link NativeMemory#calloc}) alive until the completion is seen. */
-    MemorySegment own(MemorySegment m) {
-        if (ownedCount == owned.length) {
-            owned = Arrays.copyOf(owned, owned.length * 2);
-        }
-        owned[ownedCount++] = m;
-        return m;
-    }
-
-    MemorySegment ownString(String what, String s) {
-        return own(NativeMemory.cString(NativeMemory.CALLOC_ALLOCATOR, what, s));
+    /** Moves this entry, with the memory it owns, to {@code to} (whose own memory was freed). */
+    void moveTo(Sqe to) {
+        MemorySegment.copy(seg, 0, to.seg, 0, Layouts.SQE_SIZE);
+        SqeMemory spare = to.owned;
+        to.owned = owned;
+        owned = spare;
     }
 
     // ---- raw fields, kernel names
@@ -89,7 +70,7 @@ public final class Sqe {
 
     /** @return {@code opcode} */
     public int opcode() {
-        return Byte.toUnsignedInt(seg.get(JAVA_BYTE, Layouts.SQE_opcode));
+        return Layouts.opcode(seg);
     }
 
     /** Sets {@code flags} ({@code IOSQE_*}). */
@@ -100,7 +81,7 @@ public final class Sqe {
 
     /** @return {@code flags} */
     public int flags() {
-        return Byte.toUnsignedInt(seg.get(JAVA_BYTE, Layouts.SQE_flags));
+        return Layouts.flags(seg);
     }
 
     /** Sets {@code ioprio}. */
@@ -109,10 +90,20 @@ public final class Sqe {
         return this;
     }
 
+    /** @return {@code ioprio} */
+    public int ioprio() {
+        return Layouts.ioprio(seg);
+    }
+
     /** Sets {@code fd}. */
     public Sqe fd(int fd) {
         seg.set(JAVA_INT, Layouts.SQE_fd, fd);
         return this;
+    }
+
+    /** @return {@code fd} */
+    public int fd() {
+        return Layouts.fd(seg);
     }
 
     /** Sets {@code off}. */
@@ -121,10 +112,20 @@ public final class Sqe {
         return this;
     }
 
+    /** @return {@code off} (the same field as {@code addr2}) */
+    public long off() {
+        return Layouts.off(seg);
+    }
+
     /** Sets {@code addr2} (the same field as {@code off}). */
     public Sqe addr2(long addr2) {
         seg.set(JAVA_LONG, Layouts.SQE_addr2, addr2);
         return this;
+    }
+
+    /** @return {@code addr2} (the same field as {@code off}) */
+    public long addr2() {
+        return Layouts.off(seg);
     }
 
     /** Sets {@code addr}. */
@@ -133,16 +134,31 @@ public final class Sqe {
         return this;
     }
 
+    /** @return {@code addr} */
+    public long addr() {
+        return Layouts.addr(seg);
+    }
+
     /** Sets {@code len}. */
     public Sqe len(int len) {
         seg.set(JAVA_INT, Layouts.SQE_len, len);
         return this;
     }
 
+    /** @return {@code len} */
+    public int len() {
+        return Layouts.len(seg);
+    }
+
     /** Sets the op-flags union ({@code rw_flags}, {@code timeout_flags}, {@code execve_flags}, ...). */
     public Sqe rwFlags(int flags) {
         seg.set(JAVA_INT, Layouts.SQE_op_flags, flags);
         return this;
+    }
+
+    /** @return the op-flags union ({@code rw_flags}, {@code open_flags}, {@code execve_flags}, ...) */
+    public int rwFlags() {
+        return Layouts.opFlags(seg);
     }
 
     /** Sets {@code nop_flags} ({@code IORING_NOP_*}). */
@@ -163,13 +179,18 @@ public final class Sqe {
 
     /** @return {@code user_data} */
     public long userData() {
-        return seg.get(JAVA_LONG, Layouts.SQE_user_data);
+        return Layouts.userData(seg);
     }
 
     /** Sets {@code buf_index}. */
     public Sqe bufIndex(int bufIndex) {
         seg.set(JAVA_SHORT, Layouts.SQE_buf_index, (short) bufIndex);
         return this;
+    }
+
+    /** @return {@code buf_index} */
+    public int bufIndex() {
+        return Layouts.bufIndex(seg);
     }
 
     /** Sets {@code personality}. */
@@ -184,74 +205,27 @@ public final class Sqe {
         return this;
     }
 
+    /** @return {@code file_index} (also {@code optlen}) */
+    public int fileIndex() {
+        return Layouts.fileIndex(seg);
+    }
+
     /** Sets {@code addr3}. */
     public Sqe addr3(long addr3) {
         seg.set(JAVA_LONG, Layouts.SQE_addr3, addr3);
         return this;
     }
 
-    // ---- field reads, kernel names (what the spawn layer and tests look at)
-
-    /** @return {@code fd} */
-    public int fd() {
-        return seg.get(JAVA_INT, Layouts.SQE_fd);
-    }
-
-    /** @return {@code ioprio} */
-    public int ioprio() {
-        return Short.toUnsignedInt(seg.get(JAVA_SHORT, Layouts.SQE_ioprio));
-    }
-
-    /** @return {@code off} (the same field as {@code addr2}) */
-    public long off() {
-        return seg.get(JAVA_LONG, Layouts.SQE_off);
-    }
-
-    /** @return {@code addr2} (the same field as {@code off}) */
-    public long addr2() {
-        return seg.get(JAVA_LONG, Layouts.SQE_addr2);
-    }
-
-    /** @return {@code addr} */
-    public long addr() {
-        return seg.get(JAVA_LONG, Layouts.SQE_addr);
-    }
-
-    /** @return {@code len} */
-    public int len() {
-        return seg.get(JAVA_INT, Layouts.SQE_len);
-    }
-
-    /** @return the op-flags union ({@code rw_flags}, {@code open_flags}, {@code execve_flags}, ...) */
-    public int rwFlags() {
-        return seg.get(JAVA_INT, Layouts.SQE_op_flags);
-    }
-
-    /** @return {@code buf_index} */
-    public int bufIndex() {
-        return Short.toUnsignedInt(seg.get(JAVA_SHORT, Layouts.SQE_buf_index));
-    }
-
-    /** @return {@code file_index} (also {@code optlen}) */
-    public int fileIndex() {
-        return seg.get(JAVA_INT, Layouts.SQE_file_index);
-    }
-
     /** @return {@code addr3} */
     public long addr3() {
-        return seg.get(JAVA_LONG, Layouts.SQE_addr3);
+        return Layouts.addr3(seg);
     }
 
     // ---- kernel ops
 
     /** liburing's {@code io_uring_prep_rw}: opcode, fd, addr, len and off; every prep starts here. */
     public Sqe prepRw(int op, int fd, long addr, int len, long off) {
-        opcode(op);
-        fd(fd);
-        addr(addr);
-        len(len);
-        off(off);
-        return this;
+        return opcode(op).fd(fd).addr(addr).len(len).off(off);
     }
 
     /** {@code IORING_OP_NOP}: completes with 0. */
@@ -259,7 +233,10 @@ public final class Sqe {
         return prepRw(IORING_OP_NOP, -1, 0, 0, 0);
     }
 
-    /** {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}: completes with {@code res}. */
+    /**
+     * {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}: completes with {@code res}
+     * (on io_uring, older kernels refuse the flag with {@code -EINVAL}, or ignore it).
+     */
     public Sqe prepNopInject(int res) {
         return prepRw(IORING_OP_NOP, -1, 0, res, 0).nopFlags(IORING_NOP_INJECT_RESULT);
     }
@@ -270,9 +247,8 @@ public final class Sqe {
      * @param offset the file offset, or {@code -1} for the current position (pipes, sockets)
      */
     public Sqe prepRead(int fd, MemorySegment buf, int nbytes, long offset) {
-        checkFd("READ", fd);
-        checkBuffer("READ", buf, nbytes);
-        return prepRw(IORING_OP_READ, fd, buf.address(), nbytes, offset);
+        SqeArgs.fd("READ", fd);
+        return prepRw(IORING_OP_READ, fd, SqeArgs.buffer("READ", buf, nbytes).address(), nbytes, offset);
     }
 
     /**
@@ -281,27 +257,23 @@ public final class Sqe {
      * @param offset the file offset, or {@code -1} for the current position
      */
     public Sqe prepWrite(int fd, MemorySegment buf, int nbytes, long offset) {
-        checkFd("WRITE", fd);
-        checkBuffer("WRITE", buf, nbytes);
-        return prepRw(IORING_OP_WRITE, fd, buf.address(), nbytes, offset);
+        SqeArgs.fd("WRITE", fd);
+        return prepRw(IORING_OP_WRITE, fd, SqeArgs.buffer("WRITE", buf, nbytes).address(), nbytes, offset);
     }
 
-    /** {@code IORING_OP_OPENAT}; the path is copied and owned by the ring. Completes with the fd. */
+    /** {@code IORING_OP_OPENAT}; the path is copied. Completes with the fd. */
     public Sqe prepOpenat(int dfd, String path, int flags, int mode) {
-        MemorySegment p = ownString("OPENAT path", path);
-        return prepRw(IORING_OP_OPENAT, dfd, p.address(), mode, 0).rwFlags(flags);
+        return prepRw(IORING_OP_OPENAT, dfd, owned.string("OPENAT path", path), mode, 0).rwFlags(flags);
     }
 
     /** {@code IORING_OP_CLOSE}. */
     public Sqe prepClose(int fd) {
-        checkFd("CLOSE", fd);
-        return prepRw(IORING_OP_CLOSE, fd, 0, 0, 0);
+        return prepRw(IORING_OP_CLOSE, SqeArgs.fd("CLOSE", fd), 0, 0, 0);
     }
 
     /** {@code IORING_OP_POLL_ADD} (one shot): completes with the ready events ({@code POLLIN}, ...). */
     public Sqe prepPollAdd(int fd, int pollMask) {
-        checkFd("POLL_ADD", fd);
-        return prepRw(IORING_OP_POLL_ADD, fd, 0, 0, 0).rwFlags(pollMask);
+        return prepRw(IORING_OP_POLL_ADD, SqeArgs.fd("POLL_ADD", fd), 0, 0, 0).rwFlags(pollMask);
     }
 
     /** {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}. */
@@ -312,9 +284,10 @@ public final class Sqe {
     /**
      * {@code IORING_OP_TIMEOUT}: completes with {@code -ETIME} after {@code timeout}, or with 0
      * once {@code count} other completions have been posted ({@code count} 0: time only).
+     * The timespec is copied.
      */
     public Sqe prepTimeout(Duration timeout, int count, int flags) {
-        return prepRw(IORING_OP_TIMEOUT, -1, timespec(timeout).address(), 1, count).rwFlags(flags);
+        return prepRw(IORING_OP_TIMEOUT, -1, owned.timespec(timeout), 1, count).rwFlags(flags);
     }
 
     /** {@code IORING_OP_TIMEOUT_REMOVE} of the timeout submitted with {@code targetUserData}. */
@@ -329,7 +302,7 @@ public final class Sqe {
      * {@code -ECANCELED}.
      */
     public Sqe prepLinkTimeout(Duration timeout, int flags) {
-        return prepRw(IORING_OP_LINK_TIMEOUT, -1, timespec(timeout).address(), 1, 0).rwFlags(flags);
+        return prepRw(IORING_OP_LINK_TIMEOUT, -1, owned.timespec(timeout), 1, 0).rwFlags(flags);
     }
 
     /**
@@ -351,13 +324,9 @@ public final class Sqe {
      * @param options {@code WEXITED}, {@code WNOWAIT}, ...
      */
     public Sqe prepWaitid(int idtype, long id, MemorySegment infop, int options, int flags) {
-        if (infop == null) {
-            infop = own(NativeMemory.calloc(dev.spawnring.internal.sys.Linux.SIGINFO_SIZE));
-        } else {
-            checkBuffer("WAITID siginfo", infop, dev.spawnring.internal.sys.Linux.SIGINFO_SIZE);
-        }
-        prepRw(IORING_OP_WAITID, (int) id, 0, idtype, 0).rwFlags(flags).fileIndex(options);
-        return addr2(infop.address());
+        MemorySegment info = infop == null ? scratchSiginfo
+                : SqeArgs.buffer("WAITID siginfo", infop, Linux.SIGINFO_SIZE);
+        return prepRw(IORING_OP_WAITID, (int) id, 0, idtype, 0).rwFlags(flags).fileIndex(options).addr2(info.address());
     }
 
     // ---- the spawn contract (spawnring's private opcodes, run in user space)
@@ -383,27 +352,22 @@ public final class Sqe {
      * at {@code pidfdOut}, as {@code clone3(CLONE_PIDFD)} does. The pidfd is the caller's to close.
      */
     public Sqe prepClone(MemorySegment pidfdOut) {
-        checkBuffer("CLONE pidfd", pidfdOut, 4);
-        return prepClone(pidfdOut, 0);
+        return prepClone(SqeArgs.buffer("CLONE pidfd", pidfdOut, 4), 0);
     }
 
     /**
-     * {@link #prepClone(MemorySegment)} with {@code clone(2)} flags, carried in {@code addr2}.
-     * The only flag accepted is {@link dev.spawnring.internal.sys.Linux#CLONE_FILES CLONE_FILES}; any
-     * other bit makes the CLONE complete {@code -EINVAL}.
+     * {@link #prepClone(MemorySegment)} with {@code clone(2)} flags, carried in {@code addr2}:
+     * 0 or {@link Linux#CLONE_FILES CLONE_FILES}; any other bit makes the CLONE complete
+     * {@code -EINVAL}.
      *
      * <p>{@code CLONE_FILES}: the child starts on the submitter's own fd table instead of a
-     * copy of it. A copy costs one entry per open fd and the exec then closes every
-     * close-on-exec one, which with thousands of fds open (a pidfd per live child) is most
-     * of a spawn's time. <b>The first request linked after the CLONE must be a
-     * {@link #prepCloseRange CLOSE_RANGE} with {@code CLOSE_RANGE_UNSHARE}</b>, which gives
-     * the child a table of its own; {@code prepCloseRange(n, ~0, CLOSE_RANGE_UNSHARE)} copies
-     * only the fds below {@code n}, so {@code n} must be above every fd the chain uses. Else
-     * the CLONE completes {@code -EINVAL}, the rest of the chain {@code -ECANCELED}, and
-     * nothing is cloned: a DUP2 or CLOSE in the child would change the submitter's fds.
-     * Nothing in the child touches an fd before that step, and if it fails the child dies
-     * by {@code SIGKILL} at once (its CQE carries the error, every later one
-     * {@code -ECANCELED}), hardlink or not.
+     * copy of it, which saves copying (and at exec, closing) every open fd. <b>The first
+     * request linked after the CLONE must be a {@link #prepCloseRange CLOSE_RANGE} with
+     * {@code CLOSE_RANGE_UNSHARE}</b>: {@code prepCloseRange(n, ~0, CLOSE_RANGE_UNSHARE)} gives
+     * the child a table of its own holding the fds below {@code n}, so {@code n} must be above
+     * every fd the chain uses. Else the CLONE completes {@code -EINVAL}, the rest
+     * {@code -ECANCELED}, and nothing is cloned. If that step fails, the child dies by
+     * {@code SIGKILL} before any other step, hardlink or not.
      *
      * <pre>{@code
      * ring.getSqe().prepClone(pidfd, Linux.CLONE_FILES).flags(IOSQE_IO_LINK);
@@ -412,16 +376,11 @@ public final class Sqe {
      * ring.getSqe().prepExec("/usr/bin/env", new String[] {"env"}, null);
      * }</pre>
      *
-     * @param pidfdOut where the child's pidfd goes (as {@link #prepClone(MemorySegment)}), or
-     *                 {@code null} for none
+     * @param pidfdOut where the child's pidfd goes, or {@code null} for none
      * @param cloneFlags 0 or {@code CLONE_FILES}
      */
     public Sqe prepClone(MemorySegment pidfdOut, long cloneFlags) {
-        long pidfdAddr = 0;
-        if (pidfdOut != null) {
-            checkBuffer("CLONE pidfd", pidfdOut, 4);
-            pidfdAddr = pidfdOut.address();
-        }
+        long pidfdAddr = pidfdOut == null ? 0 : SqeArgs.buffer("CLONE pidfd", pidfdOut, 4).address();
         return prepRw(IORING_OP_CLONE, 0, pidfdAddr, 0, 0).addr2(cloneFlags);
     }
 
@@ -436,11 +395,11 @@ public final class Sqe {
      * @throws IllegalArgumentException when a string contains a NUL character
      */
     public Sqe prepExecveat(int dfd, String path, String[] argv, String[] envp, int flags) {
-        java.util.Objects.requireNonNull(argv, "EXEC argv");
-        MemorySegment p = ownString("EXEC path", path);
-        MemorySegment a = own(NativeMemory.cStringArray("argv", argv));
-        MemorySegment e = own(NativeMemory.cStringArray("envp", envp == null ? new String[0] : envp));
-        return prepExecveat(dfd, p, a, e, flags);
+        Objects.requireNonNull(argv, "EXEC argv");
+        long p = owned.string("EXEC path", path);
+        long a = owned.stringArray("argv", argv);
+        long e = owned.stringArray("envp", envp == null ? new String[0] : envp);
+        return prepRw(IORING_OP_EXEC, dfd, p, 0, 0).addr2(a).addr3(e).execveFlags(flags);
     }
 
     /**
@@ -449,9 +408,9 @@ public final class Sqe {
      * {@link NativeMemory#cStringArray}). Lets the candidates of a PATH search share one argv.
      */
     public Sqe prepExecveat(int dfd, MemorySegment path, MemorySegment argv, MemorySegment envp, int flags) {
-        java.util.Objects.requireNonNull(path, "EXEC path");
-        java.util.Objects.requireNonNull(argv, "EXEC argv");
-        java.util.Objects.requireNonNull(envp, "EXEC envp");
+        Objects.requireNonNull(path, "EXEC path");
+        Objects.requireNonNull(argv, "EXEC argv");
+        Objects.requireNonNull(envp, "EXEC envp");
         return prepRw(IORING_OP_EXEC, dfd, path.address(), 0, 0)
                 .addr2(argv.address()).addr3(envp.address()).execveFlags(flags);
     }
@@ -471,30 +430,23 @@ public final class Sqe {
 
     /** {@code IORING_OP_DUP2} (child only) with {@code dup3} flags ({@code O_CLOEXEC}). */
     public Sqe prepDup3(int oldfd, int newfd, int flags) {
-        checkFd("DUP2 oldfd", oldfd);
-        checkFd("DUP2 newfd", newfd);
-        return prepRw(IORING_OP_DUP2, oldfd, 0, newfd, 0).rwFlags(flags);
+        SqeArgs.fd("DUP2 oldfd", oldfd);
+        return prepRw(IORING_OP_DUP2, oldfd, 0, SqeArgs.fd("DUP2 newfd", newfd), 0).rwFlags(flags);
     }
 
     /** {@code IORING_OP_CLOSE_RANGE} (child only): {@code close_range(first, last, flags)}. */
     public Sqe prepCloseRange(int first, int last, int flags) {
-        checkFd("CLOSE_RANGE first", first);
-        if (Integer.compareUnsigned(last, first) < 0) {
-            throw new IllegalArgumentException("CLOSE_RANGE: last " + Integer.toUnsignedString(last)
-                    + " is below first " + first);
-        }
-        return prepRw(IORING_OP_CLOSE_RANGE, first, 0, last, 0).rwFlags(flags);
+        return prepRw(IORING_OP_CLOSE_RANGE, first, 0, SqeArgs.closeRangeLast(first, last), 0).rwFlags(flags);
     }
 
     /** {@code IORING_OP_CHDIR} (child only); the path is copied. */
     public Sqe prepChdir(String path) {
-        return prepRw(IORING_OP_CHDIR, 0, ownString("CHDIR path", path).address(), 0, 0);
+        return prepRw(IORING_OP_CHDIR, 0, owned.string("CHDIR path", path), 0, 0);
     }
 
     /** {@code IORING_OP_FCHDIR} (child only). */
     public Sqe prepFchdir(int fd) {
-        checkFd("FCHDIR", fd);
-        return prepRw(IORING_OP_FCHDIR, fd, 0, 0, 0);
+        return prepRw(IORING_OP_FCHDIR, SqeArgs.fd("FCHDIR", fd), 0, 0, 0);
     }
 
     /** {@code IORING_OP_SETSID} (child only): a new session; completes with its id. */
@@ -504,26 +456,17 @@ public final class Sqe {
 
     /** {@code IORING_OP_SETPGID} (child only): {@code setpgid(0, pgid)}; 0 makes a new group. */
     public Sqe prepSetpgid(int pgid) {
-        if (pgid < 0) {
-            throw new IllegalArgumentException("SETPGID: negative process group " + pgid);
-        }
-        return prepRw(IORING_OP_SETPGID, 0, 0, pgid, 0);
+        return prepRw(IORING_OP_SETPGID, 0, 0, SqeArgs.pgid(pgid), 0);
     }
 
     /** {@code IORING_OP_UMASK} (child only); completes with the previous mask. */
     public Sqe prepUmask(int mask) {
-        if ((mask & ~0777) != 0) {
-            throw new IllegalArgumentException("UMASK: mask " + Integer.toOctalString(mask) + " is not within 0777");
-        }
-        return prepRw(IORING_OP_UMASK, 0, 0, mask, 0);
+        return prepRw(IORING_OP_UMASK, 0, 0, SqeArgs.umask(mask), 0);
     }
 
     /** {@code IORING_OP_SETRLIMIT} (child only): {@code prlimit(0, resource, {soft, hard})}. */
     public Sqe prepSetrlimit(int resource, long soft, long hard) {
-        if (resource < 0) {
-            throw new IllegalArgumentException("SETRLIMIT: bad resource " + resource);
-        }
-        return prepRw(IORING_OP_SETRLIMIT, 0, soft, resource, 0).addr2(hard);
+        return prepRw(IORING_OP_SETRLIMIT, 0, soft, SqeArgs.rlimitResource(resource), 0).addr2(hard);
     }
 
     /** {@code IORING_OP_SIGDEFAULT} (child only): every signal's disposition back to default, ignored ones too. */
@@ -537,11 +480,7 @@ public final class Sqe {
      * signal n). Without it the program starts with the submitting thread's mask.
      */
     public Sqe prepSigmask(int how, long mask) {
-        if (how != dev.spawnring.internal.sys.Linux.SIG_BLOCK && how != dev.spawnring.internal.sys.Linux.SIG_UNBLOCK
-                && how != dev.spawnring.internal.sys.Linux.SIG_SETMASK) {
-            throw new IllegalArgumentException("SIGMASK: how must be SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK, got " + how);
-        }
-        return prepRw(IORING_OP_SIGMASK, 0, mask, how, 0);
+        return prepRw(IORING_OP_SIGMASK, 0, mask, SqeArgs.sigmaskHow(how), 0);
     }
 
     /**
@@ -549,42 +488,7 @@ public final class Sqe {
      * signal fires when the thread that submitted the CLONE ends, as prctl(2) says.
      */
     public Sqe prepPdeathsig(int signal) {
-        if (signal < 0 || signal > dev.spawnring.internal.sys.Linux.NSIG_MAX) {
-            throw new IllegalArgumentException("PDEATHSIG: bad signal " + signal);
-        }
-        return prepRw(IORING_OP_PDEATHSIG, 0, 0, signal, 0);
-    }
-
-    // ---- checks
-
-    private MemorySegment timespec(Duration d) {
-        Objects.requireNonNull(d, "timeout");
-        if (d.isNegative()) {
-            throw new IllegalArgumentException("timeout is negative: " + d);
-        }
-        MemorySegment ts = own(NativeMemory.calloc(Layouts.TIMESPEC.byteSize()));
-        ts.set(JAVA_LONG, 0, d.getSeconds());
-        ts.set(JAVA_LONG, 8, d.getNano());
-        return ts;
-    }
-
-    static void checkFd(String op, int fd) {
-        if (fd < 0) {
-            throw new IllegalArgumentException(op + ": bad file descriptor " + fd);
-        }
-    }
-
-    static void checkBuffer(String op, MemorySegment buf, long nbytes) {
-        if (buf == null) {
-            throw new NullPointerException(op + ": buffer is null");
-        }
-        if (nbytes < 0 || nbytes > buf.byteSize()) {
-            throw new IllegalArgumentException(op + ": " + nbytes + " bytes do not fit a buffer of "
-                    + buf.byteSize() + " bytes");
-        }
-        if (buf.isNative() == false) {
-            throw new IllegalArgumentException(op + ": buffer must be native memory (a heap segment moves)");
-        }
+        return prepRw(IORING_OP_PDEATHSIG, 0, 0, SqeArgs.signal(signal), 0);
     }
 
     @Override

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.spawnring.internal.emulated.EmulatedRing;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;

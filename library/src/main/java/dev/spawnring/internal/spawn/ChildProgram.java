@@ -1,13 +1,8 @@
 package dev.spawnring.internal.spawn;
 
 import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.NativeLibrary;
 import dev.spawnring.internal.sys.NativeMemory;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.Objects;
 
 /**
@@ -65,13 +60,8 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ChildProgram implements AutoCloseable {
-    // struct sr_step (spawnring.h): 64 bytes. Do not change.
     /** {@code sizeof(struct sr_step)}. */
-    public static final int STEP_SIZE = NativeLibrary.STEP_SIZE;
-    private static final long OFFSET_OP = 0;      // uint32_t op
-    private static final long OFFSET_FLAGS = 4;   // uint32_t flags
-    private static final long OFFSET_A = 8;       // int64_t a[6]
-    private static final long OFFSET_RES = 56;    // int32_t res
+    public static final int STEP_SIZE = Steps.STEP_SIZE;
 
     // enum sr_op (spawnring.h). Do not change.
     /** {@code SR_OP_NOP}: posts a given result. */
@@ -112,7 +102,7 @@ public final class ChildProgram implements AutoCloseable {
     public static final int OP_FAIL = 17;
 
     /** {@code SR_F_HARDLINK}: a failure of the step does not cancel the rest. */
-    public static final int F_HARDLINK = 1;
+    public static final int F_HARDLINK = Steps.F_HARDLINK;
 
     /** {@code SR_SPAWN_NO_CLONE3}: take the {@code clone()} fallback as if clone3 were refused. */
     static final int SPAWN_NO_CLONE3 = 1;
@@ -121,9 +111,7 @@ public final class ChildProgram implements AutoCloseable {
 
     private static final int NO_OPTIONS = 0;
 
-    private MemorySegment steps;
-    private int capacity;
-    private int count;
+    private final Steps steps;
     private boolean ran;
 
     /** An empty program with room for 16 steps (it grows as needed). */
@@ -138,11 +126,7 @@ public final class ChildProgram implements AutoCloseable {
      * @throws IllegalArgumentException when {@code initialCapacity < 1}
      */
     public ChildProgram(int initialCapacity) {
-        if (initialCapacity < 1) {
-            throw new IllegalArgumentException("initialCapacity must be at least 1, got " + initialCapacity);
-        }
-        this.steps = NativeMemory.calloc((long) initialCapacity * STEP_SIZE);
-        this.capacity = initialCapacity;
+        this.steps = new Steps(initialCapacity);
     }
 
     // ---- steps, one per op; each returns the index of the step it added
@@ -156,7 +140,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int nop(int res, boolean hardlink) {
-        return add(OP_NOP, hardlink, res, 0, 0, 0, 0, 0);
+        return steps.add(OP_NOP, hardlink, res, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -170,7 +154,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int openat(int dirfd, MemorySegment path, int flags, int mode, boolean hardlink) {
-        return add(OP_OPENAT, hardlink, dirfd, address("openat path", path), flags, mode, 0, 0);
+        return steps.add(OP_OPENAT, hardlink, dirfd, Steps.address("openat path", path), flags, mode, 0, 0);
     }
 
     /**
@@ -181,7 +165,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int closeFd(int fd, boolean hardlink) {
-        return add(OP_CLOSE, hardlink, fd, 0, 0, 0, 0, 0);
+        return steps.add(OP_CLOSE, hardlink, fd, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -199,7 +183,8 @@ public final class ChildProgram implements AutoCloseable {
      *                                   zero-length segment, a raw address, is not checked)
      */
     public int read(int fd, MemorySegment buf, long len, long offset, boolean hardlink) {
-        return add(OP_READ, hardlink, fd, buffer("read", buf, len), len, checkOffset("read", offset), 0, 0);
+        return steps.add(OP_READ, hardlink, fd, Steps.buffer("read", buf, len), len, Steps.offset("read", offset),
+                0, 0);
     }
 
     /**
@@ -216,7 +201,8 @@ public final class ChildProgram implements AutoCloseable {
      *                                   zero-length segment, a raw address, is not checked)
      */
     public int write(int fd, MemorySegment buf, long len, long offset, boolean hardlink) {
-        return add(OP_WRITE, hardlink, fd, buffer("write", buf, len), len, checkOffset("write", offset), 0, 0);
+        return steps.add(OP_WRITE, hardlink, fd, Steps.buffer("write", buf, len), len, Steps.offset("write", offset),
+                0, 0);
     }
 
     /**
@@ -232,7 +218,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int dup2(int oldfd, int newfd, int flags, boolean hardlink) {
-        return add(OP_DUP2, hardlink, oldfd, newfd, flags, 0, 0, 0);
+        return steps.add(OP_DUP2, hardlink, oldfd, newfd, flags, 0, 0, 0);
     }
 
     /**
@@ -246,7 +232,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int closeRange(int first, int last, int flags, boolean hardlink) {
-        return add(OP_CLOSE_RANGE, hardlink, Integer.toUnsignedLong(first), Integer.toUnsignedLong(last),
+        return steps.add(OP_CLOSE_RANGE, hardlink, Integer.toUnsignedLong(first), Integer.toUnsignedLong(last),
                 Integer.toUnsignedLong(flags), 0, 0, 0);
     }
 
@@ -258,7 +244,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int chdir(MemorySegment path, boolean hardlink) {
-        return add(OP_CHDIR, hardlink, address("chdir path", path), 0, 0, 0, 0, 0);
+        return steps.add(OP_CHDIR, hardlink, Steps.address("chdir path", path), 0, 0, 0, 0, 0);
     }
 
     /**
@@ -269,7 +255,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int fchdir(int fd, boolean hardlink) {
-        return add(OP_FCHDIR, hardlink, fd, 0, 0, 0, 0, 0);
+        return steps.add(OP_FCHDIR, hardlink, fd, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -279,7 +265,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int setsid(boolean hardlink) {
-        return add(OP_SETSID, hardlink, 0, 0, 0, 0, 0, 0);
+        return steps.add(OP_SETSID, hardlink, 0, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -290,7 +276,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int setpgid(int pgid, boolean hardlink) {
-        return add(OP_SETPGID, hardlink, pgid, 0, 0, 0, 0, 0);
+        return steps.add(OP_SETPGID, hardlink, pgid, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -301,7 +287,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int umask(int mask, boolean hardlink) {
-        return add(OP_UMASK, hardlink, mask, 0, 0, 0, 0, 0);
+        return steps.add(OP_UMASK, hardlink, mask, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -314,7 +300,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int setrlimit(int resource, long soft, long hard, boolean hardlink) {
-        return add(OP_SETRLIMIT, hardlink, resource, soft, hard, 0, 0, 0);
+        return steps.add(OP_SETRLIMIT, hardlink, resource, soft, hard, 0, 0, 0);
     }
 
     /**
@@ -325,7 +311,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int sigDefault(boolean hardlink) {
-        return add(OP_SIGDEFAULT, hardlink, 0, 0, 0, 0, 0, 0);
+        return steps.add(OP_SIGDEFAULT, hardlink, 0, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -339,7 +325,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int sigMask(int how, long mask, boolean hardlink) {
-        return add(OP_SIGMASK, hardlink, how, mask, 0, 0, 0, 0);
+        return steps.add(OP_SIGMASK, hardlink, how, mask, 0, 0, 0, 0);
     }
 
     /**
@@ -351,7 +337,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step's index
      */
     public int pdeathsig(int sig, boolean hardlink) {
-        return add(OP_PDEATHSIG, hardlink, sig, 0, 0, 0, 0, 0);
+        return steps.add(OP_PDEATHSIG, hardlink, sig, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -369,8 +355,8 @@ public final class ChildProgram implements AutoCloseable {
      */
     public int exec(int dirfd, MemorySegment path, MemorySegment argv, MemorySegment envp, int flags,
             boolean hardlink) {
-        return add(OP_EXEC, hardlink, dirfd, address("exec path", path), address("exec argv", argv),
-                address("exec envp", envp), flags, 0);
+        return steps.add(OP_EXEC, hardlink, dirfd, Steps.address("exec path", path), Steps.address("exec argv", argv),
+                Steps.address("exec envp", envp), flags, 0);
     }
 
     /**
@@ -386,7 +372,7 @@ public final class ChildProgram implements AutoCloseable {
         if (negErrno >= 0) {
             throw new IllegalArgumentException("fail needs a negative errno, got " + negErrno);
         }
-        return add(OP_FAIL, hardlink, negErrno, 0, 0, 0, 0, 0);
+        return steps.add(OP_FAIL, hardlink, negErrno, 0, 0, 0, 0, 0);
     }
 
     // ---- running
@@ -437,7 +423,7 @@ public final class ChildProgram implements AutoCloseable {
 
     /** {@link #run(MemorySegment)} with {@code SR_SPAWN_*} options (tests take the clone() fallback). */
     int runWithOptions(MemorySegment pidfdOut, int options) {
-        MemorySegment steps = open();
+        MemorySegment stepArray = steps.segment();
         MemorySegment out = MemorySegment.NULL;
         if (pidfdOut != null && !pidfdOut.equals(MemorySegment.NULL)) {
             if (!pidfdOut.isNative() || pidfdOut.byteSize() < Integer.BYTES) {
@@ -446,16 +432,7 @@ public final class ChildProgram implements AutoCloseable {
             }
             out = pidfdOut;
         }
-        int pid;
-        try {
-            pid = options == NO_OPTIONS
-                    ? (int) Native.spawn().invokeExact(steps, count, out)
-                    : (int) Native.spawnEx().invokeExact(steps, count, out, options);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("sr_spawn failed", t);
-        }
+        int pid = SrSpawn.spawn(stepArray, steps.count(), out, options);
         ran = true;
         return pid;
     }
@@ -470,12 +447,12 @@ public final class ChildProgram implements AutoCloseable {
      * @throws IllegalStateException when the program has not run yet, or is closed
      */
     public int result(int i) {
-        MemorySegment steps = open();
-        Objects.checkIndex(i, count);
+        steps.segment(); // closed: IllegalStateException first
+        Objects.checkIndex(i, steps.count());
         if (!ran) {
             throw new IllegalStateException("step " + i + " has no result: the program has not run yet");
         }
-        return steps.get(ValueLayout.JAVA_INT, (long) i * STEP_SIZE + OFFSET_RES);
+        return steps.result(i);
     }
 
     /**
@@ -484,7 +461,7 @@ public final class ChildProgram implements AutoCloseable {
      * @return the step count
      */
     public int size() {
-        return count;
+        return steps.count();
     }
 
     /**
@@ -495,17 +472,13 @@ public final class ChildProgram implements AutoCloseable {
      * @throws IndexOutOfBoundsException when there is no step {@code i}
      */
     public int op(int i) {
-        MemorySegment steps = open();
-        Objects.checkIndex(i, count);
-        return steps.get(ValueLayout.JAVA_INT, (long) i * STEP_SIZE + OFFSET_OP);
+        return steps.op(i);
     }
 
     /** Frees the steps. The memory the steps point to stays the caller's. Idempotent. */
     @Override
     public void close() {
-        MemorySegment s = steps;
-        steps = null;
-        NativeMemory.free(s);
+        steps.close();
     }
 
     // ---- argv and envp
@@ -526,118 +499,5 @@ public final class ChildProgram implements AutoCloseable {
      */
     public static MemorySegment cStringArray(String what, String... values) {
         return NativeMemory.cStringArray(what, values);
-    }
-
-    // ---- encoding
-
-    private int add(int op, boolean hardlink, long a0, long a1, long a2, long a3, long a4, long a5) {
-        MemorySegment s = open();
-        if (count == capacity) {
-            s = grow();
-        }
-        long base = (long) count * STEP_SIZE;
-        s.set(ValueLayout.JAVA_INT, base + OFFSET_OP, op);
-        s.set(ValueLayout.JAVA_INT, base + OFFSET_FLAGS, hardlink ? F_HARDLINK : 0);
-        s.set(ValueLayout.JAVA_LONG, base + OFFSET_A, a0);
-        s.set(ValueLayout.JAVA_LONG, base + OFFSET_A + 8, a1);
-        s.set(ValueLayout.JAVA_LONG, base + OFFSET_A + 16, a2);
-        s.set(ValueLayout.JAVA_LONG, base + OFFSET_A + 24, a3);
-        s.set(ValueLayout.JAVA_LONG, base + OFFSET_A + 32, a4);
-        s.set(ValueLayout.JAVA_LONG, base + OFFSET_A + 40, a5);
-        return count++;
-    }
-
-    private MemorySegment grow() {
-        int bigger = Math.max(capacity + 1, capacity * 2);
-        MemorySegment s = NativeMemory.calloc((long) bigger * STEP_SIZE);
-        MemorySegment.copy(steps, 0, s, 0, (long) count * STEP_SIZE);
-        NativeMemory.free(steps);
-        steps = s;
-        capacity = bigger;
-        return s;
-    }
-
-    private MemorySegment open() {
-        MemorySegment s = steps;
-        if (s == null) {
-            throw new IllegalStateException("this ChildProgram is closed");
-        }
-        return s;
-    }
-
-    private static long address(String what, MemorySegment p) {
-        Objects.requireNonNull(p, what);
-        if (!p.isNative()) {
-            throw new IllegalArgumentException(what + " must be native memory, not a heap segment: " + p);
-        }
-        return p.address();
-    }
-
-    /** A buffer's address; a zero-length segment is a raw pointer (MemorySegment.ofAddress), taken unchecked. */
-    private static long buffer(String what, MemorySegment buf, long len) {
-        long a = address(what + " buffer", buf);
-        if (len < 0 || (buf.byteSize() != 0 && len > buf.byteSize())) {
-            throw new IndexOutOfBoundsException(what + ": " + len + " bytes do not fit a buffer of "
-                    + buf.byteSize());
-        }
-        return a;
-    }
-
-    private static long checkOffset(String what, long offset) {
-        if (offset < -1) {
-            throw new IllegalArgumentException(what + ": offset must be >= 0, or -1 for the current position, got "
-                    + offset);
-        }
-        return offset;
-    }
-
-    /** The downcalls, linked on first use; a library that fails to load is reported on every call. */
-    private static final class Native {
-        private static final MethodHandle SPAWN;
-        private static final MethodHandle SPAWN_EX;
-        private static final UnsatisfiedLinkError FAILURE;
-
-        static {
-            MethodHandle spawn = null;
-            MethodHandle spawnEx = null;
-            UnsatisfiedLinkError failure = null;
-            try {
-                var lookup = NativeLibrary.lookup();
-                Linker linker = Linker.nativeLinker();
-                // int sr_spawn(struct sr_step *steps, int nsteps, int32_t *pidfd_out): -errno, not errno
-                spawn = linker.downcallHandle(lookup.find("sr_spawn").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                                ValueLayout.ADDRESS));
-                spawnEx = linker.downcallHandle(lookup.find("sr_spawn_ex").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                                ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-            } catch (UnsatisfiedLinkError e) {
-                failure = e;
-            } catch (java.util.NoSuchElementException e) {
-                failure = new UnsatisfiedLinkError("spawnring's native library lacks sr_spawn or sr_spawn_ex"
-                        + " (a stale libspawnring.so?)");
-            }
-            SPAWN = spawn;
-            SPAWN_EX = spawnEx;
-            FAILURE = failure;
-        }
-
-        static MethodHandle spawn() {
-            check();
-            return SPAWN;
-        }
-
-        static MethodHandle spawnEx() {
-            check();
-            return SPAWN_EX;
-        }
-
-        private static void check() {
-            if (FAILURE != null) {
-                UnsatisfiedLinkError e = new UnsatisfiedLinkError(FAILURE.getMessage());
-                e.initCause(FAILURE);
-                throw e;
-            }
-        }
     }
 }

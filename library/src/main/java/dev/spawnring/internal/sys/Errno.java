@@ -48,6 +48,7 @@ public final class Errno {
     public static final int ETIME = 62;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
+    public static final int ENOBUFS = 105;
     public static final int ETIMEDOUT = 110;
     public static final int EALREADY = 114;
     public static final int ECANCELED = 125;

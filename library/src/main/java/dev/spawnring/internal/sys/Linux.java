@@ -29,12 +29,40 @@ public final class Linux {
     public static final int F_SETFL = 4;
     public static final int F_SETPIPE_SZ = 1031;
     public static final int F_GETPIPE_SZ = 1032;
+    public static final int F_DUPFD = 0;
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1;
     public static final int EFD_CLOEXEC = O_CLOEXEC;
     public static final int EFD_NONBLOCK = O_NONBLOCK;
     public static final int CLOSE_RANGE_UNSHARE = 1 << 1;
     public static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
+    /** {@code PATH_MAX} from {@code <linux/limits.h>}: a path's bytes with its NUL. */
+    public static final int PATH_MAX = 4096;
+    /** The page size on x86_64. */
+    public static final int PAGE_SIZE = 4096;
+
+    // <linux/fs.h>: preadv2/pwritev2 flags
+    public static final int RWF_NOWAIT = 0x08;
+    /** {@code RWF_SUPPORTED}: HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND, ATOMIC, DONTCACHE (Linux 6.18). */
+    public static final int RWF_SUPPORTED = 0xFF;
+
+    // <asm/stat.h>: struct stat (x86_64)
+    public static final int STAT_SIZE = 144;
+    public static final int ST_DEV = 0;
+    public static final int ST_INO = 8;
+
+    // <time.h>: clock ids
+    public static final int CLOCK_REALTIME = 0;
+    public static final int CLOCK_MONOTONIC = 1;
+    public static final int CLOCK_MONOTONIC_RAW = 4;
+    public static final int CLOCK_BOOTTIME = 7;
+    /** {@code sizeof(struct __kernel_timespec)}: tv_sec at 0, tv_nsec at 8. */
+    public static final int TIMESPEC_SIZE = 16;
+    public static final int TV_SEC = 0;
+    public static final int TV_NSEC = 8;
+    /** {@code sizeof(struct iovec)}: iov_base at 0, iov_len at 8. */
+    public static final int IOVEC_SIZE = 16;
 
     // <linux/sched.h>
     /** {@code clone(2)}: the child shares the parent's fd table. */
@@ -55,15 +83,22 @@ public final class Linux {
     public static final int POLLERR = 0x008;
     public static final int POLLHUP = 0x010;
     public static final int POLLNVAL = 0x020;
+    public static final int EPOLLRDHUP = 0x2000;
+    public static final int EPOLLEXCLUSIVE = 1 << 28;
+    public static final int EPOLLWAKEUP = 1 << 29;
     public static final int EPOLL_CLOEXEC = O_CLOEXEC;
     public static final int EPOLL_CTL_ADD = 1;
     public static final int EPOLL_CTL_DEL = 2;
     public static final int EPOLL_CTL_MOD = 3;
     public static final int EPOLLONESHOT = 1 << 30;
-    /** {@code sizeof(struct epoll_event)} on x86_64 (packed: u32 events, u64 data). */
+    public static final int EPOLLET = 1 << 31;
+    /** {@code sizeof(struct epoll_event)} on x86_64 (packed: u32 events at 0, u64 data at 4). */
     public static final int EPOLL_EVENT_SIZE = 12;
-    /** {@code sizeof(struct pollfd)}: int fd, short events, short revents. */
+    public static final int EPOLL_EVENT_DATA = 4;
+    /** {@code sizeof(struct pollfd)}: int fd at 0, short events at 4, short revents at 6. */
     public static final int POLLFD_SIZE = 8;
+    public static final int POLLFD_EVENTS = 4;
+    public static final int POLLFD_REVENTS = 6;
 
     // <sys/wait.h>
     public static final int P_ALL = 0;

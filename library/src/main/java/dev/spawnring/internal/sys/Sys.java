@@ -24,11 +24,20 @@ import java.lang.invoke.MethodHandle;
  */
 public final class Sys {
     // x86_64 system call numbers from <asm/unistd_64.h>. Do not change.
+    public static final long SYS_read = 0;
+    public static final long SYS_write = 1;
+    public static final long SYS_fstat = 5;
+    public static final long SYS_pread64 = 17;
+    public static final long SYS_pwrite64 = 18;
     public static final long SYS_kill = 62;
     public static final long SYS_waitid = 247;
     public static final long SYS_gettid = 186;
     public static final long SYS_tgkill = 234;
     public static final long SYS_prctl = 157;
+    public static final long SYS_clock_gettime = 228;
+    public static final long SYS_process_vm_readv = 310;
+    public static final long SYS_preadv2 = 327;
+    public static final long SYS_pwritev2 = 328;
     public static final long SYS_pidfd_send_signal = 424;
     public static final long SYS_io_uring_setup = 425;
     public static final long SYS_io_uring_enter = 426;
@@ -98,10 +107,10 @@ public final class Sys {
     private static final ThreadLocal<MemorySegment> TIMESPEC = ThreadLocal.withInitial(
             () -> java.lang.foreign.Arena.ofAuto().allocate(16, 8));
 
-    /** {@code CLOCK_MONOTONIC} for {@link #clockGettime}. */
-    public static final int CLOCK_MONOTONIC = 1;
-    /** {@code CLOCK_MONOTONIC_RAW}: the clock the spawn benchmarks stamp with. */
-    public static final int CLOCK_MONOTONIC_RAW = 4;
+    /** {@link Linux#CLOCK_MONOTONIC}, for {@link #clockGettime}. */
+    public static final int CLOCK_MONOTONIC = Linux.CLOCK_MONOTONIC;
+    /** {@link Linux#CLOCK_MONOTONIC_RAW}: the clock the spawn benchmarks stamp with. */
+    public static final int CLOCK_MONOTONIC_RAW = Linux.CLOCK_MONOTONIC_RAW;
 
     private Sys() {
     }

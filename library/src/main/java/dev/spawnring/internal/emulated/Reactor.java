@@ -1,4 +1,4 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.emulated;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -14,33 +14,41 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one thread of an {@link EmulatedRing} that waits: an epoll loop over the files its
- * requests wait for (one registration per waiting request, on a private dup of the fd),
- * an eventfd to wake it, and the ring's timers in a priority queue that sets the
- * {@code epoll_wait} timeout. What it sees it hands to the ring ({@link EmulatedRing#onReady},
- * {@link EmulatedRing#onTimer}), under the ring's lock; {@code epoll_wait} itself runs
- * without the lock.
+ * requests wait for (one registration per waiting request, see {@link Waits#armFd}), an
+ * eventfd to wake it, and the ring's timers in a priority queue that sets the
+ * {@code epoll_wait} timeout. What it sees it hands to the waiting requests
+ * ({@link Waits#onReady}, {@link Timer#fired}) under the ring's lock, then runs the
+ * completions and task work that made; {@code epoll_wait} itself runs without the lock.
  *
  * <p>Everything here except {@link #run} is called with the ring's lock held, and every
  * field but the final ones is guarded by it.
  */
-final class EmulatedReactor implements Runnable {
+final class Reactor implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** epoll data of the wake-up eventfd; waiting requests get ids from 1 up. */
     static final long WAKE_ID = 0;
     private static final int MAX_EVENTS = 64;
     private static final int EVENT_SIZE = Linux.EPOLL_EVENT_SIZE;
 
+    /** What a request does when its timer fires (reactor thread, ring lock held). */
+    @FunctionalInterface
+    interface Fired {
+        void fired(EmulatedRing ring, Request req);
+    }
+
     /** A point in time (System.nanoTime) at which a request must hear about it. */
     static final class Timer implements Comparable<Timer> {
         final long deadline;
         final long seq;
-        final EmulatedRequest request;
+        final Request request;
+        final Fired fired;
         boolean cancelled;
 
-        Timer(long deadline, long seq, EmulatedRequest request) {
+        Timer(long deadline, long seq, Request request, Fired fired) {
             this.deadline = deadline;
             this.seq = seq;
             this.request = request;
+            this.fired = fired;
         }
 
         @Override
@@ -51,6 +59,7 @@ final class EmulatedReactor implements Runnable {
     }
 
     private final EmulatedRing ring;
+    private final IoCalls io;
     final int epfd;
     final int evfd;
     /** Started on the first wait; written under the ring's lock, read by close() after stop() under it. */
@@ -67,8 +76,9 @@ final class EmulatedReactor implements Runnable {
     private boolean sleepingForever;
     private boolean stopping;
 
-    EmulatedReactor(EmulatedRing ring, EmulatedIo io) throws SysException {
+    Reactor(EmulatedRing ring, IoCalls io) throws SysException {
         this.ring = ring;
+        this.io = io;
         int ep = Errno.check("epoll_create1", Sys.epollCreate1(Linux.EPOLL_CLOEXEC));
         int ev = Sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
         if (ev < 0) {
@@ -97,13 +107,13 @@ final class EmulatedReactor implements Runnable {
 
     // ---- timers (ring lock held)
 
-    Timer addTimer(long deadline, EmulatedRequest request, EmulatedIo io) {
-        Timer t = new Timer(deadline, timerSeq++, request);
+    Timer addTimer(long deadline, Request request, Fired fired) {
+        Timer t = new Timer(deadline, timerSeq++, request, fired);
         timers.add(t);
         // The thread computed its epoll_wait timeout from the earliest timer before it slept:
         // wake it when this one is earlier, so that it computes it again.
         if (sleepingForever || (sleepUntil != Long.MIN_VALUE && deadline - sleepUntil < 0)) {
-            wake(io);
+            wake();
         }
         return t;
     }
@@ -121,16 +131,16 @@ final class EmulatedReactor implements Runnable {
         }
     }
 
-    void wake(EmulatedIo io) {
+    void wake() {
         io.eventfdWrite(evfd);
         sleepUntil = Long.MIN_VALUE;
         sleepingForever = false;
     }
 
     /** Asks the thread to stop (it does at its next look at the lock). */
-    void stop(EmulatedIo io) {
+    void stop() {
         stopping = true;
-        wake(io);
+        wake();
     }
 
     /** Waits for the thread (if it was started) to end; call without the ring's lock, after {@link #stop}. */
@@ -195,17 +205,17 @@ final class EmulatedReactor implements Runnable {
                     for (int i = 0; i < n; i++) {
                         long at = (long) i * EVENT_SIZE;
                         int ev = events.get(JAVA_INT_UNALIGNED, at);
-                        long id = events.get(JAVA_LONG_UNALIGNED, at + 4);
+                        long id = events.get(JAVA_LONG_UNALIGNED, at + Linux.EPOLL_EVENT_DATA);
                         if (id == WAKE_ID) {
-                            ring.drainWakeups(evfd);
+                            io.eventfdDrain(evfd);
                         } else {
-                            ring.onReady(id, ev);
+                            ring.waits.onReady(id, ev);
                         }
                     }
                     // Completions and chain steps made above are posted before the lock is released:
                     // the reaping thread takes the same lock, so it sees them (and the bytes the
                     // syscalls wrote into the caller's buffers before them) once it holds it.
-                    ring.drive();
+                    ring.completions.drive();
                 } finally {
                     ring.lock.unlock();
                 }
@@ -249,7 +259,11 @@ final class EmulatedReactor implements Runnable {
                 continue;
             }
             t.cancelled = true; // fired: a later cancel is a no-op
-            ring.onTimer(t);
+            Request r = t.request;
+            if (r.timer == t) {
+                r.timer = null;
+                t.fired.fired(ring, r);
+            }
         }
     }
 }

@@ -1,10 +1,7 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.emulated;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
+import dev.spawnring.internal.ring.Layouts;
+import dev.spawnring.uring.IoUring;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,9 +11,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Mutable, and guarded by the ring's lock like the rest of the ring's state.
  */
-final class EmulatedRequest {
+final class Request {
     // ---- the SQE
-    long token;
+    long userData;
     int opcode;
     final int sqeFlags;
     final int ioprio;
@@ -47,11 +44,11 @@ final class EmulatedRequest {
     boolean multishot;
 
     // ---- the chain
-    EmulatedRequest next;
+    Request next;
     /** The LINK_TIMEOUT guarding this request (taken out of the chain at submit). */
-    EmulatedRequest linkTimeout;
+    Request linkTimeout;
     /** For a LINK_TIMEOUT: the request it guards. */
-    EmulatedRequest guarded;
+    Request guarded;
     boolean hardlink;
     boolean drain;
     /** How many requests the chain holds (set on its head, for IOSQE_IO_DRAIN accounting). */
@@ -84,7 +81,9 @@ final class EmulatedRequest {
     boolean waitFdOwned;
     /** For the caller's own fd: st_dev and st_ino of the file it named when the wait began. */
     final long[] fileId = new long[2];
-    EmulatedReactor.Timer timer;
+    /** What it does when the file it waits for is ready. */
+    Waits.Ready ready;
+    Reactor.Timer timer;
     /** READ/WRITE: bytes done so far (a blocking write goes on until all is written). */
     long progress;
     /** The file does not do RWF_NOWAIT: readiness comes from poll(). */
@@ -105,20 +104,20 @@ final class EmulatedRequest {
     static final int LIST_TIMEOUT = 4;
     static final int LIST_LINK_TIMEOUT = 5;
 
-    EmulatedRequest(MemorySegment sqe) {
-        this.opcode = Byte.toUnsignedInt(sqe.get(JAVA_BYTE, Layouts.SQE_opcode));
-        this.sqeFlags = Byte.toUnsignedInt(sqe.get(JAVA_BYTE, Layouts.SQE_flags));
-        this.ioprio = Short.toUnsignedInt(sqe.get(JAVA_SHORT, Layouts.SQE_ioprio));
-        this.fd = sqe.get(JAVA_INT, Layouts.SQE_fd);
-        this.off = sqe.get(JAVA_LONG, Layouts.SQE_off);
-        this.addr = sqe.get(JAVA_LONG, Layouts.SQE_addr);
-        this.len = sqe.get(JAVA_INT, Layouts.SQE_len);
-        this.opFlags = sqe.get(JAVA_INT, Layouts.SQE_op_flags);
-        this.token = sqe.get(JAVA_LONG, Layouts.SQE_user_data);
-        this.bufIndex = Short.toUnsignedInt(sqe.get(JAVA_SHORT, Layouts.SQE_buf_index));
-        this.personality = Short.toUnsignedInt(sqe.get(JAVA_SHORT, Layouts.SQE_personality));
-        this.fileIndex = sqe.get(JAVA_INT, Layouts.SQE_file_index);
-        this.addr3 = sqe.get(JAVA_LONG, Layouts.SQE_addr3);
+    Request(MemorySegment sqe) {
+        this.opcode = Layouts.opcode(sqe);
+        this.sqeFlags = Layouts.flags(sqe);
+        this.ioprio = Layouts.ioprio(sqe);
+        this.fd = Layouts.fd(sqe);
+        this.off = Layouts.off(sqe);
+        this.addr = Layouts.addr(sqe);
+        this.len = Layouts.len(sqe);
+        this.opFlags = Layouts.opFlags(sqe);
+        this.userData = Layouts.userData(sqe);
+        this.bufIndex = Layouts.bufIndex(sqe);
+        this.personality = Layouts.personality(sqe);
+        this.fileIndex = Layouts.fileIndex(sqe);
+        this.addr3 = Layouts.addr3(sqe);
     }
 
     /** {@code addr2} is the same field as {@code off}. */
@@ -130,8 +129,23 @@ final class EmulatedRequest {
         return (sqeFlags & (IoUring.IOSQE_IO_LINK | IoUring.IOSQE_IO_HARDLINK)) != 0;
     }
 
+    /** {@code IOSQE_FIXED_FILE}: {@code fd} indexes a registered file table (none is, here). */
+    boolean fixedFile() {
+        return (sqeFlags & IoUring.IOSQE_FIXED_FILE) != 0;
+    }
+
+    /** The first request of {@code list} submitted with {@code userData}, or null. */
+    static Request find(Iterable<Request> list, long userData) {
+        for (Request r : list) {
+            if (r.userData == userData) {
+                return r;
+            }
+        }
+        return null;
+    }
+
     @Override
     public String toString() {
-        return IoUring.opName(opcode) + "[token=" + token + ", res=" + res + "]";
+        return IoUring.opName(opcode) + "[userData=" + userData + ", res=" + res + "]";
     }
 }

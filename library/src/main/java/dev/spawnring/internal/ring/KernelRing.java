@@ -1,28 +1,42 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.ring;
 
 import static dev.spawnring.uring.IoUring.*;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.internal.sys.SysException;
+import dev.spawnring.uring.Backend;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
 /**
  * io_uring itself: {@code io_uring_setup}, the mmap'd SQ/CQ rings and SQE array,
- * {@code io_uring_enter}.
+ * {@code io_uring_enter}. Never with {@code IORING_SETUP_SQPOLL}: the kernel reads the
+ * SQEs in {@code io_uring_enter}, so they are consumed when {@link #submit} returns.
  *
- * <p>Memory order, as the kernel documents it: the SQ tail is stored with release
- * (the SQEs before it are visible to the kernel first); the CQ tail is loaded with
- * acquire (the CQEs before it are visible to us); the CQ head is stored with
- * release after the CQE was copied; the SQ head and SQ flags are loaded with acquire.
+ * <h2>Memory order</h2>
+ * The rings are shared with the kernel, which pairs its accesses with these (one
+ * vocabulary, {@link VarHandle}'s):
+ * <ul>
+ *   <li>SQ tail: {@code setRelease}, so the SQEs written before it are visible to the
+ *       kernel once the tail that covers them is;</li>
+ *   <li>SQ head: {@code getAcquire}, pairing with the kernel's release store once it has
+ *       read the SQEs before it (their slots may then be written again);</li>
+ *   <li>CQ tail: {@code getAcquire}, so the CQEs before it are visible once it is;</li>
+ *   <li>CQ head: {@code setRelease} after the CQE was copied, so the kernel reuses the
+ *       entry only once we are done reading it;</li>
+ *   <li>SQ flags: {@code getOpaque}, a hint ({@code IORING_SQ_CQ_OVERFLOW},
+ *       {@code IORING_SQ_TASKRUN}) acted on through a system call.</li>
+ * </ul>
  */
-final class KernelRing extends RingBackend {
+public final class KernelRing implements RingBackend {
     /** Setup flags tried first, newest features dropped one by one where the kernel refuses them. */
     private static final int[] OPTIONAL_FLAGS = {
         IORING_SETUP_NO_SQARRAY, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_COOP_TASKRUN,
@@ -32,6 +46,8 @@ final class KernelRing extends RingBackend {
     };
 
     private static final VarHandle INT = JAVA_INT.varHandle();
+    /** The result {@link #nopInjectSupported} asks a NOP to inject. */
+    private static final int INJECT_PROBE = 0x5eed;
 
     private final int ringFd;
     private final int setupFlags;
@@ -49,6 +65,8 @@ final class KernelRing extends RingBackend {
     private final long cqTailOff;
     private final long cqesOff;
     private int cqHead;
+    /** {@link #nopInjectSupported}: 0 not asked yet, 1 yes, -1 no. */
+    private int nopInject;
     private boolean closed;
 
     private KernelRing(int ringFd, int setupFlags, MemorySegment params) throws SysException {
@@ -110,7 +128,7 @@ final class KernelRing extends RingBackend {
      * @param extraFlags flags the caller insists on (e.g. {@code IORING_SETUP_SINGLE_ISSUER})
      * @throws SysException {@code io_uring_setup: EPERM (...)} and the like when io_uring is refused
      */
-    static KernelRing open(int entries, int extraFlags) throws SysException {
+    public static KernelRing open(int entries, int extraFlags) throws SysException {
         MemorySegment params = NativeMemory.calloc(Layouts.PARAMS.byteSize());
         try {
             int optional = 0;
@@ -141,44 +159,42 @@ final class KernelRing extends RingBackend {
     }
 
     @Override
-    Backend backend() {
+    public Backend backend() {
         return Backend.IO_URING;
     }
 
     @Override
-    int sqEntries() {
+    public int sqEntries() {
         return sqEntries;
     }
 
     @Override
-    int cqEntries() {
+    public int cqEntries() {
         return cqEntries;
     }
 
     @Override
-    MemorySegment sqes() {
+    public MemorySegment sqes() {
         return sqes;
     }
 
     @Override
-    int sqHead() {
+    public int sqHead() {
+        // Acquire: pairs with the kernel's release store of the head once it has read the SQEs.
         return (int) INT.getAcquire(ringMem, sqHeadOff);
     }
 
-    int ringFd() {
-        return ringFd;
-    }
-
     @Override
-    int submit(int tail, int count, int waitNr) throws IOException {
+    public int submit(int tail, int waitNr) throws IOException {
+        int pending = tail - sqHead();
         // Release: the SQEs written before this store are visible to the kernel after it.
         INT.setRelease(ringMem, sqTailOff, tail);
-        int flags = waitNr > 0 ? IORING_ENTER_GETEVENTS : 0;
-        if (count == 0 && waitNr == 0) {
+        if (pending == 0 && waitNr == 0) {
             return 0;
         }
+        int flags = waitNr > 0 ? IORING_ENTER_GETEVENTS : 0;
         while (true) {
-            long r = enter(count, waitNr, flags);
+            long r = enter(pending, waitNr, flags);
             if (r == -Errno.EINTR) {
                 continue;
             }
@@ -191,11 +207,12 @@ final class KernelRing extends RingBackend {
     }
 
     @Override
-    boolean peek(RawCqe out) throws IOException {
+    public boolean peek(RawCqe out) throws IOException {
         // Acquire: the CQE contents are visible once the tail that covers them is.
         int tail = (int) INT.getAcquire(cqMem, cqTailOff);
         if (tail == cqHead) {
-            int sqFlags = (int) INT.getAcquire(ringMem, sqFlagsOff);
+            // Opaque: a hint; the system call below is what orders anything after it.
+            int sqFlags = (int) INT.getOpaque(ringMem, sqFlagsOff);
             if ((sqFlags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) == 0) {
                 return false;
             }
@@ -210,21 +227,21 @@ final class KernelRing extends RingBackend {
             }
         }
         long at = cqesOff + Layouts.CQE_SIZE * (cqHead & cqMask);
-        out.token = cqMem.get(JAVA_LONG, at + Layouts.CQE_user_data);
+        out.userData = cqMem.get(JAVA_LONG, at + Layouts.CQE_user_data);
         out.res = cqMem.get(JAVA_INT, at + Layouts.CQE_res);
         out.flags = cqMem.get(JAVA_INT, at + Layouts.CQE_flags);
         return true;
     }
 
     @Override
-    void advance() {
+    public void advance() {
         cqHead++;
         // Release: the kernel may reuse the entry only after we are done reading it.
         INT.setRelease(cqMem, cqHeadOff, cqHead);
     }
 
     @Override
-    void await() throws IOException {
+    public void await() throws IOException {
         while (true) {
             long r = enter(0, 1, IORING_ENTER_GETEVENTS);
             if (r == -Errno.EINTR) {
@@ -236,31 +253,68 @@ final class KernelRing extends RingBackend {
     }
 
     @Override
-    int setupFlags() {
+    public int setupFlags() {
         return setupFlags;
     }
 
     @Override
-    int features() {
+    public int features() {
         return features;
     }
 
     /** {@code IORING_REGISTER_PROBE}: which opcodes this kernel supports. */
-    Probe probe() throws SysException {
+    @Override
+    public OpProbe probe() throws SysException {
         MemorySegment p = NativeMemory.calloc(Layouts.PROBE.byteSize());
         try {
             Errno.check("io_uring_register(IORING_REGISTER_PROBE)",
-                    Sys.syscall(Sys.SYS_io_uring_register, ringFd, IORING_REGISTER_PROBE, p.address(), 256));
-            int lastOp = Byte.toUnsignedInt(p.get(java.lang.foreign.ValueLayout.JAVA_BYTE, Layouts.PROBE_last_op));
-            boolean[] supported = new boolean[256];
-            for (int op = 0; op <= lastOp && op < 256; op++) {
-                short f = p.get(java.lang.foreign.ValueLayout.JAVA_SHORT,
-                        Layouts.PROBE_ops + Layouts.PROBE_OP.byteSize() * op + Layouts.PROBE_OP_flags);
+                    Sys.syscall(Sys.SYS_io_uring_register, ringFd, IORING_REGISTER_PROBE, p.address(),
+                            Layouts.PROBE_OPS));
+            int lastOp = Byte.toUnsignedInt(p.get(JAVA_BYTE, Layouts.PROBE_last_op));
+            boolean[] supported = new boolean[Layouts.PROBE_OPS];
+            for (int op = 0; op <= lastOp && op < Layouts.PROBE_OPS; op++) {
+                long at = Layouts.PROBE_ops + Layouts.PROBE_OP.byteSize() * op;
+                short f = p.get(JAVA_SHORT, at + Layouts.PROBE_OP_flags);
                 supported[op] = (f & IO_URING_OP_SUPPORTED) != 0;
             }
-            return new Probe(lastOp, supported);
+            return new OpProbe(lastOp, supported);
         } finally {
             NativeMemory.free(p);
+        }
+    }
+
+    /**
+     * Asked once per ring, the first time it matters: one NOP with
+     * {@code IORING_NOP_INJECT_RESULT} on a ring of its own (this ring's CQ is the caller's),
+     * which must complete with the result it injects.
+     */
+    @Override
+    public boolean nopInjectSupported() {
+        if (nopInject == 0) {
+            nopInject = injectsResult() ? 1 : -1;
+        }
+        return nopInject > 0;
+    }
+
+    private static boolean injectsResult() {
+        KernelRing k;
+        try {
+            k = open(1, 0);
+        } catch (SysException e) {
+            return false;
+        }
+        try {
+            MemorySegment sqe = k.sqes.asSlice(0, Layouts.SQE_SIZE);
+            sqe.fill((byte) 0);
+            sqe.set(JAVA_BYTE, Layouts.SQE_opcode, (byte) IORING_OP_NOP);
+            sqe.set(JAVA_INT, Layouts.SQE_op_flags, IORING_NOP_INJECT_RESULT);
+            sqe.set(JAVA_INT, Layouts.SQE_len, INJECT_PROBE);
+            RawCqe cqe = new RawCqe();
+            return k.submit(k.sqHead() + 1, 1) == 1 && k.peek(cqe) && cqe.res == INJECT_PROBE;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            k.close();
         }
     }
 
@@ -269,7 +323,7 @@ final class KernelRing extends RingBackend {
     }
 
     @Override
-    void close() {
+    public void close() {
         if (closed) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.spawnring.uring;
+package dev.spawnring.internal.emulated;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -18,37 +18,9 @@ import java.lang.foreign.MemorySegment;
  * memory (iovecs, a pollfd, an epoll_event, a siginfo, a path) is shared by whichever
  * thread holds the lock.
  */
-final class EmulatedIo {
-    // x86_64 system call numbers (<asm/unistd_64.h>).
-    static final long SYS_read = 0;
-    static final long SYS_write = 1;
-    static final long SYS_fstat = 5;
-    static final long SYS_pread64 = 17;
-    static final long SYS_pwrite64 = 18;
-    static final long SYS_clock_gettime = 228;
-    static final long SYS_process_vm_readv = 310;
-    static final long SYS_preadv2 = 327;
-    static final long SYS_pwritev2 = 328;
-
-    static final int F_DUPFD_CLOEXEC = 1030;
+final class IoCalls {
     /** Internal fds are dup'd at or above this number, out of the way of "lowest free fd" code. */
     static final int DUP_MIN_FD = 64;
-
-    /** {@code RWF_*} the kernel knows (6.18): HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND, ATOMIC, DONTCACHE. */
-    static final int RWF_SUPPORTED = 0xFF;
-    static final int RWF_NOWAIT = 0x08;
-
-    static final int EPOLLRDHUP = 0x2000;
-    static final int EPOLLET = 1 << 31;
-    /** epoll's own control bits, never passed through from a poll mask. */
-    static final int EPOLL_CONTROL_BITS = (1 << 31) | (1 << 30) | (1 << 29) | (1 << 28);
-
-    static final int CLOCK_REALTIME = 0;
-    static final int CLOCK_MONOTONIC = 1;
-    static final int CLOCK_BOOTTIME = 7;
-
-    private static final int PAGE = 4096;
-    static final int PATH_MAX = 4096;
 
     /** process_vm_readv on ourselves: 0 untried, 1 works, -1 refused (seccomp): then memory is read directly. */
     private static volatile int vmReadv;
@@ -58,16 +30,15 @@ final class EmulatedIo {
 
     // Scratch layout: [0,32) two iovecs, [32,40) pollfd, [40,52) epoll_event, [56,72) timespec,
     // [72,80) eventfd counter, [128,256) siginfo, [256, 256+PATH_MAX+1) a path.
-    private final MemorySegment scratch = NativeMemory.calloc(256 + PATH_MAX + 1);
-    private final MemorySegment iov = scratch.asSlice(0, 32);
-    private final MemorySegment pollfd = scratch.asSlice(32, 8);
-    private final MemorySegment epollEvent = scratch.asSlice(40, 12);
-    private final MemorySegment timespec = scratch.asSlice(56, 16);
+    private final MemorySegment scratch = NativeMemory.calloc(256 + Linux.PATH_MAX + 1);
+    private final MemorySegment iov = scratch.asSlice(0, 2 * Linux.IOVEC_SIZE);
+    private final MemorySegment pollfd = scratch.asSlice(32, Linux.POLLFD_SIZE);
+    private final MemorySegment epollEvent = scratch.asSlice(40, Linux.EPOLL_EVENT_SIZE);
+    private final MemorySegment timespec = scratch.asSlice(56, Linux.TIMESPEC_SIZE);
     private final MemorySegment counter = scratch.asSlice(72, 8);
     final MemorySegment siginfo = scratch.asSlice(128, Linux.SIGINFO_SIZE);
-    final MemorySegment path = scratch.asSlice(256, PATH_MAX + 1);
-    /** {@code struct stat} (144 bytes on x86_64: st_dev at 0, st_ino at 8). */
-    private final MemorySegment stat = NativeMemory.calloc(144);
+    final MemorySegment path = scratch.asSlice(256, Linux.PATH_MAX + 1);
+    private final MemorySegment stat = NativeMemory.calloc(Linux.STAT_SIZE);
 
     void free() {
         NativeMemory.free(scratch);
@@ -80,12 +51,12 @@ final class EmulatedIo {
      * @return 0 or -errno
      */
     int fileId(int fd, long[] out) {
-        int r = (int) Sys.syscall(SYS_fstat, fd, stat.address());
+        int r = (int) Sys.syscall(Sys.SYS_fstat, fd, stat.address());
         if (r < 0) {
             return r;
         }
-        out[0] = stat.get(JAVA_LONG, 0);
-        out[1] = stat.get(JAVA_LONG, 8);
+        out[0] = stat.get(JAVA_LONG, Linux.ST_DEV);
+        out[1] = stat.get(JAVA_LONG, Linux.ST_INO);
         return 0;
     }
 
@@ -102,7 +73,7 @@ final class EmulatedIo {
         }
         int done = 0;
         while (done < len) {
-            int chunk = Math.min(len - done, PAGE - (int) ((addr + done) & (PAGE - 1)));
+            int chunk = Math.min(len - done, toPageEnd(addr + done));
             long n = readRemote(addr + done, dst.asSlice(done, chunk), chunk, false);
             if (n < 0) {
                 return (int) n;
@@ -123,8 +94,8 @@ final class EmulatedIo {
             return -Errno.EFAULT;
         }
         int done = 0;
-        while (done < PATH_MAX) {
-            int chunk = Math.min(PATH_MAX - done, PAGE - (int) ((addr + done) & (PAGE - 1)));
+        while (done < Linux.PATH_MAX) {
+            int chunk = Math.min(Linux.PATH_MAX - done, toPageEnd(addr + done));
             MemorySegment part = path.asSlice(done, chunk);
             long n = readRemote(addr + done, part, chunk, true);
             if (n < 0) {
@@ -141,6 +112,11 @@ final class EmulatedIo {
         return -Errno.ENAMETOOLONG;
     }
 
+    /** @return how many bytes from {@code addr} to the end of its page */
+    private static int toPageEnd(long addr) {
+        return Linux.PAGE_SIZE - (int) (addr & (Linux.PAGE_SIZE - 1));
+    }
+
     /**
      * Reads {@code len} bytes (within one page) of our own memory: 0 or -EFAULT.
      *
@@ -148,11 +124,10 @@ final class EmulatedIo {
      */
     private long readRemote(long addr, MemorySegment dst, int len, boolean string) {
         if (vmReadv >= 0) {
-            iov.set(JAVA_LONG, 0, dst.address());
-            iov.set(JAVA_LONG, 8, len);
-            iov.set(JAVA_LONG, 16, addr);
-            iov.set(JAVA_LONG, 24, len);
-            long r = Sys.syscall(SYS_process_vm_readv, PID, iov.address(), 1, iov.address() + 16, 1, 0);
+            iovec(0, dst.address(), len);
+            iovec(1, addr, len);
+            long remote = iov.address() + Linux.IOVEC_SIZE;
+            long r = Sys.syscall(Sys.SYS_process_vm_readv, PID, iov.address(), 1, remote, 1, 0);
             if (r == len) {
                 vmReadv = 1;
                 return 0;
@@ -180,12 +155,12 @@ final class EmulatedIo {
 
     /** Reads a {@code struct __kernel_timespec} into nanoseconds: >= 0, or -EFAULT / -EINVAL. */
     long timespecNanos(long addr) {
-        int r = copyIn(addr, timespec, 16);
+        int r = copyIn(addr, timespec, Linux.TIMESPEC_SIZE);
         if (r < 0) {
             return r;
         }
-        long sec = timespec.get(JAVA_LONG, 0);
-        long nsec = timespec.get(JAVA_LONG, 8);
+        long sec = timespec.get(JAVA_LONG, Linux.TV_SEC);
+        long nsec = timespec.get(JAVA_LONG, Linux.TV_NSEC);
         if (sec < 0 || nsec < 0) {
             return -Errno.EINVAL;
         }
@@ -200,11 +175,11 @@ final class EmulatedIo {
 
     /** {@code clock_gettime(clock)} in nanoseconds. */
     long clockNanos(int clock) {
-        long r = Sys.syscall(SYS_clock_gettime, clock, timespec.address());
+        long r = Sys.syscall(Sys.SYS_clock_gettime, clock, timespec.address());
         if (r < 0) {
             return System.nanoTime();
         }
-        return timespec.get(JAVA_LONG, 0) * 1_000_000_000L + timespec.get(JAVA_LONG, 8);
+        return timespec.get(JAVA_LONG, Linux.TV_SEC) * 1_000_000_000L + timespec.get(JAVA_LONG, Linux.TV_NSEC);
     }
 
     // ---- file descriptors
@@ -216,9 +191,9 @@ final class EmulatedIo {
 
     /** A close-on-exec duplicate of {@code fd}, or -errno. */
     static int dupCloexec(int fd) {
-        int d = Sys.fcntl(fd, F_DUPFD_CLOEXEC, DUP_MIN_FD);
+        int d = Sys.fcntl(fd, Linux.F_DUPFD_CLOEXEC, DUP_MIN_FD);
         if (d == -Errno.EINVAL) {
-            d = Sys.fcntl(fd, F_DUPFD_CLOEXEC, 0); // RLIMIT_NOFILE below DUP_MIN_FD
+            d = Sys.fcntl(fd, Linux.F_DUPFD_CLOEXEC, 0); // RLIMIT_NOFILE below DUP_MIN_FD
         }
         return d;
     }
@@ -226,8 +201,8 @@ final class EmulatedIo {
     /** {@code poll(fd, events, 0)}: the ready events now (0 when none), or -errno. */
     int pollNow(int fd, int events) {
         pollfd.set(JAVA_INT, 0, fd);
-        pollfd.set(JAVA_SHORT, 4, (short) events);
-        pollfd.set(JAVA_SHORT, 6, (short) 0);
+        pollfd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, (short) events);
+        pollfd.set(JAVA_SHORT, Linux.POLLFD_REVENTS, (short) 0);
         while (true) {
             int r = Sys.poll(pollfd, 1, 0);
             if (r == -Errno.EINTR) {
@@ -236,13 +211,13 @@ final class EmulatedIo {
             if (r < 0) {
                 return r;
             }
-            return r == 0 ? 0 : Short.toUnsignedInt(pollfd.get(JAVA_SHORT, 6));
+            return r == 0 ? 0 : Short.toUnsignedInt(pollfd.get(JAVA_SHORT, Linux.POLLFD_REVENTS));
         }
     }
 
     int epollCtl(int epfd, int op, int fd, int events, long data) {
         epollEvent.set(JAVA_INT, 0, events);
-        epollEvent.set(JAVA_LONG_UNALIGNED, 4, data);
+        epollEvent.set(JAVA_LONG_UNALIGNED, Linux.EPOLL_EVENT_DATA, data);
         return Sys.epollCtl(epfd, op, fd, epollEvent);
     }
 
@@ -253,12 +228,12 @@ final class EmulatedIo {
     /** Adds 1 to an eventfd (a wake-up). */
     void eventfdWrite(int efd) {
         counter.set(JAVA_LONG, 0, 1L);
-        Sys.syscall(SYS_write, efd, counter.address(), 8);
+        Sys.syscall(Sys.SYS_write, efd, counter.address(), 8);
     }
 
     /** Empties an eventfd (non-blocking). */
     void eventfdDrain(int efd) {
-        Sys.syscall(SYS_read, efd, counter.address(), 8);
+        Sys.syscall(Sys.SYS_read, efd, counter.address(), 8);
     }
 
     // ---- read and write
@@ -275,26 +250,26 @@ final class EmulatedIo {
      * @param userFlags the request's {@code RWF_*}; with {@code RWF_NOWAIT} there {@code -EAGAIN} is the result
      * @param request what to remember across attempts ({@code noNowait} for files without NOWAIT support)
      */
-    long rwNonblocking(boolean write, int fd, long addr, long len, long offset, int userFlags, EmulatedRequest request) {
-        boolean userNowait = (userFlags & RWF_NOWAIT) != 0;
+    long rwNonblocking(boolean write, int fd, long addr, long len, long offset, int userFlags, Request request) {
+        boolean userNowait = (userFlags & Linux.RWF_NOWAIT) != 0;
         if (rwv2 && !request.noNowait) {
-            long n = rwv2(write, fd, addr, len, offset, userFlags | RWF_NOWAIT);
+            long n = rwv2(write, fd, addr, len, offset, userFlags | Linux.RWF_NOWAIT);
             if (n == -Errno.ESPIPE && offset != -1) {
                 request.stream = true; // a pipe or socket: the offset means nothing, as in the kernel
-                n = rwv2(write, fd, addr, len, -1, userFlags | RWF_NOWAIT);
+                n = rwv2(write, fd, addr, len, -1, userFlags | Linux.RWF_NOWAIT);
             }
             if (n == -Errno.EAGAIN && !userNowait) {
                 return WAIT;
             }
             if (n == -Errno.ENOSYS) {
                 rwv2 = false;
-            } else if (n == -Errno.EOPNOTSUPP && !userNowait && (userFlags & ~RWF_SUPPORTED) == 0) {
+            } else if (n == -Errno.EOPNOTSUPP && !userNowait && (userFlags & ~Linux.RWF_SUPPORTED) == 0) {
                 request.noNowait = true; // this file does not do RWF_NOWAIT (a tty, some devices)
             } else {
                 return n;
             }
         }
-        if ((userFlags & ~RWF_SUPPORTED) != 0 || (userFlags != 0 && !rwv2)) {
+        if ((userFlags & ~Linux.RWF_SUPPORTED) != 0 || (userFlags != 0 && !rwv2)) {
             return -Errno.EOPNOTSUPP;
         }
         // No RWF_NOWAIT here: ask poll first, so that the call below does not block.
@@ -309,15 +284,15 @@ final class EmulatedIo {
     }
 
     /** A read or write that may block (a regular file, or a file poll said is ready). */
-    long rwBlocking(boolean write, int fd, long addr, long len, long offset, int userFlags, EmulatedRequest request) {
+    long rwBlocking(boolean write, int fd, long addr, long len, long offset, int userFlags, Request request) {
         while (true) {
             long n;
             if (userFlags != 0 && rwv2) {
                 n = rwv2(write, fd, addr, len, offset, userFlags);
             } else if (offset == -1) {
-                n = Sys.syscall(write ? SYS_write : SYS_read, fd, addr, len);
+                n = Sys.syscall(write ? Sys.SYS_write : Sys.SYS_read, fd, addr, len);
             } else {
-                n = Sys.syscall(write ? SYS_pwrite64 : SYS_pread64, fd, addr, len, offset);
+                n = Sys.syscall(write ? Sys.SYS_pwrite64 : Sys.SYS_pread64, fd, addr, len, offset);
                 if (n == -Errno.ESPIPE) {
                     request.stream = true;
                     offset = -1;
@@ -332,14 +307,19 @@ final class EmulatedIo {
     }
 
     private long rwv2(boolean write, int fd, long addr, long len, long offset, int flags) {
-        iov.set(JAVA_LONG, 0, addr);
-        iov.set(JAVA_LONG, 8, len);
+        iovec(0, addr, len);
         while (true) {
-            long n = Sys.syscall(write ? SYS_pwritev2 : SYS_preadv2, fd, iov.address(), 1, offset, 0, flags);
+            long n = Sys.syscall(write ? Sys.SYS_pwritev2 : Sys.SYS_preadv2, fd, iov.address(), 1, offset, 0, flags);
             if (n != -Errno.EINTR) {
                 return n;
             }
         }
+    }
+
+    /** Fills {@code struct iovec} number {@code i} of the scratch: iov_base at 0, iov_len at 8. */
+    private void iovec(int i, long base, long len) {
+        iov.set(JAVA_LONG, (long) i * Linux.IOVEC_SIZE, base);
+        iov.set(JAVA_LONG, (long) i * Linux.IOVEC_SIZE + 8, len);
     }
 
     // ---- waitid
