@@ -37,6 +37,7 @@ public final class Sys {
     public static final long SYS_clone3 = 435;
     public static final long SYS_close_range = 436;
     public static final long SYS_ioctl = 16;
+    public static final long SYS_fstat = 5;
     /** {@code ioctl} request: the bytes waiting in a pipe or socket. */
     public static final long FIONREAD = 0x541B;
 
@@ -443,6 +444,19 @@ public final class Sys {
     public static int waitid(int idtype, long id, MemorySegment siginfo, int options) {
         checkBuffer("waitid siginfo", siginfo, Linux.SIGINFO_SIZE);
         return (int) syscall(SYS_waitid, idtype, id, siginfo.address(), options, 0L);
+    }
+
+    /** {@code sizeof(struct stat)} and the offset of {@code st_size} in it (x86_64). */
+    private static final int STAT_SIZE = 144;
+    private static final int STAT_ST_SIZE = 48;
+
+    /** {@code fstat(2)}'s {@code st_size}: the size of the file behind {@code fd}, or {@code -errno}. */
+    public static long fstatSize(int fd) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment stat = arena.allocate(STAT_SIZE, 8);
+            long r = syscall(SYS_fstat, fd, stat.address());
+            return r < 0 ? r : stat.get(LONG, STAT_ST_SIZE);
+        }
     }
 
     /** {@code prctl(2)}; returns its result or {@code -errno}. */
