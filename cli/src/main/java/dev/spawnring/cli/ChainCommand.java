@@ -34,14 +34,15 @@ import picocli.CommandLine.Model.CommandSpec;
  *
  * <pre>
  * ./spawnring chain --path-search touch /tmp/x
- * step  op        user_data  res
- * 0     CLONE     0          41235
- * 1     EXEC      1          -2 ENOENT     /usr/local/bin/touch
+ * step  op          user_data  res
+ * 0     CLONE       0          41235
+ * 1     EXEC        1          -2 ENOENT     /usr/local/bin/touch
  * ...
  * </pre>
  */
 @Command(name = "chain", mixinStandardHelpOptions = true,
-        description = "Run one CLONE -> [DUP2] -> [CHDIR] -> EXEC... chain and print every completion.")
+        description = "Run one CLONE -> [CLOSE_RANGE -> OPENAT -> DUP2 -> CLOSE] -> [CHDIR] -> EXEC... chain and "
+                + "print every completion.")
 public final class ChainCommand implements Callable<Integer> {
     @Option(names = "--path-search", description = "One hardlinked EXEC per $PATH directory, searched in the child.")
     boolean pathSearch;
@@ -215,11 +216,11 @@ public final class ChainCommand implements Callable<Integer> {
             all.put("exit", exit);
             out.println(Json.write(all));
         } else {
-            out.printf("%-5s %-9s %-10s %s%n", "step", "op", "user_data", "res");
+            out.printf("%-5s %-11s %-10s %s%n", "step", "op", "user_data", "res");
             for (Map<String, Object> row : cqes) {
                 int res = (Integer) row.get("res");
                 String r = res < 0 ? res + " " + row.get("errno") : String.valueOf(res);
-                out.println(String.format("%-5s %-9s %-10s %-13s %s", row.get("step"), row.get("op"),
+                out.println(String.format("%-5s %-11s %-10s %-13s %s", row.get("step"), row.get("op"),
                         row.get("user_data"), r, row.get("detail")).stripTrailing());
             }
             out.println(exit.containsKey("code") ? "exit: code " + exit.get("code")
