@@ -2,7 +2,7 @@
  * sr-floor: the C floor of spawnring's benchmarks. Starts PROGRAM with
  * vfork+execve or posix_spawn and prints what it measured on stdout, so the
  * benchmark compares spawnring with the fastest a C program does on the same
- * machine in the same run. Times are CLOCK_MONOTONIC_RAW nanoseconds.
+ * machine in the same run. Times are CLOCK_MONOTONIC nanoseconds (the clock sr-stamp stamps with).
  *
  *   sr-floor MODE WORKLOAD N TOUCH_MB PROGRAM [DIR...]
  *
@@ -58,7 +58,7 @@ static char *child_argv[3];
 static int64_t now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 

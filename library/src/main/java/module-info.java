@@ -10,7 +10,4 @@
 module dev.spawnring {
     exports dev.spawnring;
     exports dev.spawnring.uring;
-
-    // Until the command line and the benchmark stand on the API alone.
-    exports dev.spawnring.internal.sys to dev.spawnring.cli, dev.spawnring.bench;
 }

@@ -1,21 +1,11 @@
 package dev.spawnring;
 
-import static dev.spawnring.uring.IoUring.*;
-
-import dev.spawnring.internal.sys.Errno;
-import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.NativeMemory;
-import dev.spawnring.internal.sys.Sys;
-import java.io.IOException;
+import dev.spawnring.internal.process.ChildState;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -32,190 +22,33 @@ import java.util.concurrent.TimeoutException;
  * }
  * ExitStatus status = child.waitFor();   // exit 0
  * }</pre>
+ *
+ * <p>The child is reaped when it has exited and what its command asked for its process group
+ * is done ({@link Command#killProcessGroupOnExit()}, a {@link Command#timeout timeout}'s
+ * SIGKILL); from then on {@link #waitFor()} returns, {@link #isAlive()} is false and no signal
+ * is sent, to the child or to its group: its pid may name another process by then.
  */
 public final class Child {
-    private final EventLoop loop;
-    private final long pid;
+    private final ChildState state;
     private final Command command;
-    /**
-     * Completed on the loop thread the moment the child is reaped, before {@link #exit}: only
-     * waited on ({@link #waitFor}) and polled, so a waiter is woken by the loop thread directly
-     * rather than through a pool thread. Its one dependent is {@link #exit}'s hand-off.
-     */
-    private final CompletableFuture<ExitStatus> reapedStatus = new CompletableFuture<>();
-    /**
-     * The same outcome, completed off the loop thread (the common pool; always async, the
-     * failure too), so callers' dependents never run on the loop.
-     */
-    private final CompletableFuture<ExitStatus> exit = reapedStatus.handleAsync((status, failure) -> {
-        if (failure != null) {
-            throw new CompletionException(failure);
-        }
-        return status;
-    });
-    private final OutputStream stdin;
-    private final InputStream stdout;
-    private final InputStream stderr;
-    private final Output.Collector outCollector;
-    private final Output.Collector errCollector;
-    /**
-     * Guarded by this: closed (-1) once the child is reaped, or, when a timeout's SIGKILL for
-     * its process group is still due, once that is sent. Signals go through it, so they never
-     * reach a recycled pid (or a process group that reused the number).
-     */
-    private int pidfd;
-    /** Guarded by this: the child has been reaped; {@link #signal} does nothing from then on. */
-    private boolean reaped;
-    /** Loop thread only: the pending timeout's user_data and the signal it will send (0: none). */
-    private long timeoutUserData;
-    private int timerSignal;
+    private final MemfdOutput stdoutMemfd;
+    private final MemfdOutput stderrMemfd;
 
-    Child(EventLoop loop, long pid, int pidfd, int stdinFd, int stdoutFd, int stderrFd, Command command,
-            boolean capture) {
-        this.loop = loop;
-        this.pid = pid;
-        this.pidfd = pidfd;
+    Child(ChildState state, Command command) {
+        this.state = state;
         this.command = command;
-        if (capture) {
-            if (stdinFd >= 0) {
-                Sys.close(stdinFd);
-            }
-            this.stdin = Output.NULL_OUTPUT;
-            this.outCollector = stdoutFd >= 0 ? new Output.Collector(loop, stdoutFd) : null;
-            this.errCollector = stderrFd >= 0 ? new Output.Collector(loop, stderrFd) : null;
-            this.stdout = InputStream.nullInputStream();
-            this.stderr = InputStream.nullInputStream();
-        } else {
-            this.stdin = stdinFd >= 0 ? new PipeOutput(loop, "stdin of " + pid, stdinFd) : Output.NULL_OUTPUT;
-            this.stdout = stdoutFd >= 0 ? new PipeInput(loop, "stdout of " + pid, stdoutFd) : InputStream.nullInputStream();
-            this.stderr = stderrFd >= 0 ? new PipeInput(loop, "stderr of " + pid, stderrFd) : InputStream.nullInputStream();
-            this.outCollector = null;
-            this.errCollector = null;
-        }
-    }
-
-    /** Loop thread: the child has been cloned; wait for its exit (and arm its timeout). */
-    void started() {
-        loop.retain();
-        loop.childStarted();
-        MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
-        loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED, 0).userData(loop.register(cqe -> {
-            ExitStatus status = cqe.res() == 0 ? ExitStatus.fromSiginfo(siginfo) : null;
-            NativeMemory.free(siginfo);
-            loop.childReaped();
-            reaped();
-            releaseIdleStreams();
-            if (status == null) {
-                reapedStatus.completeExceptionally(
-                        new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
-            } else {
-                reapedStatus.complete(status);
-            }
-        }));
-        Duration timeout = command.timeoutSpec();
-        if (timeout != null) {
-            armTimeout(timeout, Linux.SIGTERM);
-        }
-    }
-
-    /**
-     * Loop thread: after {@code after}, SIGTERM to the child's whole process group (unless the
-     * child has ended by then), then SIGKILL after the grace period, even if the leader has
-     * exited by then (its group may live on). The loop stays up until the KILL is sent.
-     */
-    private void armTimeout(Duration after, int signal) {
-        timerSignal = signal;
-        if (signal == Linux.SIGKILL) {
-            loop.retain();
-        }
-        timeoutUserData = loop.register(cqe -> {
-            timerSignal = 0;
-            if (signal == Linux.SIGKILL) {
-                if (cqe.res() == -Errno.ETIME) {
-                    sendToGroup(Linux.SIGKILL);
-                }
-                synchronized (this) {
-                    if (reaped) {
-                        closePidfd();
-                    }
-                }
-                loop.release();
-                return;
-            }
-            synchronized (this) {
-                if (cqe.res() != -Errno.ETIME || reaped) {
-                    return; // removed, or the child exited before its timeout
-                }
-            }
-            sendToGroup(Linux.SIGTERM);
-            armTimeout(command.timeoutGraceSpec(), Linux.SIGKILL);
-        });
-        loop.sqe().prepTimeout(after, 0, 0).userData(timeoutUserData);
-    }
-
-    /**
-     * Signals the process group the child leads, through its pidfd (Linux 6.9's
-     * {@code PIDFD_SIGNAL_PROCESS_GROUP}): the pidfd names the group the child made, so once
-     * that group is gone and its number reused, the new group is not hit. Before 6.9,
-     * {@code kill(-pid)}, and only while the child is unreaped (its pid, so the group's
-     * number, cannot be reused yet).
-     */
-    private synchronized void sendToGroup(int signal) {
-        if (pidfd < 0) {
-            return;
-        }
-        int r = Sys.pidfdSendSignal(pidfd, signal, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
-        if (r == -Errno.EINVAL && !reaped) {
-            Sys.kill(-pid, signal);
-        }
-    }
-
-    /** Caller holds the lock. */
-    private void closePidfd() {
-        if (pidfd >= 0) {
-            Sys.close(pidfd);
-            pidfd = -1;
-        }
-    }
-
-    /** Loop thread: pipes nobody is using give their fds back now that the child has exited. */
-    private void releaseIdleStreams() {
-        if (stdin instanceof PipeOutput in) {
-            in.childExited();
-        }
-        if (stdout instanceof PipeInput out) {
-            out.childExited();
-        }
-        if (stderr instanceof PipeInput err) {
-            err.childExited();
-        }
-    }
-
-    /**
-     * Loop thread: the child is reaped; a TERM not yet sent is called off, and the pidfd goes
-     * (unless a SIGKILL for its process group is still due: it goes once that is sent).
-     */
-    private void reaped() {
-        synchronized (this) {
-            reaped = true;
-            if (timerSignal != Linux.SIGKILL) {
-                closePidfd();
-            }
-        }
-        if (timerSignal == Linux.SIGTERM) {
-            loop.sqe().prepTimeoutRemove(timeoutUserData, 0).userData(loop.register(c -> { }));
-        }
-        loop.release();
+        this.stdoutMemfd = state.stdoutMemfd() != null ? new MemfdOutput(state.stdoutMemfd()) : null;
+        this.stderrMemfd = state.stderrMemfd() != null ? new MemfdOutput(state.stderrMemfd()) : null;
     }
 
     /** @return which of its Spawner's event loops cloned this child and supervises it, from 0 */
     int loopIndex() {
-        return loop.index();
+        return state.loopIndex();
     }
 
     /** @return the child's pid */
     public long pid() {
-        return pid;
+        return state.pid();
     }
 
     /** @return the command it runs */
@@ -224,106 +57,127 @@ public final class Child {
     }
 
     /**
-     * @return a future completed with the exit status however the child ends (never by a timeout
-     *         of ours); it completes on a pool thread (the common pool), so what depends on it never
-     *         runs on the spawner's loop thread, just after {@link #waitFor} returns
+     * @return a future completed with the exit status however the child ends; it completes on a
+     *         pool thread (the common pool), so what depends on it never runs on the spawner's
+     *         loop thread, just after {@link #waitFor} returns
      */
     public CompletableFuture<ExitStatus> onExit() {
-        return exit.copy();
+        return state.onExit().copy();
     }
 
-    /** Waits for the child to end. */
+    /**
+     * Waits for the child to end (to be reaped).
+     *
+     * @return how it ended
+     * @throws InterruptedException when interrupted while waiting
+     * @throws UncheckedIOException when it could not be waited for (its loop failed)
+     */
     public ExitStatus waitFor() throws InterruptedException {
-        try {
-            return reapedStatus.get();
-        } catch (ExecutionException e) {
-            throw new UncheckedIOException((IOException) e.getCause());
-        }
+        return state.waitFor();
     }
 
     /**
      * Waits at most {@code timeout} for the child to end.
      *
+     * @param timeout how long to wait
+     * @return how it ended
+     * @throws InterruptedException when interrupted while waiting
      * @throws TimeoutException when it is still running
      */
     public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
-        try {
-            return reapedStatus.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw new UncheckedIOException((IOException) e.getCause());
-        }
+        return state.waitFor(timeout);
     }
 
     /** @return whether the child has not been reaped yet */
     public boolean isAlive() {
-        return !reapedStatus.isDone();
+        return state.isAlive();
     }
 
     /** @return the child's stdin when piped, else a stream that refuses writes */
     public OutputStream stdin() {
-        return stdin;
+        return state.stdin();
     }
 
     /** @return the child's stdout when piped, else an empty stream */
     public InputStream stdout() {
-        return stdout;
+        return state.stdout();
     }
 
     /** @return the child's stderr when piped, else an empty stream */
     public InputStream stderr() {
-        return stderr;
+        return state.stderr();
+    }
+
+    /**
+     * What the child wrote to stdout, when it went to {@link Stdio#memfd()}: read it once the
+     * child is done, as often as wanted, then {@link MemfdOutput#close() close} it (or let it
+     * be collected).
+     *
+     * @return the memfd the child's stdout went to
+     * @throws IllegalStateException when stdout was not {@link Stdio#memfd()}
+     */
+    public MemfdOutput stdoutMemfd() {
+        if (stdoutMemfd == null) {
+            throw new IllegalStateException("stdoutMemfd: the stdout of " + pid() + " is not Stdio.memfd()");
+        }
+        return stdoutMemfd;
+    }
+
+    /**
+     * What the child wrote to stderr, when it went to {@link Stdio#memfd()} (as
+     * {@link #stdoutMemfd()}).
+     *
+     * @return the memfd the child's stderr went to
+     * @throws IllegalStateException when stderr was not {@link Stdio#memfd()} (with
+     *                               {@link Command#redirectErrorStream()} it went to stdout's)
+     */
+    public MemfdOutput stderrMemfd() {
+        if (stderrMemfd == null) {
+            throw new IllegalStateException("stderrMemfd: the stderr of " + pid() + " is not Stdio.memfd()");
+        }
+        return stderrMemfd;
     }
 
     /**
      * Sends {@code signal} to the child through its pidfd. Does nothing once the child has
      * been reaped (the pid may already name another process).
      *
+     * @param signal a signal number ({@link Signal})
      * @throws IllegalArgumentException when {@code signal} is not a signal number
      * @throws UncheckedIOException when the kernel refuses ({@code EPERM})
      */
     public void signal(int signal) {
         Command.checkSignal("signal", signal);
-        synchronized (this) {
-            if (reaped || pidfd < 0) {
-                return;
-            }
-            int r = Sys.pidfdSendSignal(pidfd, signal, 0);
-            if (r < 0 && r != -Errno.ESRCH) {
-                throw new UncheckedIOException(new dev.spawnring.internal.sys.SysException(
-                        "pidfd_send_signal " + pid + " " + signal, -r));
-            }
-        }
+        state.signal(signal);
     }
 
     /**
-     * Sends {@code signal} to the whole process group the child leads, grandchildren included,
-     * through its pidfd ({@code PIDFD_SIGNAL_PROCESS_GROUP}, Linux 6.9+; before that
-     * {@code kill(-pid)} while the child is unreaped). Does nothing once the child has been reaped.
+     * Sends {@code signal} to the whole process group the child leads, grandchildren included:
+     * through its pidfd ({@code PIDFD_SIGNAL_PROCESS_GROUP}, Linux 6.9+), else
+     * {@code kill(-pid)}. Does nothing once the child has been reaped; until then its pid, and
+     * so its group's number, cannot be reused, so the signal reaches that group and no other.
      *
+     * @param signal a signal number ({@link Signal})
      * @throws IllegalStateException when the child leads no group of its own (it was started
      *                               without {@link Command#newProcessGroup()},
-     *                               {@link Command#newSession()} or a timeout): its group is
-     *                               this JVM's, and would be hit too
+     *                               {@link Command#newSession()},
+     *                               {@link Command#killProcessGroupOnExit()} or a timeout): its
+     *                               group is this JVM's, and would be hit too
      * @throws IllegalArgumentException when {@code signal} is not a signal number
      */
     public void signalGroup(int signal) {
         Command.checkSignal("signalGroup", signal);
-        Integer group = command.processGroupSpec();
-        if (!command.startsNewSession() && (group == null || group != 0)) {
-            throw new IllegalStateException("signalGroup: child " + pid + " leads no process group of its own"
-                    + " (start it with newProcessGroup(), newSession() or a timeout)");
-        }
-        sendToGroup(signal);
+        state.signalGroup(signal);
     }
 
     /** Asks the child to end: SIGTERM. */
     public void destroy() {
-        signal(Linux.SIGTERM);
+        signal(Signal.SIGTERM);
     }
 
     /** Ends the child: SIGKILL. */
     public void destroyForcibly() {
-        signal(Linux.SIGKILL);
+        signal(Signal.SIGKILL);
     }
 
     /** @return this child as a {@link java.lang.Process}, for code written against it */
@@ -341,26 +195,17 @@ public final class Child {
      * @throws java.util.concurrent.CompletionException when waitid failed
      */
     ExitStatus statusNow() {
-        return reapedStatus.isDone() ? reapedStatus.join() : null;
+        return state.statusNow();
     }
 
-    /** The exit future itself, for {@link Spawner#run} and the adapters. */
+    /** The exit future itself, for the adapters. */
     CompletableFuture<ExitStatus> exitFuture() {
-        return exit;
-    }
-
-    Output.Collector stdoutCollector() {
-        return outCollector;
-    }
-
-    Output.Collector stderrCollector() {
-        return errCollector;
+        return state.onExit();
     }
 
     @Override
     public String toString() {
-        String state = isAlive() ? "running"
-                : reapedStatus.isCompletedExceptionally() ? "waitid failed" : statusNow().toString();
-        return "Child[pid=" + pid + ", " + command + ", " + state + "]";
+        String how = isAlive() ? "running" : state.waitFailed() ? "waitid failed" : statusNow().toString();
+        return "Child[pid=" + pid() + ", " + command + ", " + how + "]";
     }
 }

@@ -1,6 +1,6 @@
 package dev.spawnring;
 
-import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.process.ProcessSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * What to run and how: immutable, every method returns a new {@code Command}.
  * Like {@code ProcessBuilder}, with what a Linux program may want before exec:
  * extra fds at any number, a new session or process group, umask, rlimits, a
- * parent-death signal, a timeout that ends the whole process group.
+ * parent-death signal, a timeout that ends the whole process group, and what the
+ * child leaves in its group killed when it exits.
  *
  * <pre>{@code
  * Command cmd = Command.of("make", "-j4")
@@ -55,6 +56,9 @@ public final class Command {
     private int parentDeathSignal;
     private Duration timeout;
     private Duration timeoutGrace = Duration.ofSeconds(2);
+    private boolean killProcessGroupOnExit;
+    /** What {@link #spec()} made once; every copy starts without one. */
+    private volatile ProcessSpec spec;
 
     private Command(List<String> argv) {
         if (argv.isEmpty()) {
@@ -88,15 +92,22 @@ public final class Command {
         c.parentDeathSignal = parentDeathSignal;
         c.timeout = timeout;
         c.timeoutGrace = timeoutGrace;
+        c.killProcessGroupOnExit = killProcessGroupOnExit;
         return c;
     }
 
-    /** @return a command running {@code argv[0]} with the rest as its arguments */
+    /**
+     * @param argv the program and its arguments
+     * @return a command running {@code argv[0]} with the rest as its arguments
+     */
     public static Command of(String... argv) {
         return new Command(List.of(Objects.requireNonNull(argv, "argv")));
     }
 
-    /** @return a command running {@code argv.get(0)} with the rest as its arguments */
+    /**
+     * @param argv the program and its arguments
+     * @return a command running {@code argv.get(0)} with the rest as its arguments
+     */
     public static Command of(List<String> argv) {
         return new Command(new ArrayList<>(Objects.requireNonNull(argv, "argv")));
     }
@@ -198,9 +209,16 @@ public final class Command {
 
     // ---- stdio and fds
 
-    /** Where the child's stdin comes from (default: a pipe). */
+    /**
+     * Where the child's stdin comes from (default: a pipe).
+     *
+     * @throws IllegalArgumentException for {@link Stdio#memfd()}, which is for output
+     */
     public Command stdin(Stdio s) {
         Objects.requireNonNull(s, "stdin");
+        if (s instanceof Stdio.Memfd) {
+            throw new IllegalArgumentException("stdin(Stdio.memfd()): a memfd takes the child's output, not its input");
+        }
         Command c = copy();
         c.stdin = s;
         return c;
@@ -298,6 +316,10 @@ public final class Command {
             throw new IllegalArgumentException("processGroup(" + pgid + ") conflicts with timeout(" + timeout
                     + "): a timeout ends the child's own group, and this group is shared");
         }
+        if (killProcessGroupOnExit && pgid != 0) {
+            throw new IllegalArgumentException("processGroup(" + pgid + ") conflicts with killProcessGroupOnExit()"
+                    + ": it kills the child's own group, and this group is shared");
+        }
         Command c = copy();
         c.processGroup = pgid;
         return c;
@@ -313,9 +335,16 @@ public final class Command {
         return c;
     }
 
-    /** Sets a resource limit ({@code Linux.RLIMIT_NOFILE}, ...); {@code Linux.RLIM_INFINITY} for none. */
+    /**
+     * Sets a resource limit: {@code rlimit(Rlimit.RLIMIT_NOFILE, 4096, 4096)};
+     * {@link Rlimit#RLIM_INFINITY} for none.
+     *
+     * @param resource one of {@link Rlimit}'s {@code RLIMIT_*}
+     * @param soft     the soft limit, at most {@code hard} (compared unsigned)
+     * @param hard     the hard limit
+     */
     public Command rlimit(int resource, long soft, long hard) {
-        if (resource < 0 || resource > 15) {
+        if (!Rlimit.isResource(resource)) {
             throw new IllegalArgumentException("rlimit: unknown resource " + resource);
         }
         if (Long.compareUnsigned(soft, hard) > 0) {
@@ -355,11 +384,20 @@ public final class Command {
 
     /**
      * Ends the child's whole process group if it runs longer than {@code timeout}: SIGTERM,
-     * then SIGKILL after {@code grace}, to what is left of the group even if the child itself
+     * then SIGKILL after {@code grace} to what is left of the group, even if the child itself
      * has exited by then. The child gets a process group of its own (unless it starts a new
-     * session, which also makes one). The group is signalled through the child's pidfd
-     * (Linux 6.9+), so a group that reused its number is never hit; on older kernels the
-     * SIGKILL reaches the group only while the child is unreaped.
+     * session, which also makes one), and its status says {@link ExitStatus#timedOut()}.
+     *
+     * <p>A child that ends during the grace period is reaped, and so reported by
+     * {@link Child#waitFor()} and {@link Child#onExit()}, once that SIGKILL has gone to its
+     * group: until the reap the child's pid, and the number of its group, cannot be reused, so
+     * the SIGKILL reaches that group and no other, on any kernel. With
+     * {@link #killProcessGroupOnExit()} the group is killed when the child exits, and the child
+     * reaped at once.
+     *
+     * @param timeout how long the child may run, more than 0
+     * @param grace   between the SIGTERM and the SIGKILL, 0 or more
+     * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
     public Command timeout(Duration timeout, Duration grace) {
         Objects.requireNonNull(timeout, "timeout");
@@ -380,74 +418,65 @@ public final class Command {
         return c;
     }
 
-    /** {@link #timeout(Duration, Duration)} with a 2 s grace period. */
+    /**
+     * {@link #timeout(Duration, Duration)} with a 2 s grace period.
+     *
+     * @param timeout how long the child may run, more than 0
+     */
     public Command timeout(Duration timeout) {
         return timeout(timeout, Duration.ofSeconds(2));
     }
 
+    /**
+     * When the child exits, kills (SIGKILL) whatever it left running in its process group,
+     * so that no orphan of it survives it: the exit is seen while the child is still a zombie,
+     * the group is killed, and only then is the child reaped, so the SIGKILL cannot reach a
+     * group that reused the number. The child gets a process group of its own (unless it
+     * starts a new session, which also makes one). Descendants that moved to another group or
+     * session are not reached.
+     *
+     * @throws IllegalArgumentException when the child is to join a group that is not its own
+     */
+    public Command killProcessGroupOnExit() {
+        if (processGroup != null && processGroup != 0) {
+            throw new IllegalArgumentException("killProcessGroupOnExit() conflicts with processGroup(" + processGroup
+                    + "): it kills the child's own group, and this group is shared");
+        }
+        Command c = copy();
+        c.killProcessGroupOnExit = true;
+        if (!newSession) {
+            c.processGroup = 0;
+        }
+        return c;
+    }
+
     /** Refuses a number that names no signal, e.g. {@code "signal(0): not a signal"}. */
     static void checkSignal(String call, int signal) {
-        if (signal <= 0 || signal > Linux.NSIG_MAX) {
+        if (!Signal.isSignal(signal)) {
             throw new IllegalArgumentException(call + "(" + signal + "): not a signal");
         }
     }
 
-    // ---- read by the compiler (package-private)
-
-    Stdio stdinSpec() {
-        return stdin;
-    }
-
-    Stdio stdoutSpec() {
-        return stdout;
-    }
-
-    Stdio stderrSpec() {
-        return stderr;
-    }
-
-    boolean redirectsErrorStream() {
-        return redirectErrorStream;
-    }
-
-    Map<Integer, Integer> fdMap() {
-        return fds;
-    }
-
-    boolean closesOtherFds() {
-        return closeOtherFds;
-    }
-
-    boolean startsNewSession() {
-        return newSession;
-    }
-
-    Integer processGroupSpec() {
-        return processGroup;
-    }
-
-    Integer umaskSpec() {
-        return umask;
-    }
-
-    Map<Integer, long[]> rlimitSpec() {
-        return rlimits;
-    }
-
-    boolean resetsSignals() {
-        return resetSignals;
-    }
-
-    int parentDeathSignalSpec() {
-        return parentDeathSignal;
-    }
-
-    Duration timeoutSpec() {
-        return timeout;
-    }
-
-    Duration timeoutGraceSpec() {
-        return timeoutGrace;
+    /**
+     * The resolved command the internal layer spawns: argv, environment and PATH candidates
+     * computed once, on the first spawn of this command.
+     *
+     * @throws IllegalArgumentException when the program name is empty
+     */
+    ProcessSpec spec() {
+        ProcessSpec s = spec;
+        if (s == null) {
+            Map<String, String> env = environment();
+            List<String> finalArgv = new ArrayList<>(argv);
+            finalArgv.set(0, argv0());
+            s = new ProcessSpec(argv.get(0), finalArgv,
+                    env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
+                    ProcessSpec.pathCandidates(argv.get(0), env.get("PATH")), directory, stdin, stdout, stderr,
+                    redirectErrorStream, fds, closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals,
+                    parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit);
+            spec = s;
+        }
+        return s;
     }
 
     @Override

@@ -1,23 +1,48 @@
 package dev.spawnring;
 
 import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.uring.IoUring;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * How a child ended: it exited with a code, or a signal killed it.
+ * How a child ended: it exited with a code, or a signal killed it; and whether its
+ * {@link Command#timeout timeout} had fired by then.
+ *
+ * <p>Equality is about how the child ended: {@code code}, {@code signal} and
+ * {@code coreDumped}. {@code timedOut} says why, and is left out of {@link #equals} and
+ * {@link #hashCode}, so {@code ExitStatus.killed(Signal.SIGTERM)} equals the status of a
+ * child that a timeout's SIGTERM killed.
  *
  * @param code       the exit code (0-255) when it exited, else -1
  * @param signal     the signal that killed it, else 0
  * @param coreDumped whether the kill left a core dump
+ * @param timedOut   whether the command's timeout fired (its SIGTERM was sent) before the child ended
  */
-public record ExitStatus(int code, int signal, boolean coreDumped) {
-    /** @return the status of a child that exited with {@code code} */
+public record ExitStatus(int code, int signal, boolean coreDumped, boolean timedOut) {
+    /**
+     * The status of a child that ended without a timeout firing.
+     *
+     * @param code       the exit code (0-255) when it exited, else -1
+     * @param signal     the signal that killed it, else 0
+     * @param coreDumped whether the kill left a core dump
+     */
+    public ExitStatus(int code, int signal, boolean coreDumped) {
+        this(code, signal, coreDumped, false);
+    }
+
+    /**
+     * @param code an exit code, 0-255
+     * @return the status of a child that exited with {@code code}
+     */
     public static ExitStatus exited(int code) {
         return new ExitStatus(code, 0, false);
     }
 
-    /** @return the status of a child killed by {@code signal} */
+    /**
+     * @param signal a signal number ({@link Signal})
+     * @return the status of a child killed by {@code signal}
+     */
     public static ExitStatus killed(int signal) {
         return new ExitStatus(-1, signal, false);
     }
@@ -26,7 +51,8 @@ public record ExitStatus(int code, int signal, boolean coreDumped) {
      * Reads the status from a {@code siginfo_t} that {@code waitid(WEXITED)} (or an io_uring
      * WAITID) has filled, for code that reaps its own children from the ring.
      *
-     * @param siginfo at least {@link Linux#SIGINFO_SIZE} bytes
+     * @param siginfo at least {@link IoUring#SIGINFO_SIZE} bytes
+     * @return how the child ended
      * @throws IllegalArgumentException when its {@code si_code} is not an exit
      */
     public static ExitStatus fromSiginfo(MemorySegment siginfo) {
@@ -54,7 +80,10 @@ public record ExitStatus(int code, int signal, boolean coreDumped) {
         return signal != 0;
     }
 
-    /** @return whether it exited with code 0 */
+    /**
+     * @return whether it exited with code 0 (whether or not its timeout had fired: a child that
+     *         heeds the timeout's SIGTERM and exits 0 succeeded; see {@link #timedOut()})
+     */
     public boolean success() {
         return signal == 0 && code == 0;
     }
@@ -62,13 +91,28 @@ public record ExitStatus(int code, int signal, boolean coreDumped) {
     /**
      * The number a shell would show: the code, or 128 + the signal, as
      * {@code Process.exitValue()} reports for a killed process.
+     *
+     * @return the code, or 128 + the signal
      */
     public int exitValue() {
         return signal == 0 ? code : 128 + signal;
     }
 
+    /** Compares how the children ended: code, signal and core dump, not {@link #timedOut()}. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ExitStatus s && s.code == code && s.signal == signal && s.coreDumped == coreDumped;
+    }
+
+    @Override
+    public int hashCode() {
+        return (code * 31 + signal) * 2 + (coreDumped ? 1 : 0);
+    }
+
+    /** @return e.g. {@code "exit 0"}, {@code "killed by signal 15"}, {@code "killed by signal 15 (timed out)"} */
     @Override
     public String toString() {
-        return signal == 0 ? "exit " + code : "killed by signal " + signal + (coreDumped ? " (core dumped)" : "");
+        String how = signal == 0 ? "exit " + code : "killed by signal " + signal + (coreDumped ? " (core dumped)" : "");
+        return timedOut ? how + " (timed out)" : how;
     }
 }

@@ -1,18 +1,14 @@
 package dev.spawnring;
 
-import dev.spawnring.internal.sys.Errno;
-import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.process.ChildState;
+import dev.spawnring.internal.process.LoopGroup;
+import dev.spawnring.internal.process.ProcessSpec;
 import dev.spawnring.uring.Backend;
-import dev.spawnring.uring.Ring;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts and supervises child processes through one or more event loops, each a thread of
@@ -63,71 +59,21 @@ public final class Spawner implements AutoCloseable {
     /**
      * The event loops a Spawner has unless told otherwise: one per core the JVM may use
      * ({@link Runtime#availableProcessors()}, which follows cgroup CPU limits), at most
-     * {@value #DEFAULT_LOOPS_CAP}: every loop is started with the Spawner, so a large machine
-     * should not get a hundred idle threads per Spawner by default (more than 2 loops has not
-     * been measured); {@link Builder#loops} takes up to {@link #MAX_LOOPS}.
-     *
-     * <p>Why, measured on 2 cores ({@code spawnring bench --only throughput}, three runs, load
-     * average 4 to 8 from other work): with 2, 4 or 16 children in flight one loop per core
-     * started 1.3 to 2.3 times as many children per second as one loop (16 in flight: 8,180,
-     * 9,815 and 13,625/s against 4,312, 6,559 and 10,045/s), as many as two one-loop Spawners;
-     * with one child at a time no fewer (3,374, 2,711 and 4,405/s against 2,791, 2,434 and
-     * 4,273/s), since a caller spawning one child at a time keeps using the first loop. A
-     * loop costs one platform thread, mostly asleep in {@code io_uring_enter}, and one
-     * 256-entry ring; ask for {@code loops(1)} where one thread per Spawner matters more than
-     * starting children in parallel.
+     * {@value #DEFAULT_LOOPS_CAP}. Several loops clone several children at once, one per loop;
+     * every loop is started with its Spawner and costs a platform thread (mostly asleep in
+     * {@code io_uring_enter}) and a ring, so a large machine does not get dozens of idle loops
+     * per Spawner by default. {@link Builder#loops} takes up to {@link #MAX_LOOPS}; ask for
+     * {@code loops(1)} where one thread per Spawner matters more than cloning in parallel.
      */
     public static final int DEFAULT_LOOPS = defaultLoops();
 
     /** The most loops {@link #DEFAULT_LOOPS} gives, whatever the number of cores. */
     public static final int DEFAULT_LOOPS_CAP = 4;
 
-    private static final int RING_ENTRIES = 256;
-
-    private final EventLoop[] loops;
-    private final int devNull;
-    /** Loops not yet ended (or never made); /dev/null is closed when this reaches 0. */
-    private final AtomicInteger running;
-    private volatile boolean closed;
+    private final LoopGroup loops;
 
     private Spawner(Backend backend, int loopCount) throws IOException {
-        this.devNull = Errno.check("open /dev/null", Sys.openat(Linux.AT_FDCWD, "/dev/null",
-                Linux.O_RDWR | Linux.O_CLOEXEC, 0));
-        this.loops = new EventLoop[loopCount];
-        this.running = new AtomicInteger(loopCount);
-        int made = 0;
-        try {
-            for (; made < loopCount; made++) {
-                // The first ring picks the backend (or is told); the others follow it.
-                Ring ring = made == 0 && backend == null ? Ring.open(RING_ENTRIES)
-                        : Ring.open(RING_ENTRIES, made == 0 ? backend : loops[0].ring().backend());
-                EventLoop loop;
-                try {
-                    loop = new EventLoop(ring, made);
-                } catch (IOException | RuntimeException e) {
-                    ring.close();
-                    throw e;
-                }
-                loop.onTermination(this::loopEnded);
-                loops[made] = loop;
-                loop.start();
-            }
-        } catch (IOException | RuntimeException e) {
-            // The loops never made will never end: count them out, then end the others.
-            if (running.addAndGet(made - loopCount) == 0) {
-                Sys.close(devNull);
-            }
-            for (int i = 0; i < made; i++) {
-                loops[i].shutdown();
-            }
-            throw e;
-        }
-    }
-
-    private void loopEnded() {
-        if (running.decrementAndGet() == 0) {
-            Sys.close(devNull);
-        }
+        this.loops = new LoopGroup(backend, loopCount);
     }
 
     private static int defaultLoops() {
@@ -188,39 +134,25 @@ public final class Spawner implements AutoCloseable {
 
     /** @return the backend its rings run on */
     public Backend backend() {
-        return loops[0].ring().backend();
+        return loops.backend();
     }
 
     /** @return how many event loops (threads, rings) it has */
     public int loops() {
-        return loops.length;
-    }
-
-    /** The least busy loop: fewest spawns waiting, then fewest live children, then the first. */
-    private EventLoop pick() {
-        EventLoop best = loops[0];
-        if (loops.length > 1) {
-            long least = best.load();
-            for (int i = 1; i < loops.length && least != 0; i++) {
-                long l = loops[i].load();
-                if (l < least) {
-                    least = l;
-                    best = loops[i];
-                }
-            }
-        }
-        return best;
+        return loops.loops();
     }
 
     /**
      * Starts {@code command}. Returns once the child runs the program (or has failed to).
      *
+     * @param command what to run and how
+     * @return the running child
      * @throws SpawnException naming the step that failed, e.g. {@code exec} with the PATH
      *                        candidates tried, or {@code chdir /x}
      * @throws IllegalStateException when this Spawner is closed
      */
     public Child spawn(Command command) throws SpawnException {
-        return start(Objects.requireNonNull(command, "command"), false).join0();
+        return new Child(loops.spawn(Objects.requireNonNull(command, "command").spec()), command);
     }
 
     /**
@@ -229,149 +161,40 @@ public final class Spawner implements AutoCloseable {
      * dealt over the loops in turn, starting with the least busy one, so that the loops clone
      * in parallel. Then returns the children in order. If one fails, the others still run and
      * are returned to no one: they are killed (SIGKILL) and reaped, and the first failure is thrown.
+     *
+     * @param commands what to run
+     * @return the children, in the order of {@code commands}
+     * @throws SpawnException the first spawn that failed
      */
     public List<Child> spawnAll(List<Command> commands) throws SpawnException {
-        List<Launch> launches = new ArrayList<>();
-        try {
-            for (Command c : commands) {
-                launches.add(Launch.compile(this, Objects.requireNonNull(c, "command"), false));
-            }
-        } catch (SpawnException | RuntimeException e) {
-            // Those compiled already own pipes and memory: let the loop start nothing and drop them.
-            launches.forEach(Launch::discard);
-            throw e;
+        List<ProcessSpec> specs = new ArrayList<>();
+        for (Command c : commands) {
+            specs.add(Objects.requireNonNull(c, "command").spec());
         }
-        try {
-            ensureOpen();
-        } catch (IllegalStateException e) {
-            launches.forEach(Launch::discard);
-            throw e;
-        }
-        List<CompletableFuture<Child>> futures = new ArrayList<>();
-        for (int i = 0; i < launches.size(); i++) {
-            futures.add(new CompletableFuture<>());
-        }
-        int used = Math.min(loops.length, launches.size());
-        int first = pick().index();
-        for (int k = 0; k < used; k++) {
-            EventLoop loop = loops[(first + k) % loops.length];
-            List<Integer> mine = new ArrayList<>();
-            for (int i = k; i < launches.size(); i += used) {
-                mine.add(i);
-            }
-            loop.spawnsQueued(mine.size());
-            try {
-                loop.execute(() -> {
-                    try {
-                        for (int i : mine) {
-                            launches.get(i).start(loop, futures.get(i));
-                        }
-                        loop.submit();
-                    } finally {
-                        loop.spawnsDone(mine.size());
-                    }
-                });
-            } catch (IllegalStateException e) {
-                loop.spawnsDone(mine.size());
-                for (int i : mine) {
-                    launches.get(i).discard();
-                    futures.get(i).completeExceptionally(e);
-                }
-            }
-        }
+        List<ChildState> states = loops.spawnAll(specs);
         List<Child> children = new ArrayList<>();
-        Exception failure = null;
-        for (CompletableFuture<Child> f : futures) {
-            try {
-                children.add(new Pending(f).join0());
-            } catch (SpawnException | RuntimeException e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        if (failure != null) {
-            children.forEach(Child::destroyForcibly);
-            if (failure instanceof SpawnException s) {
-                throw s;
-            }
-            throw (RuntimeException) failure;
+        for (int i = 0; i < states.size(); i++) {
+            children.add(new Child(states.get(i), commands.get(i)));
         }
         return children;
     }
 
     /**
-     * Runs {@code command} to its end, capturing stdout and stderr where they are pipes (up
-     * to {@link #CAPTURE_LIMIT} each; stdin, when a pipe, is closed at once).
+     * Runs {@code command} to its end, capturing stdout and stderr where they are pipes or
+     * {@link Stdio#memfd() memfds} (up to {@link #CAPTURE_LIMIT} each; stdin, when a pipe, is
+     * closed at once).
      *
+     * @param command what to run and how
      * @return a future of the result, failed with a {@link SpawnException} when the child did not start
      */
     public CompletableFuture<Result> run(Command command) {
-        Pending pending;
+        ProcessSpec spec;
         try {
-            pending = start(Objects.requireNonNull(command, "command"), true);
-        } catch (SpawnException | RuntimeException e) {
+            spec = Objects.requireNonNull(command, "command").spec();
+        } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return pending.future.thenCompose(child -> {
-            CompletableFuture<byte[]> out = child.stdoutCollector() != null
-                    ? child.stdoutCollector().done() : CompletableFuture.completedFuture(new byte[0]);
-            CompletableFuture<byte[]> err = child.stderrCollector() != null
-                    ? child.stderrCollector().done() : CompletableFuture.completedFuture(new byte[0]);
-            return CompletableFuture.allOf(out, err, child.exitFuture()).thenApply(v -> new Result(
-                    child.exitFuture().join(), out.join(), err.join(),
-                    (child.stdoutCollector() != null && child.stdoutCollector().truncated())
-                            || (child.stderrCollector() != null && child.stderrCollector().truncated())));
-        });
-    }
-
-    private Pending start(Command command, boolean capture) throws SpawnException {
-        ensureOpen();
-        Launch launch = Launch.compile(this, command, capture);
-        CompletableFuture<Child> future = new CompletableFuture<>();
-        EventLoop loop = pick();
-        loop.spawnsQueued(1);
-        try {
-            loop.execute(() -> {
-                try {
-                    launch.start(loop, future);
-                    loop.submit(); // the clone happens here, vfork style
-                } finally {
-                    loop.spawnsDone(1);
-                }
-            });
-        } catch (IllegalStateException e) {
-            loop.spawnsDone(1);
-            launch.discard();
-            throw e;
-        }
-        return new Pending(future);
-    }
-
-    /** A spawn under way; {@link #join0} unwraps its failure. */
-    private record Pending(CompletableFuture<Child> future) {
-        Child join0() throws SpawnException {
-            try {
-                return future.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof SpawnException s) {
-                    throw s;
-                }
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new UncheckedIOException(new IOException(e.getCause()));
-            }
-        }
-    }
-
-    /** The fd every Stdio.discard() child gets. */
-    int devNull() {
-        return devNull;
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("spawner is closed");
-        }
+        return loops.run(spec, CAPTURE_LIMIT);
     }
 
     /**
@@ -380,19 +203,15 @@ public final class Spawner implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        for (EventLoop loop : loops) {
-            loop.shutdown();
-        }
+        loops.close();
     }
 
-    /** Waits until every loop thread has ended (every child reaped). For tests and orderly shutdown. */
+    /**
+     * Waits until every loop thread has ended (every child reaped). For tests and orderly shutdown.
+     *
+     * @throws InterruptedException when interrupted while waiting
+     */
     public void awaitTermination() throws InterruptedException {
-        for (EventLoop loop : loops) {
-            loop.join();
-        }
+        loops.awaitTermination();
     }
 }

@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * Where a child's stdin, stdout or stderr goes: {@link #pipe()} (the default, as with
  * {@code ProcessBuilder}), {@link #inherit()}, {@link #discard()}, a file
- * ({@link #from}, {@link #to}, {@link #appendTo}) or one of this JVM's fds ({@link #fd}).
+ * ({@link #from}, {@link #to}, {@link #appendTo}), one of this JVM's fds ({@link #fd}), or
+ * an anonymous file in memory read back once the child is done ({@link #memfd()}).
  * File paths are opened by the parent, relative to its working directory, as
  * {@code ProcessBuilder.Redirect} does.
  */
@@ -23,15 +24,33 @@ public sealed interface Stdio {
     record Discard() implements Stdio {
     }
 
-    /** A file, opened for reading (stdin) or writing (stdout, stderr; created, truncated or appended). */
+    /**
+     * An anonymous file in memory ({@code memfd_create(2)}) that the child writes its stdout or
+     * stderr to; {@link Child#stdoutMemfd()} and {@link Child#stderrMemfd()} read it back.
+     */
+    record Memfd() implements Stdio {
+    }
+
+    /**
+     * A file, opened for reading (stdin) or writing (stdout, stderr; created, truncated or appended).
+     *
+     * @param path   the file, relative to this JVM's working directory
+     * @param append whether output is appended rather than the file truncated
+     */
     record File(Path path, boolean append) implements Stdio {
+        /** Refuses a null path. */
         public File {
             Objects.requireNonNull(path, "path");
         }
     }
 
-    /** One of the parent's open fds, given to the child as it is (the parent keeps its own). */
+    /**
+     * One of the parent's open fds, given to the child as it is (the parent keeps its own).
+     *
+     * @param fd the parent's file descriptor
+     */
     record Fd(int fd) implements Stdio {
+        /** Refuses a negative fd. */
         public Fd {
             if (fd < 0) {
                 throw new IllegalArgumentException("Stdio.fd: bad file descriptor " + fd);
@@ -72,5 +91,19 @@ public sealed interface Stdio {
     /** @return the parent's fd {@code fd} */
     static Stdio fd(int fd) {
         return new Fd(fd);
+    }
+
+    /**
+     * An anonymous in-memory file ({@code memfd_create(2)}) for the child's stdout or stderr,
+     * read back with {@link Child#stdoutMemfd()} or {@link Child#stderrMemfd()}, from its start,
+     * as often as wanted, once the child is done (and {@link Spawner#run} captures it as it
+     * does a pipe). Unlike a pipe, the child never blocks on a reader that is slow or gone and
+     * never gets {@code SIGPIPE}; it sees a regular file, so it may seek, and output is kept in
+     * memory (swappable) whatever its size until the parent closes it. Not for stdin.
+     *
+     * @return an in-memory file the child writes to
+     */
+    static Stdio memfd() {
+        return new Memfd();
     }
 }

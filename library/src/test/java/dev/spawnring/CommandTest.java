@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.internal.process.ProcessSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,14 +69,14 @@ class CommandTest {
     @Test
     void aTimeoutGivesTheChildAProcessGroupOfItsOwn() {
         Command c = Command.of("x").timeout(Duration.ofSeconds(5));
-        assertEquals(0, c.processGroupSpec());
-        assertEquals(Duration.ofSeconds(2), c.timeoutGraceSpec());
+        assertEquals(0, c.spec().processGroup());
+        assertEquals(Duration.ofSeconds(2), c.spec().grace());
     }
 
     @Test
     void thePathIsSearchedOnlyForANameWithoutSlash() {
-        assertEquals(List.of("./tool"), Launch.pathCandidates("./tool", "/a:/b"));
-        assertEquals(List.of("/a/tool", "./tool", "/b/tool"), Launch.pathCandidates("tool", "/a::/b:/a"));
-        assertEquals(List.of("/usr/local/bin/tool", "/usr/bin/tool", "/bin/tool"), Launch.pathCandidates("tool", null));
+        assertEquals(List.of("./tool"), ProcessSpec.pathCandidates("./tool", "/a:/b"));
+        assertEquals(List.of("/a/tool", "./tool", "/b/tool"), ProcessSpec.pathCandidates("tool", "/a::/b:/a"));
+        assertEquals(List.of("/usr/local/bin/tool", "/usr/bin/tool", "/bin/tool"), ProcessSpec.pathCandidates("tool", null));
     }
 }

@@ -37,7 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * hits them alike, each warmed up first.
  *
  * <p>Sections: the proposal's "time to the child's first instruction" (a static program without
- * libc stamps {@code CLOCK_MONOTONIC_RAW} as its first act) and "start and reap", by path and by
+ * libc stamps {@code CLOCK_MONOTONIC}, the clock of {@link System#nanoTime()}, as its first act) and "start and reap", by path and by
  * a six-directory {@code $PATH} search, with a small parent and a big one; throughput with 1 to
  * 16 children in flight; 10,000 live children; a child's output read into Java; one line
  * captured from each of many children; the ring's NOP round trip.
@@ -207,7 +207,7 @@ public final class BenchCommand implements Callable<Integer> {
             printLive();
             printOutput();
             printSpawnTable(Workload.CAPTURE);
-            List<Map<String, Object>> nops = sections.contains(Section.nop) ? printNopThroughput(quick ? 5_000 : 20_000)
+            List<Map<String, Object>> nops = sections.contains(Section.nop) ? NopThroughput.print(out, quick ? 5_000 : 20_000)
                     : List.of();
             List<BenchReport.Goal> goals = BenchReport.goals(rows);
             printGoals(goals);
@@ -464,57 +464,5 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("(%s) %-10s %s: %s%n", g.number(), g.verdict(), g.goal(), g.figure());
         }
         out.flush();
-    }
-
-    /** The ring alone: batches of 32 NOPs submitted and reaped, per backend, rounds alternating. */
-    private List<Map<String, Object>> printNopThroughput(int batches) throws IOException {
-        int rounds = 5;
-        List<Backend> backends = new ArrayList<>();
-        if (Ring.ioUringUnavailableReason() == null) {
-            backends.add(Backend.IO_URING);
-        }
-        backends.add(Backend.FALLBACK);
-        Map<Backend, Samples> perNop = new LinkedHashMap<>();
-        List<Ring> rings = new ArrayList<>();
-        try {
-            for (Backend b : backends) {
-                Ring ring = Ring.open(64, b);
-                rings.add(ring);
-                nopBatches(ring, batches / 10); // warm-up
-                perNop.put(b, new Samples(new long[0]));
-            }
-            for (int round = 0; round < rounds; round++) {
-                for (int i = 0; i < backends.size(); i++) {
-                    long t0 = System.nanoTime();
-                    nopBatches(rings.get(i), batches / rounds);
-                    long perOp = (System.nanoTime() - t0) / ((long) (batches / rounds) * 32);
-                    perNop.put(backends.get(i), Samples.concat(perNop.get(backends.get(i)), new long[] {perOp}));
-                }
-            }
-        } finally {
-            rings.forEach(Ring::close);
-        }
-        out.printf("%nring round trip: batches of 32 NOPs submitted and reaped, %d batches, median of %d rounds%n",
-                batches, rounds);
-        out.printf("%-10s %12s %14s%n", "backend", "ns per NOP", "NOPs per s");
-        List<Map<String, Object>> json = new ArrayList<>();
-        perNop.forEach((b, s) -> {
-            out.printf("%-10s %12.0f %14.0f%n", b, s.median(), 1e9 / s.median());
-            json.add(Map.of("backend", b.name(), "ns_per_nop", s.median()));
-        });
-        out.flush();
-        return json;
-    }
-
-    private static void nopBatches(Ring ring, int batches) throws IOException {
-        for (int b = 0; b < batches; b++) {
-            for (int i = 0; i < 32; i++) {
-                ring.getSqe().prepNop().userData(i);
-            }
-            ring.submitAndWait(32);
-            for (int i = 0; i < 32; i++) {
-                ring.cqeSeen(ring.waitCqe());
-            }
-        }
     }
 }

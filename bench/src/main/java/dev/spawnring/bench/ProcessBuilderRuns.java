@@ -1,7 +1,6 @@
 package dev.spawnring.bench;
 
 import dev.spawnring.bench.SpawnContenders.Cell;
-import dev.spawnring.internal.sys.Sys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ProcessBuilder.Redirect;
@@ -37,7 +36,7 @@ final class ProcessBuilderRuns {
     }
 
     private static long now() {
-        return Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW);
+        return System.nanoTime();
     }
 
     private static void check(String program, int rc) throws IOException {

@@ -3,10 +3,7 @@ package dev.spawnring.bench;
 import static dev.spawnring.uring.IoUring.*;
 
 import dev.spawnring.ExitStatus;
-import dev.spawnring.internal.sys.Errno;
-import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.NativeMemory;
-import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.SpawnException;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.Ring;
@@ -132,14 +129,17 @@ final class SpawnContenders {
         }
     }
 
-    /** spawnring: CLONE → [DUP2 onto fd 4] → EXEC (hardlinked per PATH candidate), reaped with WAITID. */
+    /**
+     * spawnring's ring API itself: CLONE → [DUP2 onto fd 4] → EXEC (hardlinked per PATH
+     * candidate), reaped with WAITID and the pidfd closed with CLOSE, all through the ring.
+     */
     static final class RingContender implements Contender {
         private final Ring ring;
         private final Arena arena = Arena.ofConfined();
         private final MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
-        private final MemorySegment siginfo = arena.allocate(Linux.SIGINFO_SIZE);
+        private final MemorySegment siginfo = arena.allocate(SIGINFO_SIZE);
         private final MemorySegment stamp = arena.allocate(16);
-        private final MemorySegment envp = NativeMemory.cStringArray("envp", new String[0]);
+        private final MemorySegment envp = cStrings(arena, List.of());
 
         RingContender(Backend backend) throws IOException {
             this.ring = Ring.open(32, backend);
@@ -160,75 +160,86 @@ final class SpawnContenders {
             boolean stamped = cell.workload() == Workload.FIRST_INSTRUCTION;
             List<MemorySegment> paths = new ArrayList<>();
             for (String c : cell.candidates()) {
-                paths.add(NativeMemory.cString(arena, "program", c));
+                paths.add(arena.allocateFrom(c));
             }
             String program = Path.of(cell.candidates().get(0)).getFileName().toString();
-            MemorySegment argv = NativeMemory.cStringArray("argv", new String[] {program});
+            MemorySegment argv = cStrings(arena, List.of(program));
             long[] samples = new long[n];
-            int[] p = new int[2];
-            try {
-                for (int i = 0; i < n; i++) {
-                    if (stamped) {
-                        Errno.check("pipe2", Sys.pipe2(p, Linux.O_CLOEXEC));
-                    }
-                    long t0 = Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW);
-                    int steps = 1;
-                    ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK);
-                    if (stamped) {
-                        ring.getSqe().prepDup2(p[1], 4).flags(IOSQE_IO_LINK);
-                        steps++;
-                    }
-                    for (MemorySegment path : paths) {
-                        ring.getSqe().prepExecveat(AT_FDCWD, path, argv, envp, 0).flags(IOSQE_IO_HARDLINK);
-                        steps++;
-                    }
-                    ring.submit();
-                    long end = 0;
-                    if (stamped) {
-                        Sys.close(p[1]);
-                        long got = Sys.read(p[0], stamp, 16);
-                        Sys.close(p[0]);
-                        if (got != 16) {
-                            throw new IOException(program + " wrote no stamp on fd 4 (read gave " + got + ")");
-                        }
-                        end = stamp.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + stamp.get(ValueLayout.JAVA_LONG, 8);
-                    }
-                    // One CQE per step, in chain order: CLONE, [DUP2], the EXEC candidates.
-                    int firstExec = steps - paths.size();
-                    boolean execed = false;
-                    for (int s = 0; s < steps; s++) {
-                        Cqe cqe = ring.waitCqe();
-                        ring.cqeSeen(cqe);
-                        if (s == 0) {
-                            Errno.check("CLONE", cqe.res());
-                        }
-                        execed |= s >= firstExec && cqe.res() == 0;
-                    }
-                    if (!execed) {
-                        throw new IOException(program + ": no EXEC candidate ran");
-                    }
-                    int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
-                    ring.getSqe().prepWaitid(P_PIDFD, fd, siginfo, WEXITED, 0);
-                    ring.submitAndWait(1);
-                    Cqe w = ring.waitCqe();
-                    ring.cqeSeen(w);
-                    Sys.close(fd);
-                    Errno.check("waitid", w.res());
-                    if (!ExitStatus.fromSiginfo(siginfo).success()) {
-                        throw new IOException(program + " did not exit 0");
-                    }
-                    samples[i] = (stamped ? end : Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW)) - t0;
+            for (int i = 0; i < n; i++) {
+                int[] p = stamped ? Libc.pipe2(Libc.O_CLOEXEC) : null;
+                long t0 = System.nanoTime();
+                int steps = 1;
+                ring.getSqe().prepClone(pidfd).flags(IOSQE_IO_LINK);
+                if (stamped) {
+                    ring.getSqe().prepDup2(p[1], 4).flags(IOSQE_IO_LINK);
+                    steps++;
                 }
-            } finally {
-                NativeMemory.free(argv);
+                for (MemorySegment path : paths) {
+                    ring.getSqe().prepExecveat(AT_FDCWD, path, argv, envp, 0).flags(IOSQE_IO_HARDLINK);
+                    steps++;
+                }
+                ring.submit();
+                long end = 0;
+                if (stamped) {
+                    Libc.close(p[1]);
+                    long got = Libc.read(p[0], stamp, 16);
+                    Libc.close(p[0]);
+                    if (got != 16) {
+                        throw new IOException(program + " wrote no stamp on fd 4 (read gave " + got + ")");
+                    }
+                    end = stamp.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + stamp.get(ValueLayout.JAVA_LONG, 8);
+                }
+                // One CQE per step, in chain order: CLONE, [DUP2], the EXEC candidates.
+                int firstExec = steps - paths.size();
+                boolean execed = false;
+                for (int s = 0; s < steps; s++) {
+                    Cqe cqe = ring.waitCqe();
+                    ring.cqeSeen(cqe);
+                    if (s == 0) {
+                        check("CLONE", cqe.res());
+                    }
+                    execed |= s >= firstExec && cqe.res() == 0;
+                }
+                if (!execed) {
+                    throw new IOException(program + ": no EXEC candidate ran");
+                }
+                int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
+                ring.getSqe().prepWaitid(P_PIDFD, fd, siginfo, WEXITED, 0).userData(1).flags(IOSQE_IO_HARDLINK);
+                ring.getSqe().prepClose(fd).userData(2);
+                ring.submitAndWait(2);
+                for (int c = 0; c < 2; c++) {
+                    Cqe cqe = ring.waitCqe();
+                    ring.cqeSeen(cqe);
+                    check(cqe.userData() == 1 ? "WAITID" : "CLOSE", cqe.res());
+                }
+                if (!ExitStatus.fromSiginfo(siginfo).success()) {
+                    throw new IOException(program + " did not exit 0");
+                }
+                samples[i] = (stamped ? end : System.nanoTime()) - t0;
             }
             return samples;
+        }
+
+        private static void check(String op, int res) throws IOException {
+            if (res < 0) {
+                throw new IOException(op + ": " + SpawnException.errnoName(res) + " (" + SpawnException.errnoMessage(res)
+                        + ")");
+            }
+        }
+
+        /** A NULL-terminated array of C strings, as execve takes argv and envp. */
+        private static MemorySegment cStrings(Arena arena, List<String> strings) {
+            MemorySegment array = arena.allocate(ValueLayout.ADDRESS, strings.size() + 1L);
+            for (int i = 0; i < strings.size(); i++) {
+                array.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(strings.get(i)));
+            }
+            array.setAtIndex(ValueLayout.ADDRESS, strings.size(), MemorySegment.NULL);
+            return array;
         }
 
         @Override
         public void close() {
             ring.close();
-            NativeMemory.free(envp);
             arena.close();
         }
     }

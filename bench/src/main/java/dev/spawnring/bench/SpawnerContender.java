@@ -8,7 +8,6 @@ import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.bench.SpawnContenders.Cell;
 import dev.spawnring.bench.SpawnContenders.Contender;
-import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +67,7 @@ final class SpawnerContender implements Contender {
     }
 
     private static long now() {
-        return Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW);
+        return System.nanoTime();
     }
 
     private static void check(String program, ExitStatus status) throws IOException {

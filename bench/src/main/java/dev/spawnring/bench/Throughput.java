@@ -1,6 +1,5 @@
 package dev.spawnring.bench;
 
-import dev.spawnring.internal.sys.Sys;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,7 @@ final class Throughput {
     static long[] run(int inFlight, int ms, OneChild child) throws InterruptedException, IOException {
         AtomicLong done = new AtomicLong();
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        long t0 = Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW);
+        long t0 = System.nanoTime();
         long deadline = t0 + ms * 1_000_000L;
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < inFlight; i++) {
@@ -35,7 +34,7 @@ final class Throughput {
                     do {
                         child.run(worker);
                         done.incrementAndGet();
-                    } while (Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW) < deadline && failed.get() == null);
+                    } while (System.nanoTime() < deadline && failed.get() == null);
                 } catch (Throwable e) {
                     failed.compareAndSet(null, e);
                 }
@@ -44,7 +43,7 @@ final class Throughput {
         for (Thread t : threads) {
             t.join();
         }
-        long elapsed = Sys.clockGettime(Sys.CLOCK_MONOTONIC_RAW) - t0;
+        long elapsed = System.nanoTime() - t0;
         if (failed.get() != null) {
             throw new IOException("throughput: " + failed.get(), failed.get());
         }

@@ -3,10 +3,7 @@ package dev.spawnring.cli;
 import static dev.spawnring.uring.IoUring.*;
 
 import dev.spawnring.ExitStatus;
-import dev.spawnring.internal.sys.Errno;
-import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.NativeMemory;
-import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.SpawnException;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.Ring;
 import dev.spawnring.uring.Sqe;
@@ -15,6 +12,8 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,23 +28,27 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code spawnring chain}: submits one CLONE/EXEC chain and prints one line per
  * completion, then the child's exit. A demonstration of the contract and a tool to
- * see which step of a spawn fails and why.
+ * see which step of a spawn fails and why. Everything happens in the child, through the
+ * ring API: {@code --stdout} is an OPENAT and a DUP2 there, after the child has unshared
+ * its fd table ({@code CLONE_FILES} and a CLOSE_RANGE with {@code CLOSE_RANGE_UNSHARE}).
  *
  * <pre>
  * ./spawnring chain --path-search touch /tmp/x
- * step  op        user_data  res
- * 0     CLONE     0          41235
- * 1     EXEC      1          -2 ENOENT     /usr/local/bin/touch
+ * step  op          user_data  res
+ * 0     CLONE       0          41235
+ * 1     EXEC        1          -2 ENOENT     /usr/local/bin/touch
  * ...
  * </pre>
  */
 @Command(name = "chain", mixinStandardHelpOptions = true,
-        description = "Run one CLONE -> [DUP2] -> [CHDIR] -> EXEC... chain and print every completion.")
+        description = "Run one CLONE -> [CLOSE_RANGE -> OPENAT -> DUP2 -> CLOSE] -> [CHDIR] -> EXEC... chain and "
+                + "print every completion.")
 public final class ChainCommand implements Callable<Integer> {
     @Option(names = "--path-search", description = "One hardlinked EXEC per $PATH directory, searched in the child.")
     boolean pathSearch;
 
-    @Option(names = "--stdout", paramLabel = "FILE", description = "Open FILE (created, truncated) and add a DUP2 step onto fd 1.")
+    @Option(names = "--stdout", paramLabel = "FILE",
+            description = "Open FILE (created, truncated) in the child and DUP2 it onto fd 1 (OPENAT, DUP2 and CLOSE steps).")
     String stdout;
 
     @Option(names = "--chdir", paramLabel = "DIR", description = "Add a CHDIR step.")
@@ -79,56 +82,56 @@ public final class ChainCommand implements Callable<Integer> {
         List<Step> steps = new ArrayList<>();
         List<Map<String, Object>> cqes = new ArrayList<>();
         Map<String, Object> exit = new LinkedHashMap<>();
-        int stdoutFd = -1;
-        try (Arena arena = Arena.ofConfined(); Ring ring = Ring.open(Math.max(8, candidates.size() + 4))) {
+        try (Arena arena = Arena.ofConfined(); Ring ring = Ring.open(Math.max(16, candidates.size() + 8))) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
-            MemorySegment cArgv = NativeMemory.cStringArray("argv", argv);
-            MemorySegment cEnvp = NativeMemory.cStringArray("envp", envp);
-            try {
-                if (stdout != null) {
-                    stdoutFd = Errno.check("open stdout " + stdout, Sys.openat(Linux.AT_FDCWD, stdout,
-                            Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC | Linux.O_CLOEXEC, 0644));
+            MemorySegment cArgv = cStrings(arena, argv);
+            MemorySegment cEnvp = cStrings(arena, envp);
+            if (stdout != null) {
+                // The child starts on our fd table and first gives itself a copy holding 0-2 only:
+                // the file it opens then lands on the lowest free fd, known here.
+                int opened = lowestFreeFd();
+                add(steps, ring.getSqe().prepClone(pidfd, CLONE_FILES), "CLONE", "CLONE_FILES");
+                add(steps, ring.getSqe().prepCloseRange(3, ~0, CLOSE_RANGE_UNSHARE), "CLOSE_RANGE",
+                        "3.. (unshare the fd table)");
+                String file = Path.of(stdout).toAbsolutePath().toString();
+                add(steps, ring.getSqe().prepOpenat(AT_FDCWD, file, O_WRONLY | O_CREAT | O_TRUNC, 0644), "OPENAT",
+                        file);
+                if (opened != 1) {
+                    add(steps, ring.getSqe().prepDup2(opened, 1), "DUP2", opened + " -> 1 (" + stdout + ")");
+                    add(steps, ring.getSqe().prepClose(opened), "CLOSE", String.valueOf(opened));
                 }
+            } else {
                 add(steps, ring.getSqe().prepClone(pidfd), "CLONE", "");
-                if (stdoutFd >= 0) {
-                    add(steps, ring.getSqe().prepDup2(stdoutFd, 1), "DUP2", stdoutFd + " -> 1 (" + stdout + ")");
+            }
+            if (chdir != null) {
+                add(steps, ring.getSqe().prepChdir(chdir), "CHDIR", chdir);
+            }
+            for (int i = 0; i < candidates.size(); i++) {
+                MemorySegment path = arena.allocateFrom(candidates.get(i));
+                Sqe exec = ring.getSqe().prepExecveat(AT_FDCWD, path, cArgv, cEnvp, 0);
+                add(steps, exec, "EXEC", candidates.get(i));
+                exec.flags(IOSQE_IO_HARDLINK);
+            }
+            ring.submit();
+            int pid = 0;
+            for (int i = 0; i < steps.size(); i++) {
+                Cqe cqe = ring.waitCqe();
+                Step step = steps.get((int) cqe.userData());
+                if (cqe.userData() == 0) {
+                    pid = cqe.res();
                 }
-                if (chdir != null) {
-                    add(steps, ring.getSqe().prepChdir(chdir), "CHDIR", chdir);
-                }
-                for (int i = 0; i < candidates.size(); i++) {
-                    MemorySegment path = NativeMemory.cString(arena, "program path", candidates.get(i));
-                    Sqe exec = ring.getSqe().prepExecveat(AT_FDCWD, path, cArgv, cEnvp, 0);
-                    add(steps, exec, "EXEC", candidates.get(i));
-                    exec.flags(IOSQE_IO_HARDLINK);
-                }
-                ring.submit();
-                int pid = 0;
-                for (int i = 0; i < steps.size(); i++) {
-                    Cqe cqe = ring.waitCqe();
-                    Step step = steps.get((int) cqe.userData());
-                    if (cqe.userData() == 0) {
-                        pid = cqe.res();
-                    }
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("step", cqe.userData());
-                    row.put("op", step.op());
-                    row.put("user_data", cqe.userData());
-                    row.put("res", cqe.res());
-                    row.put("errno", cqe.res() < 0 ? Errno.name(-cqe.res()) : null);
-                    row.put("detail", step.detail());
-                    cqes.add(row);
-                    ring.cqeSeen(cqe);
-                }
-                if (pid > 0) {
-                    reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
-                }
-            } finally {
-                NativeMemory.free(cArgv);
-                NativeMemory.free(cEnvp);
-                if (stdoutFd >= 0) {
-                    Sys.close(stdoutFd);
-                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", cqe.userData());
+                row.put("op", step.op());
+                row.put("user_data", cqe.userData());
+                row.put("res", cqe.res());
+                row.put("errno", cqe.res() < 0 ? SpawnException.errnoName(cqe.res()) : null);
+                row.put("detail", step.detail());
+                cqes.add(row);
+                ring.cqeSeen(cqe);
+            }
+            if (pid > 0) {
+                reap(ring, arena, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
             }
         }
         print(cqes, exit);
@@ -153,23 +156,55 @@ public final class ChainCommand implements Callable<Integer> {
         steps.add(new Step(op, detail));
     }
 
-    /** Waits for the child with WAITID on its pidfd and describes how it ended. */
-    private static void reap(Ring ring, int pidfd, Map<String, Object> exit) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
-            ring.getSqe().prepWaitid(P_PIDFD, pidfd, info, WEXITED, 0).userData(Long.MAX_VALUE);
-            ring.submit();
-            Cqe cqe = ring.waitCqe();
-            ring.cqeSeen(cqe);
-            Errno.check("waitid", cqe.res());
-            ExitStatus status = ExitStatus.fromSiginfo(info);
-            if (status.exited()) {
-                exit.put("code", status.code());
-            } else {
-                exit.put("signal", status.signal());
+    /**
+     * The fd an open in the child gets once it has closed everything from 3 up: the lowest of
+     * 0, 1, 2 this process has closed, else 3.
+     */
+    private static int lowestFreeFd() {
+        for (int fd = 0; fd < 3; fd++) {
+            if (!Files.exists(Path.of("/proc/self/fd/" + fd))) {
+                return fd;
             }
-        } finally {
-            Sys.close(pidfd);
+        }
+        return 3;
+    }
+
+    /** A NULL-terminated array of C strings, as execve takes argv and envp. */
+    private static MemorySegment cStrings(Arena arena, String[] strings) {
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, strings.length + 1L);
+        for (int i = 0; i < strings.length; i++) {
+            if (strings[i].indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("a NUL character in " + strings[i].replace("\0", "\\0"));
+            }
+            array.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(strings[i]));
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, strings.length, MemorySegment.NULL);
+        return array;
+    }
+
+    /** Waits for the child with WAITID on its pidfd, closes the pidfd (a CLOSE) and describes how it ended. */
+    private static void reap(Ring ring, Arena arena, int pidfd, Map<String, Object> exit) throws IOException {
+        MemorySegment info = arena.allocate(SIGINFO_SIZE);
+        ring.getSqe().prepWaitid(P_PIDFD, pidfd, info, WEXITED, 0).userData(Long.MAX_VALUE).flags(IOSQE_IO_HARDLINK);
+        ring.getSqe().prepClose(pidfd).userData(Long.MAX_VALUE - 1);
+        ring.submit();
+        int waited = -1;
+        for (int i = 0; i < 2; i++) {
+            Cqe cqe = ring.waitCqe();
+            if (cqe.userData() == Long.MAX_VALUE) {
+                waited = cqe.res();
+            }
+            ring.cqeSeen(cqe);
+        }
+        if (waited < 0) {
+            throw new IOException("waitid: " + SpawnException.errnoName(waited) + " ("
+                    + SpawnException.errnoMessage(waited) + ")");
+        }
+        ExitStatus status = ExitStatus.fromSiginfo(info);
+        if (status.exited()) {
+            exit.put("code", status.code());
+        } else {
+            exit.put("signal", status.signal());
         }
     }
 
@@ -181,11 +216,11 @@ public final class ChainCommand implements Callable<Integer> {
             all.put("exit", exit);
             out.println(Json.write(all));
         } else {
-            out.printf("%-5s %-9s %-10s %s%n", "step", "op", "user_data", "res");
+            out.printf("%-5s %-11s %-10s %s%n", "step", "op", "user_data", "res");
             for (Map<String, Object> row : cqes) {
                 int res = (Integer) row.get("res");
                 String r = res < 0 ? res + " " + row.get("errno") : String.valueOf(res);
-                out.println(String.format("%-5s %-9s %-10s %-13s %s", row.get("step"), row.get("op"),
+                out.println(String.format("%-5s %-11s %-10s %-13s %s", row.get("step"), row.get("op"),
                         row.get("user_data"), r, row.get("detail")).stripTrailing());
             }
             out.println(exit.containsKey("code") ? "exit: code " + exit.get("code")

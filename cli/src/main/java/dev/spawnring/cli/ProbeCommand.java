@@ -1,11 +1,7 @@
 package dev.spawnring.cli;
 
-import static dev.spawnring.uring.IoUring.IORING_OP_WAITID;
-
-import dev.spawnring.internal.sys.Errno;
-import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.NativeLibrary;
-import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.Platform;
+import dev.spawnring.Signal;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Probe;
 import dev.spawnring.uring.Ring;
@@ -22,7 +18,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code spawnring probe}: what this kernel offers spawnring and which backend it picks. */
+/**
+ * {@code spawnring probe}: what this kernel offers spawnring and which backend it picks:
+ * {@link Platform#probe()}, each feature as "yes: the path taken" or "no: why; the path taken",
+ * and what the ring reports of itself (setup flags, features, opcodes).
+ */
 @Command(name = "probe", mixinStandardHelpOptions = true,
         description = "Print the kernel version, whether io_uring is usable (or why not), the backend "
                 + "Ring.open picks, the opcodes the kernel supports, and whether pidfd, clone3 and WAITID are there.")
@@ -51,34 +51,38 @@ public final class ProbeCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
+    /** Where each feature is printed, under a short name. */
+    private static final Map<String, String> KEYS = Map.of(Platform.IORING_OP_WAITID, "waitid",
+            Platform.PIDFD_OPEN, "pidfd", Platform.CLONE3, "clone3",
+            Platform.PIDFD_SIGNAL_PROCESS_GROUP, "group_signal", Platform.MEMFD_CREATE, "memfd");
+
     /** The facts, in the order they are printed. */
     static Map<String, Object> facts() throws IOException {
+        Platform.Report report = Platform.probe();
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("kernel", readTrimmed("/proc/sys/kernel/osrelease"));
+        f.put("kernel", report.kernel());
         f.put("io_uring_disabled", readTrimmed("/proc/sys/kernel/io_uring_disabled"));
-        String reason = Ring.ioUringUnavailableReason();
-        f.put("io_uring", reason == null ? "usable" : "unusable: " + reason);
+        Platform.Feature uring = report.feature(Platform.IO_URING);
+        f.put("io_uring", uring.available() ? "usable" : "unusable: " + uring.reason());
         String forced = System.getProperty(Backend.PROPERTY);
+        f.put("backend", report.backend().name() + (forced != null ? " (forced by -D" + Backend.PROPERTY + ")" : ""));
         try (Ring ring = Ring.open(8)) {
-            f.put("backend", ring.backend().name() + (forced != null ? " (forced by -D" + Backend.PROPERTY + ")" : ""));
             if (ring.backend() == Backend.IO_URING) {
                 f.put("setup_flags", "0x" + Integer.toHexString(ring.setupFlags()));
                 f.put("features", "0x" + Integer.toHexString(ring.features()));
             }
             Probe probe = ring.probe();
             f.put("opcodes", probe.supportedNames());
-            f.put("waitid", probe.supports(IORING_OP_WAITID) ? "yes" : "no");
         }
-        int pidfd = Sys.pidfdOpen(Sys.getpid(), 0);
-        f.put("pidfd", pidfd >= 0 ? "yes" : "no: pidfd_open: " + Errno.describe(-pidfd));
-        if (pidfd >= 0) {
-            Sys.close(pidfd);
+        for (Platform.Feature feature : report.features()) {
+            String key = KEYS.get(feature.name());
+            if (key != null) {
+                f.put(key, feature.available() ? "yes: " + feature.path()
+                        : "no: " + feature.reason() + "; " + feature.path());
+            }
         }
-        // clone3 with a NULL argument: EFAULT/EINVAL means it is there, ENOSYS that it is not (or is filtered).
-        long r = Sys.syscall(Sys.SYS_clone3, 0L, 0L);
-        f.put("clone3", r == -Errno.ENOSYS ? "no: clone3: " + Errno.describe(Errno.ENOSYS) : "yes");
-        f.put("native", NativeLibrary.version());
-        f.put("signals_max", Linux.NSIG_MAX);
+        f.put("native", report.nativeLibrary());
+        f.put("signals_max", Signal.SIGRTMAX);
         return f;
     }
 

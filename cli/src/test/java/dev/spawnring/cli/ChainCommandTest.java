@@ -45,12 +45,28 @@ class ChainCommandTest {
     }
 
     @Test
-    void stdoutAddsADup2StepAndTheOutputLandsInTheFile() throws Exception {
+    void stdoutOpensTheFileInTheChildAndDup2sItOntoFdOne() throws Exception {
         Path out = tmp.resolve("out.txt");
         Cli r = Cli.run("chain", "--stdout", out.toString(), "/bin/echo", "hello", "chain");
         assertEquals(Main.EXIT_OK, r.exitCode(), r.err());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("1\\s+DUP2\\s+1\\s+1\\s+.*")), r.out());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(1).matches("0\\s+CLONE\\s+0\\s+[1-9][0-9]*\\s+CLONE_FILES"), r.out());
+        assertTrue(lines.get(2).matches("1\\s+CLOSE_RANGE\\s+1\\s+0\\s+3\\.\\. \\(unshare the fd table\\)"), r.out());
+        // The file lands on fd 3, the lowest one free once the child has closed 3 and up.
+        assertTrue(lines.get(3).matches("2\\s+OPENAT\\s+2\\s+3\\s+" + java.util.regex.Pattern.quote(out.toString())),
+                r.out());
+        assertTrue(lines.get(4).matches("3\\s+DUP2\\s+3\\s+1\\s+3 -> 1 .*"), r.out());
+        assertTrue(lines.get(5).matches("4\\s+CLOSE\\s+4\\s+0\\s+3"), r.out());
         assertEquals("hello chain\n", Files.readString(out));
+    }
+
+    @Test
+    void aStdoutFileThatCannotBeOpenedFailsAtTheOpenatStep() {
+        Cli r = Cli.run("chain", "--stdout", tmp.resolve("missing/out.txt").toString(), "/bin/true");
+        assertEquals(Main.EXIT_FAILED, r.exitCode());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("2\\s+OPENAT\\s+2\\s+-2 ENOENT\\s+.*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("3\\s+DUP2\\s+3\\s+-125 ECANCELED\\s+.*")), r.out());
+        assertEquals("exit: killed by signal 9", r.out().lines().reduce((a, b) -> b).orElseThrow());
     }
 
     @Test

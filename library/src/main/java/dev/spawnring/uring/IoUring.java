@@ -166,7 +166,30 @@ public final class IoUring {
     public static final int P_PID = Linux.P_PID;
     public static final int P_PIDFD = Linux.P_PIDFD;
     public static final int P_ALL = Linux.P_ALL;
+    public static final int P_PGID = Linux.P_PGID;
     public static final int WEXITED = Linux.WEXITED;
+    public static final int WNOHANG = Linux.WNOHANG;
+    public static final int WNOWAIT = Linux.WNOWAIT;
+    /** {@code sizeof(siginfo_t)}: the least a WAITID's {@code infop} must hold. */
+    public static final int SIGINFO_SIZE = Linux.SIGINFO_SIZE;
+    /** CLONE's {@code addr2}: the child starts on the submitter's fd table (see {@link Sqe#prepClone}). */
+    public static final long CLONE_FILES = Linux.CLONE_FILES;
+    public static final int CLOSE_RANGE_UNSHARE = Linux.CLOSE_RANGE_UNSHARE;
+    public static final int CLOSE_RANGE_CLOEXEC = Linux.CLOSE_RANGE_CLOEXEC;
+    public static final int O_RDONLY = Linux.O_RDONLY;
+    public static final int O_WRONLY = Linux.O_WRONLY;
+    public static final int O_RDWR = Linux.O_RDWR;
+    public static final int O_CREAT = Linux.O_CREAT;
+    public static final int O_EXCL = Linux.O_EXCL;
+    public static final int O_NOCTTY = Linux.O_NOCTTY;
+    public static final int O_TRUNC = Linux.O_TRUNC;
+    public static final int O_APPEND = Linux.O_APPEND;
+    public static final int O_NONBLOCK = Linux.O_NONBLOCK;
+    public static final int O_DIRECTORY = Linux.O_DIRECTORY;
+    public static final int O_CLOEXEC = Linux.O_CLOEXEC;
+    public static final int SIG_BLOCK = Linux.SIG_BLOCK;
+    public static final int SIG_UNBLOCK = Linux.SIG_UNBLOCK;
+    public static final int SIG_SETMASK = Linux.SIG_SETMASK;
 
     /** @return whether {@code opcode} is one of spawnring's private CLONE/EXEC-contract opcodes */
     public static boolean isSpawnOp(int opcode) {

@@ -1,6 +1,6 @@
 package dev.spawnring.cli.run;
 
-import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.Signal;
 
 /**
  * Ctrl-C for {@code spawnring run}, with what pure Java 25 offers.
@@ -54,7 +54,7 @@ final class Interrupts {
         int signal = signalBeingHandled();
         int baseline = signalThreads();
         int sent = runner.interrupt(signal);
-        String name = signal == Linux.SIGINT ? "SIGINT" : signal == Linux.SIGHUP ? "SIGHUP" : "SIGTERM";
+        String name = Signal.name(signal);
         printer.message("spawnring run: " + name + ": sent " + name + " to " + sent
                 + " running job" + (sent == 1 ? "" : "s") + ", starting no more; Ctrl-C again to kill them\n");
         boolean killed = false;
@@ -77,16 +77,16 @@ final class Interrupts {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             switch (t.getName()) {
                 case "SIGINT handler":
-                    return Linux.SIGINT;
+                    return Signal.SIGINT;
                 case "SIGHUP handler":
-                    return Linux.SIGHUP;
+                    return Signal.SIGHUP;
                 case "SIGTERM handler":
-                    return Linux.SIGTERM;
+                    return Signal.SIGTERM;
                 default:
                     break;
             }
         }
-        return Linux.SIGTERM;
+        return Signal.SIGTERM;
     }
 
     /** @return how many JVM signal-handler threads for INT, TERM or HUP are alive */

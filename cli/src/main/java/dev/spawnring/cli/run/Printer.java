@@ -1,12 +1,9 @@
 package dev.spawnring.cli.run;
 
-import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.MemfdOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,66 +15,83 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code --line-buffer}), messages, and the progress bar, erased before any output and drawn
  * again after.
  *
- * <p>A grouped job's stdout and stderr are memfds the job wrote to; they are copied out with
- * {@code pread} when printed. For {@code --keep-order} finished jobs wait here by number;
- * past {@link #MAX_HELD_FDS} waiting jobs, their output is read into the heap so the fds are
- * given back.
+ * <p>A grouped job's stdout and stderr are memfds the job wrote to ({@link MemfdOutput}),
+ * copied out from their start when printed. For {@code --keep-order} finished jobs wait here
+ * by number; past {@link #MAX_HELD_FDS} waiting jobs, their output is read into the heap so
+ * the memfds are given back.
  */
 final class Printer {
     /** Finished jobs whose memfds are kept open while they wait for their turn, at most. */
     static final int MAX_HELD_FDS = 256;
 
-    private static final int CHUNK = 64 * 1024;
-    private static final long SYS_LSEEK = 8;
-    private static final int SEEK_END = 2;
-
     /**
      * A finished job's output: two memfds, or the bytes themselves.
      */
     static final class Captured {
-        private int outFd;
-        private int errFd;
+        private MemfdOutput outFile;
+        private MemfdOutput errFile;
         private byte[] out;
         private byte[] err;
         private final String message;
 
         /**
-         * @param outFd   the memfd the job's stdout went to, or -1
-         * @param errFd   the memfd the job's stderr went to, or -1
+         * @param outFile the memfd the job's stdout went to, or null
+         * @param errFile the memfd the job's stderr went to, or null
          * @param message printed on stderr after the job's own stderr (e.g. a timeout warning), or null
          */
-        Captured(int outFd, int errFd, String message) {
-            this.outFd = outFd;
-            this.errFd = errFd;
+        Captured(MemfdOutput outFile, MemfdOutput errFile, String message) {
+            this.outFile = outFile;
+            this.errFile = errFile;
             this.message = message;
         }
 
         /** @return nothing to print */
         static Captured empty() {
-            return new Captured(-1, -1, null);
+            return new Captured(null, null, null);
+        }
+
+        /** @return only {@code message} (null: nothing) to print */
+        static Captured message(String message) {
+            return new Captured(null, null, message);
         }
 
         /** @return output already in memory: {@code out} for stdout, {@code err} for stderr */
         static Captured ofBytes(byte[] out, byte[] err) {
-            Captured c = new Captured(-1, -1, null);
+            Captured c = new Captured(null, null, null);
             c.out = out;
             c.err = err;
             return c;
         }
 
-        /** @return the bytes of stdout, read from the memfd's size */
+        /** @return the bytes of stdout, 0 when they cannot be told */
         long stdoutBytes() {
-            return out != null ? out.length : outFd >= 0 ? size(outFd) : 0;
+            try {
+                return out != null ? out.length : outFile != null ? outFile.size() : 0;
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+
+        /** @return whether memfds are held */
+        boolean holdsFiles() {
+            return outFile != null || errFile != null;
+        }
+
+        /** Reads the memfds into the heap and gives them back. */
+        void readIntoMemory() throws IOException {
+            out = outFile != null ? outFile.readAllBytes() : out;
+            err = errFile != null ? errFile.readAllBytes() : err;
+            close();
         }
 
         void close() {
-            if (outFd >= 0) {
-                Sys.close(outFd);
-                outFd = -1;
+            if (outFile != null) {
+                outFile.close();
+                outFile = null;
             }
-            if (errFd >= 0) {
-                Sys.close(errFd);
-                errFd = -1;
+            if (errFile != null) {
+                errFile.close();
+                errFile = null;
             }
         }
     }
@@ -86,9 +100,6 @@ final class Printer {
     private final OutputStream out;
     private final OutputStream err;
     private final boolean keepOrder;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buf = arena.allocate(CHUNK);
-    private final byte[] bytes = new byte[CHUNK];
     // Guarded by lock.
     private final TreeMap<Long, Captured> waiting = new TreeMap<>();
     private long nextSeq = 1;
@@ -97,8 +108,6 @@ final class Printer {
     private Thread barThread;
     private volatile boolean barStopped;
     private IOException failure;
-    /** Guarded by lock: the buffers are gone; nothing is copied any more. */
-    private boolean closed;
 
     Printer(OutputStream out, OutputStream err, boolean keepOrder) {
         this.out = out;
@@ -146,16 +155,18 @@ final class Printer {
                 return;
             }
             waiting.put(seq, c);
-            if (c.outFd >= 0 || c.errFd >= 0) {
+            if (c.holdsFiles()) {
                 heldFds++;
             }
             drain(false);
             if (heldFds > MAX_HELD_FDS) {
                 for (Captured w : waiting.values()) {
-                    if (w.outFd >= 0 || w.errFd >= 0) {
-                        w.out = readAll(w.outFd);
-                        w.err = readAll(w.errFd);
-                        w.close();
+                    if (w.holdsFiles()) {
+                        try {
+                            w.readIntoMemory();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
                         heldFds--;
                     }
                 }
@@ -188,7 +199,7 @@ final class Printer {
             }
             waiting.pollFirstEntry();
             Captured c = first.getValue();
-            if (c.outFd >= 0 || c.errFd >= 0) {
+            if (c.holdsFiles()) {
                 heldFds--;
             }
             print(c);
@@ -202,14 +213,14 @@ final class Printer {
             eraseBar();
             if (c.out != null) {
                 out.write(c.out);
-            } else {
-                copy(c.outFd, out);
+            } else if (c.outFile != null) {
+                c.outFile.transferTo(out);
             }
             out.flush();
             if (c.err != null) {
                 err.write(c.err);
-            } else {
-                copy(c.errFd, err);
+            } else if (c.errFile != null) {
+                c.errFile.transferTo(err);
             }
             if (c.message != null) {
                 err.write(c.message.getBytes(StandardCharsets.UTF_8));
@@ -296,10 +307,6 @@ final class Printer {
                 writeQuietly(err, new byte[] {'\n'});
                 bar = null;
             }
-            if (!closed) {
-                closed = true;
-                arena.close();
-            }
         } finally {
             lock.unlock();
         }
@@ -314,45 +321,4 @@ final class Printer {
         }
     }
 
-    /** Copies a memfd from offset 0 to {@code to}; caller holds the lock (the buffers are shared). */
-    private void copy(int fd, OutputStream to) throws IOException {
-        if (fd < 0 || closed) {
-            return;
-        }
-        long offset = 0;
-        while (true) {
-            long n = Sys.pread(fd, buf, CHUNK, offset);
-            if (n == -dev.spawnring.internal.sys.Errno.EINTR) {
-                continue;
-            }
-            if (n < 0) {
-                throw new IOException("read job output: " + dev.spawnring.internal.sys.Errno.describe((int) -n));
-            }
-            if (n == 0) {
-                return;
-            }
-            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) n);
-            to.write(bytes, 0, (int) n);
-            offset += n;
-        }
-    }
-
-    private byte[] readAll(int fd) {
-        if (fd < 0) {
-            return null;
-        }
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        try {
-            copy(fd, b);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return b.toByteArray();
-    }
-
-    /** @return the size of a memfd ({@code lseek(SEEK_END)}), 0 when it cannot be told */
-    static long size(int fd) {
-        long r = Sys.syscall(SYS_LSEEK, fd, 0, SEEK_END);
-        return Math.max(0, r);
-    }
 }

@@ -1,9 +1,7 @@
 package dev.spawnring.cli.run;
 
-import dev.spawnring.internal.sys.Sys;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -16,8 +14,8 @@ import java.util.Locale;
  * </pre>
  *
  * Without a known total (stdin not read to its end yet) it shows the count and the rate.
- * It is drawn with a carriage return and erase-to-end-of-line, fitted to the terminal's width,
- * and {@link Printer} erases it before any output and draws it again after.
+ * It is drawn with a carriage return and erase-to-end-of-line, fitted to {@code $COLUMNS}
+ * (80 when unset), and {@link Printer} erases it before any output and draws it again after.
  */
 final class ProgressBar {
     /** A snapshot of the run for one drawing. */
@@ -29,52 +27,37 @@ final class ProgressBar {
         Snapshot snapshot();
     }
 
-    private static final long SYS_IOCTL = 16;
-    private static final long TCGETS = 0x5401;
-    private static final long TIOCGWINSZ = 0x5413;
-
     private final Source source;
-    private final int fd;
+    private final int columns = columns(System.getenv("COLUMNS"));
     private final long startNanos = System.nanoTime();
     private String last = "";
 
-    ProgressBar(Source source, int fd) {
+    ProgressBar(Source source) {
         this.source = source;
-        this.fd = fd;
     }
 
     /**
-     * Whether {@code fd} is a terminal: {@code isatty}, that is {@code ioctl(TCGETS)}, and if
-     * that cannot be asked, whether {@code /proc/self/fd/N} names a tty device.
+     * Whether this JVM's {@code fd} (0, 1 or 2) is a terminal: whether {@code /proc/self/fd/N}
+     * names a terminal device. ({@code Console.isTerminal()} answers for stdin and stdout
+     * together; the bar goes to stderr, and a run often reads its inputs from a pipe.)
      */
     static boolean isTerminal(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment termios = arena.allocate(64);
-            return Sys.syscall(SYS_IOCTL, fd, TCGETS, termios.address()) == 0;
-        } catch (RuntimeException | LinkageError e) {
-            try {
-                String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-            } catch (Exception notALink) {
-                return false;
-            }
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
         }
     }
 
-    /** @return the terminal's width in columns, 80 when it cannot be told */
-    static int columns(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment winsize = arena.allocate(8);
-            if (Sys.syscall(SYS_IOCTL, fd, TIOCGWINSZ, winsize.address()) == 0) {
-                int cols = Short.toUnsignedInt(winsize.get(ValueLayout.JAVA_SHORT, 2));
-                if (cols > 0) {
-                    return cols;
-                }
-            }
-        } catch (RuntimeException | LinkageError e) {
-            // fall through
+    /** @return the width {@code $COLUMNS} gives, 80 when it is unset or not a positive number */
+    static int columns(String columns) {
+        try {
+            int n = columns == null ? 0 : Integer.parseInt(columns.trim());
+            return n > 0 ? n : 80;
+        } catch (NumberFormatException e) {
+            return 80;
         }
-        return 80;
     }
 
     /** @return the line to draw now (without the control characters) */
@@ -119,16 +102,16 @@ final class ProgressBar {
     /** @return the bytes that draw the bar over the current line */
     byte[] draw() {
         String line = render();
-        int width = columns(fd) - 1;
+        int width = columns - 1;
         if (line.length() > width && width > 0) {
             line = line.substring(0, width);
         }
         last = line;
-        return ("\r" + line + "\033[K").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ("\r" + line + "\033[K").getBytes(StandardCharsets.UTF_8);
     }
 
     /** @return the bytes that erase the bar, so output can take its line */
     byte[] erase() {
-        return last.isEmpty() ? new byte[0] : "\r\033[K".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return last.isEmpty() ? new byte[0] : "\r\033[K".getBytes(StandardCharsets.UTF_8);
     }
 }

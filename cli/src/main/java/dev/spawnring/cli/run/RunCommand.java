@@ -215,10 +215,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             return 255;
         }
-        Runner runner = new Runner(new Runner.Settings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
+        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
                 inputs, printer, log, spawner);
         if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
-            printer.showBar(new ProgressBar(runner, 2));
+            printer.showBar(new ProgressBar(runner));
         }
         Thread hook = Interrupts.install(runner, printer);
         try {

@@ -5,10 +5,11 @@ import static dev.spawnring.cli.testing.Runs.withStdin;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.cli.testing.Runs;
+import dev.spawnring.cli.testing.Squatter;
 import dev.spawnring.Child;
 import dev.spawnring.ExitStatus;
+import dev.spawnring.Signal;
 import dev.spawnring.Spawner;
-import dev.spawnring.internal.sys.Linux;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -247,6 +249,63 @@ class RunCommandTest {
         }
     }
 
+    /** Signals to a job's group never outlive its leader's reap (the number may be another group's by then). */
+    @Nested
+    class ReapedJobs {
+        @Test
+        void haltNowSignalsNoGroupWhoseLeaderWasReapedEvenWhileTheJobStillRuns() throws Exception {
+            String m = marker();
+            Path pidFile = dir.resolve("pid");
+            Path trigger = dir.resolve("go");
+            // Job 1: a sleeper moves to a session of its own (the leader waits until it has) and
+            // keeps the job's pipes open, so with --line-buffer the job still runs after its leader
+            // has exited and been reaped.
+            Path ready = dir.resolve("ready");
+            String job1 = "setsid sh -c 'echo > " + ready + "; exec sleep " + m + "' & while [ ! -e " + ready
+                    + " ]; do sleep 0.01; done; echo $$ > " + pidFile;
+            // Job 2: fails when told to, which halts the run now: SIGTERM, then SIGKILL, to every
+            // running job's group, job 1's included.
+            String job2 = "while [ ! -e " + trigger + " ]; do sleep 0.02; done; exit 1";
+            Path log = dir.resolve("log");
+            CompletableFuture<Runs> run = CompletableFuture.supplyAsync(() -> run("-j", "2", "--line-buffer",
+                    "--halt", "now,fail=1", "--timeout-grace", "100ms", "--joblog", log.toString(), "sh", "-c", "{}",
+                    ":::", job1, job2));
+            try {
+                long leader = Long.parseLong(awaitFile(pidFile, 1));
+                for (int i = 0; i < 1000 && Files.exists(Path.of("/proc/" + leader)); i++) {
+                    Thread.sleep(10); // until job 1's leader is reaped: its pid is free
+                }
+                try (Squatter squatter = Squatter.on(leader)) {
+                    Files.createFile(trigger);
+                    // Job 2's line in the joblog: it has failed, and the run halts right after.
+                    awaitFile(log, 2);
+                    Thread.sleep(500); // the halt's SIGTERM, then its SIGKILL after the 100 ms grace
+                    assertTrue(squatter.alive(), () -> "a signal for the reaped job reached the group that now has "
+                            + "its number: " + squatter.report());
+                    Runs.sleeps(m).forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+                    Runs r = run.get(30, TimeUnit.SECONDS);
+                    assertEquals(1, r.exitCode(), r.all());
+                    assertTrue(r.err().contains("This job failed:"), r.all());
+                    assertTrue(squatter.alive(), () -> "after the run: " + squatter.report());
+                }
+            } finally {
+                Runs.sleeps(m).forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+            }
+        }
+
+        /** Waits for {@code file} to hold {@code lines} lines; returns its text. */
+        private String awaitFile(Path file, int lines) throws Exception {
+            for (int i = 0; i < 3000; i++) {
+                String text = Files.exists(file) ? Files.readString(file) : "";
+                if (text.endsWith("\n") && text.split("\n").length >= lines) {
+                    return text.trim();
+                }
+                Thread.sleep(10);
+            }
+            throw new AssertionError("no " + lines + " lines in " + file);
+        }
+    }
+
     @Nested
     class Retries {
         private static final String COUNTING = "n=$(cat \"$0\" 2>/dev/null || echo 0); echo $((n+1)) > \"$0\"; "
@@ -440,6 +499,14 @@ class RunCommandTest {
         }
 
         @Test
+        void theBarFitsColumnsAndTakes80WhenItIsUnsetOrBad() {
+            assertEquals(120, ProgressBar.columns("120"));
+            assertEquals(80, ProgressBar.columns(null));
+            assertEquals(80, ProgressBar.columns("wide"));
+            assertEquals(80, ProgressBar.columns("0"));
+        }
+
+        @Test
         void noBarIsShownWhenStderrIsNotATerminal() {
             Runs r = run("true", ":::", "a");
             assertEquals("", r.err());
@@ -469,7 +536,7 @@ class RunCommandTest {
             Child runner = Runs.startRunnerJvm(spawner, dir, "-j", "2", "--joblog", log.toString(), "sh", "-c",
                     "trap 'echo got INT $0; exit 3' INT; sleep " + m + " & wait", ":::", "1", "2", "3");
             assertTrue(Runs.awaitSleeps(m, 2, 15_000), "two jobs started");
-            runner.signal(Linux.SIGINT);
+            runner.signal(Signal.SIGINT);
             ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
             String out = Runs.read(dir.resolve("out"));
             String err = Runs.read(dir.resolve("err"));
@@ -486,11 +553,11 @@ class RunCommandTest {
             Child runner = Runs.startRunnerJvm(spawner, dir, "-j", "2", "sh", "-c",
                     "trap '' INT; sleep " + m + "; echo survived", ":::", "1", "2", "3");
             assertTrue(Runs.awaitSleeps(m, 2, 15_000), "two jobs started");
-            runner.signal(Linux.SIGINT);
+            runner.signal(Signal.SIGINT);
             Thread.sleep(300);
             assertEquals(2, Runs.sleeps(m).size(), "the jobs ignore SIGINT");
             assertTrue(runner.isAlive(), "the runner waits for them");
-            runner.signal(Linux.SIGINT);
+            runner.signal(Signal.SIGINT);
             ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
             String err = Runs.read(dir.resolve("err"));
             assertEquals(130, status.exitValue(), err);

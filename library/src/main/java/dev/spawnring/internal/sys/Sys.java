@@ -454,6 +454,19 @@ public final class Sys {
         return (int) syscall(SYS_waitid, idtype, id, siginfo.address(), options, 0L);
     }
 
+    /** {@code sizeof(struct stat)} and the offset of {@code st_size} in it (x86_64). */
+    private static final int STAT_SIZE = 144;
+    private static final int STAT_ST_SIZE = 48;
+
+    /** {@code fstat(2)}'s {@code st_size}: the size of the file behind {@code fd}, or {@code -errno}. */
+    public static long fstatSize(int fd) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment stat = arena.allocate(STAT_SIZE, 8);
+            long r = syscall(SYS_fstat, fd, stat.address());
+            return r < 0 ? r : stat.get(LONG, STAT_ST_SIZE);
+        }
+    }
+
     /** {@code prctl(2)}; returns its result or {@code -errno}. */
     public static int prctl(int option, long arg2, long arg3, long arg4, long arg5) {
         return (int) syscall(SYS_prctl, option, arg2, arg3, arg4, arg5);

@@ -1,4 +1,4 @@
-package dev.spawnring;
+package dev.spawnring.internal.process;
 
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;

@@ -1,10 +1,11 @@
-package dev.spawnring;
+package dev.spawnring.internal.process;
 
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Cqe;
+import dev.spawnring.uring.IoUring;
 import dev.spawnring.uring.Ring;
 import dev.spawnring.uring.Sqe;
 import java.io.IOException;
@@ -12,14 +13,14 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One event-loop thread of a {@link Spawner} (a Spawner has one or more): it owns its ring,
+ * One event-loop thread of a Spawner ({@link LoopGroup} has one or more): it owns its ring,
  * clones the children the Spawner gives it (so a parent-death signal follows this
  * long-lived thread, not a caller's), and turns completions into callbacks. A child stays
  * on the loop that cloned it: its WAITID, pipes and timeouts go through this ring. Other
@@ -228,7 +229,7 @@ final class EventLoop implements Runnable {
                 Cqe cqe = ring.waitCqe();
                 do {
                     ring.cqeSeen(cqe);
-                    Completion c = (cqe.flags() & dev.spawnring.uring.IoUring.IORING_CQE_F_MORE) != 0
+                    Completion c = (cqe.flags() & IoUring.IORING_CQE_F_MORE) != 0
                             ? completions.get(cqe.userData()) : completions.remove(cqe.userData());
                     if (c != null) {
                         Cqe done = cqe;

@@ -1,7 +1,9 @@
-package dev.spawnring;
+package dev.spawnring.internal.process;
 
 import static dev.spawnring.uring.IoUring.*;
 
+import dev.spawnring.SpawnException;
+import dev.spawnring.Stdio;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
@@ -11,15 +13,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * One {@link Command} compiled for one spawn: the parent's side (pipes, files,
- * fds moved out of the way, native argv/envp) prepared on the caller's thread,
- * then the CLONE chain submitted on the loop thread:
+ * One {@link ProcessSpec} compiled for one spawn: the parent's side (pipes, files, memfds,
+ * fds moved out of the way, native argv/envp) prepared on the caller's thread, then the
+ * CLONE chain submitted on the loop thread:
  *
  * <pre>
  * CLONE(pidfd, CLONE_FILES) → CLOSE_RANGE(maxFd+1.., UNSHARE) → CLOSE_RANGE(3.., CLOEXEC) → DUP2 per fd
@@ -38,38 +42,42 @@ final class Launch {
     private static final int LINK = IOSQE_IO_LINK;
 
     /** One step of the chain: how to prep it and how to name it in an error. */
-    private record Step(String label, java.util.function.Consumer<Sqe> prep) {
+    private record Step(String label, Consumer<Sqe> prep) {
     }
 
-    private final Spawner spawner;
-    private final Command command;
+    private final int devNull;
+    private final ProcessSpec spec;
     private final List<Step> steps = new ArrayList<>();
     private final List<String> candidates = new ArrayList<>();
     private final List<MemorySegment> memory = new ArrayList<>();
     /** Parent fds that exist only to be given to the child: closed once it is cloned. */
     private final List<Integer> childSideFds = new ArrayList<>();
     private final MemorySegment pidfd = NativeMemory.calloc(4);
-    private int stdinFd = -1;
-    private int stdoutFd = -1;
-    private int stderrFd = -1;
-    private final boolean capture;
+    /** The parent's pipe ends for stdin, stdout, stderr (-1: none). */
+    private final int[] pipes = {-1, -1, -1};
+    /** The memfds stdout and stderr go to (-1: none); index 0 is never used. */
+    private final int[] memfds = {-1, -1, -1};
+    /** When {@code >= 0}, {@code Spawner.run}'s capture limit: its pipes are read to their end on the loop. */
+    private final int captureLimit;
     /** {@code CLONE_FILES} when the first step unshares the fd table, else 0. */
     private long cloneFlags;
 
-    private Launch(Spawner spawner, Command command, boolean capture) {
-        this.spawner = spawner;
-        this.command = command;
-        this.capture = capture;
+    private Launch(int devNull, ProcessSpec spec, int captureLimit) {
+        this.devNull = devNull;
+        this.spec = spec;
+        this.captureLimit = captureLimit;
     }
 
     /**
-     * Prepares {@code command} on the calling thread: opens pipes and files, builds argv and envp.
+     * Prepares {@code spec} on the calling thread: opens pipes, files and memfds, builds argv and envp.
      *
+     * @param devNull      the fd every {@code Stdio.discard()} gets
+     * @param captureLimit {@code Spawner.run}'s capture limit, or -1 for a spawn
      * @throws SpawnException when a file cannot be opened or a pipe made
      * @throws IllegalArgumentException when a string holds a NUL character
      */
-    static Launch compile(Spawner spawner, Command command, boolean capture) throws SpawnException {
-        Launch l = new Launch(spawner, command, capture);
+    static Launch compile(int devNull, ProcessSpec spec, int captureLimit) throws SpawnException {
+        Launch l = new Launch(devNull, spec, captureLimit);
         try {
             l.compile();
             return l;
@@ -80,27 +88,23 @@ final class Launch {
     }
 
     private void compile() throws SpawnException {
-        Map<String, String> env = command.environment();
-        String[] envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        List<String> argvList = new ArrayList<>(command.command());
-        argvList.set(0, command.argv0());
-        MemorySegment argv = keep(NativeMemory.cStringArray("argv", argvList.toArray(String[]::new)));
-        MemorySegment cEnvp = keep(NativeMemory.cStringArray("envp", envp));
+        MemorySegment argv = keep(NativeMemory.cStringArray("argv", spec.argv().toArray(String[]::new)));
+        MemorySegment cEnvp = keep(NativeMemory.cStringArray("envp", spec.envp().toArray(String[]::new)));
 
         // The fds the child gets: target -> parent fd.
         Map<Integer, Integer> give = new TreeMap<>();
-        stdio(0, command.stdinSpec(), give);
-        stdio(1, command.stdoutSpec(), give);
-        if (command.redirectsErrorStream()) {
+        stdio(0, spec.stdin(), give);
+        stdio(1, spec.stdout(), give);
+        if (spec.redirectErrorStream()) {
             Integer out = give.get(1);
             give.put(2, out != null ? out : 1);
         } else {
-            stdio(2, command.stderrSpec(), give);
+            stdio(2, spec.stderr(), give);
         }
-        command.fdMap().forEach(give::put);
+        give.putAll(spec.fds());
         moveSourcesOutOfTheWay(give);
 
-        if (command.closesOtherFds()) {
+        if (spec.closeOtherFds()) {
             // The child shares the parent's fd table until this step gives it a copy of the fds
             // up to the highest one a step uses (the DUP2 sources; 0-2 stay for inherited stdio).
             int maxFd = give.values().stream().mapToInt(Integer::intValue).reduce(2, Math::max);
@@ -112,53 +116,36 @@ final class Launch {
         }
         give.forEach((target, source) -> steps.add(new Step("dup2 " + source + " -> " + target + describeFd(target),
                 s -> s.prepDup2(source, target))));
-        Path dir = command.directory();
+        Path dir = spec.directory();
         if (dir != null) {
             steps.add(new Step("chdir " + dir, s -> s.prepChdir(dir.toString())));
         }
-        if (command.startsNewSession()) {
+        if (spec.newSession()) {
             steps.add(new Step("setsid", Sqe::prepSetsid));
         }
-        Integer pgid = command.processGroupSpec();
-        if (pgid != null && !command.startsNewSession()) {
+        Integer pgid = spec.processGroup();
+        if (pgid != null && !spec.newSession()) {
             steps.add(new Step("setpgid " + pgid, s -> s.prepSetpgid(pgid)));
         }
-        Integer umask = command.umaskSpec();
+        Integer umask = spec.umask();
         if (umask != null) {
             steps.add(new Step("umask 0" + Integer.toOctalString(umask), s -> s.prepUmask(umask)));
         }
-        command.rlimitSpec().forEach((res, lim) -> steps.add(new Step("setrlimit " + res + " " + lim[0] + " " + lim[1],
-                s -> s.prepSetrlimit(res, lim[0], lim[1]))));
-        if (command.resetsSignals()) {
+        new TreeMap<>(spec.rlimits()).forEach((res, lim) -> steps.add(new Step(
+                "setrlimit " + res + " " + lim[0] + " " + lim[1], s -> s.prepSetrlimit(res, lim[0], lim[1]))));
+        if (spec.resetSignals()) {
             steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults));
             steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
         }
-        int pdeath = command.parentDeathSignalSpec();
+        int pdeath = spec.parentDeathSignal();
         if (pdeath != 0) {
             steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath)));
         }
-        String program = command.command().get(0);
-        candidates.addAll(pathCandidates(program, env.get("PATH")));
+        candidates.addAll(spec.candidates());
         for (String c : candidates) {
             MemorySegment path = keep(NativeMemory.cString(NativeMemory.CALLOC_ALLOCATOR, "program path", c));
             steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
         }
-    }
-
-    /** The paths to try: {@code program} itself if it has a '/', else each {@code $PATH} entry. */
-    static List<String> pathCandidates(String program, String path) {
-        if (program.isEmpty()) {
-            throw new IllegalArgumentException("the program name is empty");
-        }
-        if (program.contains("/")) {
-            return List.of(program);
-        }
-        // A directory listed twice is tried once: the second try could only fail the same way.
-        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
-        for (String dir : (path != null ? path : "/usr/local/bin:/usr/bin:/bin").split(":", -1)) {
-            out.add((dir.isEmpty() ? "." : dir) + "/" + program);
-        }
-        return List.copyOf(out);
     }
 
     private static String describeFd(int target) {
@@ -170,13 +157,21 @@ final class Launch {
         };
     }
 
-    private void stdio(int target, Stdio spec, Map<Integer, Integer> give) throws SpawnException {
+    private void stdio(int target, Stdio how, Map<Integer, Integer> give) throws SpawnException {
         String name = target == 0 ? "stdin" : target == 1 ? "stdout" : "stderr";
-        switch (spec) {
+        switch (how) {
             case Stdio.Inherit i -> {
             }
             case Stdio.Fd f -> give.put(target, f.fd());
-            case Stdio.Discard d -> give.put(target, spawner.devNull());
+            case Stdio.Discard d -> give.put(target, devNull);
+            case Stdio.Memfd m -> {
+                int fd = Memfd.create(name);
+                if (fd < 0) {
+                    throw fail("memfd_create for " + name, -fd, List.of());
+                }
+                memfds[target] = fd;
+                give.put(target, fd);
+            }
             case Stdio.File f -> {
                 int flags = target == 0 ? Linux.O_RDONLY
                         : Linux.O_WRONLY | Linux.O_CREAT | (f.append() ? Linux.O_APPEND : Linux.O_TRUNC);
@@ -197,11 +192,7 @@ final class Launch {
                 int parentEnd = target == 0 ? fds[1] : fds[0];
                 childSideFds.add(childEnd);
                 give.put(target, childEnd);
-                switch (target) {
-                    case 0 -> stdinFd = parentEnd;
-                    case 1 -> stdoutFd = parentEnd;
-                    default -> stderrFd = parentEnd;
-                }
+                pipes[target] = parentEnd;
             }
         }
     }
@@ -235,7 +226,7 @@ final class Launch {
     }
 
     private SpawnException fail(String step, int errno, List<String> tried) {
-        return new SpawnException(command.command().get(0), command.directory(), step, errno, tried);
+        return spec.failure(step, errno, tried);
     }
 
     // ---- on the loop thread
@@ -244,7 +235,7 @@ final class Launch {
      * Queues the chain on the ring; {@code result} completes with the child, or a SpawnException.
      * The caller submits (so several launches can go in one submission).
      */
-    void start(EventLoop loop, CompletableFuture<Child> result) {
+    void start(EventLoop loop, CompletableFuture<ChildState> result) {
         try {
             prepareChain(loop, result);
         } catch (RuntimeException e) {
@@ -254,7 +245,7 @@ final class Launch {
         }
     }
 
-    private void prepareChain(EventLoop loop, CompletableFuture<Child> result) {
+    private void prepareChain(EventLoop loop, CompletableFuture<ChildState> result) {
         int n = steps.size() + 1;
         int[] res = new int[n];
         int[] seen = {0};
@@ -280,7 +271,7 @@ final class Launch {
         }
     }
 
-    private void finish(EventLoop loop, int[] res, CompletableFuture<Child> result) {
+    private void finish(EventLoop loop, int[] res, CompletableFuture<ChildState> result) {
         closeChildSide();
         freeMemory();
         int pid = res[0];
@@ -298,7 +289,8 @@ final class Launch {
             execed |= res[i] == 0;
         }
         if (execed) {
-            Child child = new Child(loop, pid, fd, stdinFd, stdoutFd, stderrFd, command, capture);
+            ChildState child = new ChildState(loop, pid, fd, spec,
+                    new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true);
             child.started();
             result.complete(child);
             return;
@@ -306,10 +298,10 @@ final class Launch {
         // The child is dying by SIGKILL: say which step failed once it is reaped, so a failed
         // spawn leaves nothing behind by the time the caller hears of it.
         closeParentSide();
-        Child dying = new Child(loop, pid, fd, -1, -1, -1, command, false);
+        ChildState dying = new ChildState(loop, pid, fd, spec, ChildStreams.none(loop, pid), false);
         dying.started();
         SpawnException failure = failure(res, firstExec);
-        dying.exitFuture().whenComplete((status, e) -> result.completeExceptionally(failure));
+        dying.onExit().whenComplete((status, e) -> result.completeExceptionally(failure));
     }
 
     private SpawnException failure(int[] res, int firstExec) {
@@ -348,12 +340,14 @@ final class Launch {
     }
 
     private void closeParentSide() {
-        for (int fd : new int[] {stdinFd, stdoutFd, stderrFd}) {
-            if (fd >= 0) {
-                Sys.close(fd);
+        for (int[] fds : new int[][] {pipes, memfds}) {
+            for (int fd : fds) {
+                if (fd >= 0) {
+                    Sys.close(fd);
+                }
             }
+            Arrays.fill(fds, -1);
         }
-        stdinFd = stdoutFd = stderrFd = -1;
     }
 
     private void freeMemory() {

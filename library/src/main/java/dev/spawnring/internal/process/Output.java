@@ -1,4 +1,4 @@
-package dev.spawnring;
+package dev.spawnring.internal.process;
 
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.NativeMemory;
@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 
-/** Output plumbing that needs no reader: the refusing stdin, and the capture {@link Spawner#run} uses. */
+/** Output plumbing that needs no reader: the refusing stdin, and the capture {@code Spawner.run} uses. */
 final class Output {
     private Output() {
     }
@@ -25,20 +25,22 @@ final class Output {
     };
 
     /**
-     * Reads a pipe to its end on the loop thread, keeping at most {@link Spawner#CAPTURE_LIMIT}
-     * bytes (and reading on past it, so the child never blocks on a full pipe).
+     * Reads a pipe to its end on the loop thread, keeping at most {@code limit} bytes (and
+     * reading on past it, so the child never blocks on a full pipe).
      */
     static final class Collector {
         private final EventLoop loop;
         private final int fd;
+        private final int limit;
         private final MemorySegment buf = NativeMemory.calloc(PipeInput.CAPACITY);
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final CompletableFuture<byte[]> done = new CompletableFuture<>();
         private boolean truncated;
 
-        Collector(EventLoop loop, int fd) {
+        Collector(EventLoop loop, int fd, int limit) {
             this.loop = loop;
             this.fd = fd;
+            this.limit = limit;
             loop.retain();
             submit();
         }
@@ -50,7 +52,7 @@ final class Output {
         private void onRead(Cqe cqe) {
             int res = cqe.res();
             if (res > 0) {
-                int keep = (int) Math.min(res, Math.max(0, Spawner.CAPTURE_LIMIT - bytes.size()));
+                int keep = (int) Math.min(res, Math.max(0, limit - bytes.size()));
                 bytes.write(buf.asSlice(0, keep).toArray(ValueLayout.JAVA_BYTE), 0, keep);
                 truncated |= keep < res;
                 submit();

@@ -1,4 +1,4 @@
-package dev.spawnring;
+package dev.spawnring.internal.process;
 
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
@@ -21,6 +21,24 @@ final class Resources {
     /** Registers {@code owner}'s fd and buffer; the returned cleanable releases them on the loop thread. */
     static Cleaner.Cleanable register(Object owner, EventLoop loop, int fd, MemorySegment buf) {
         return CLEANER.register(owner, new Release(loop, fd, buf));
+    }
+
+    /**
+     * Registers {@code owner}'s fd, one no ring request ever uses (a memfd): the returned
+     * cleanable closes it on the calling (or cleaner) thread.
+     */
+    static Cleaner.Cleanable registerFd(Object owner, int fd) {
+        return CLEANER.register(owner, new CloseFd(fd, new AtomicBoolean()));
+    }
+
+    /** Must not refer to its owner. */
+    private record CloseFd(int fd, AtomicBoolean done) implements Runnable {
+        @Override
+        public void run() {
+            if (done.compareAndSet(false, true)) {
+                Sys.close(fd);
+            }
+        }
     }
 
     /** Must not refer to the stream, or it would never become unreachable. */

@@ -1,0 +1,49 @@
+package dev.spawnring.cli.run;
+
+import dev.spawnring.Command;
+import dev.spawnring.Signal;
+import dev.spawnring.Stdio;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one {@code spawnring run} was asked for, and the {@link Command} each job gets from it:
+ * stdin {@code /dev/null}; stdout and stderr into memfds, printed whole when the job ends (pipes,
+ * read line by line, with {@code --line-buffer}); a process group of its own, killed when the job
+ * exits; SIGKILL should the runner die; the timeout.
+ *
+ * @param template   the command template
+ * @param jobs       jobs in flight at most (already resolved: never 0)
+ * @param timeout    per-job timeout, or null
+ * @param grace      between SIGTERM and SIGKILL, for timeouts and {@code --halt now}
+ * @param retries    how many more times a failed job runs
+ * @param halt       when to stop
+ * @param keepOrder  print in input order
+ * @param lineBuffer print whole lines as they come
+ */
+record RunSettings(Template template, int jobs, Duration timeout, Duration grace, int retries, Halt halt,
+        boolean keepOrder, boolean lineBuffer) {
+    /**
+     * @param argv     the job's filled template
+     * @param programs where {@code argv[0]} is looked up once per name
+     * @return what the job runs
+     */
+    Command command(List<String> argv, Programs programs) throws IOException {
+        String program = argv.get(0);
+        String path = programs.resolve(program);
+        Command c;
+        if (path.equals(program)) {
+            c = Command.of(argv);
+        } else {
+            List<String> resolved = new ArrayList<>(argv);
+            resolved.set(0, path);
+            c = Command.of(resolved).argv0(program);
+        }
+        c = c.stdin(Stdio.discard());
+        c = lineBuffer ? c.stdout(Stdio.pipe()).stderr(Stdio.pipe()) : c.stdout(Stdio.memfd()).stderr(Stdio.memfd());
+        c = c.killProcessGroupOnExit().parentDeathSignal(Signal.SIGKILL);
+        return timeout != null ? c.timeout(timeout, grace) : c;
+    }
+}

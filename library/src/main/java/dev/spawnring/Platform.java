@@ -1,0 +1,94 @@
+package dev.spawnring;
+
+import dev.spawnring.internal.process.PlatformProbe;
+import dev.spawnring.uring.Backend;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * What this machine offers spawnring, feature by feature, and which path spawnring takes
+ * for each: the same facts {@code spawnring probe} prints.
+ *
+ * <pre>{@code
+ * Platform.Report r = Platform.probe();
+ * System.out.println(r.kernel() + ", backend " + r.backend());
+ * for (Platform.Feature f : r.features()) {
+ *     System.out.println(f.name() + ": " + (f.available() ? "yes" : "no: " + f.reason()) + " -> " + f.path());
+ * }
+ * }</pre>
+ *
+ * Feature names are the kernel's ({@link #IO_URING}, {@link #IORING_OP_WAITID},
+ * {@link #PIDFD_OPEN}, {@link #CLONE3}, {@link #PIDFD_SIGNAL_PROCESS_GROUP},
+ * {@link #MEMFD_CREATE}); the list may grow.
+ */
+public final class Platform {
+    /** io_uring itself: {@code io_uring_setup(2)} allowed (not by seccomp, not by {@code kernel.io_uring_disabled}). */
+    public static final String IO_URING = "io_uring";
+    /** io_uring's WAITID (Linux 6.7): a child's exit as a ring completion. */
+    public static final String IORING_OP_WAITID = "IORING_OP_WAITID";
+    /** {@code pidfd_open(2)} (Linux 5.3): children are watched and signalled through pidfds. */
+    public static final String PIDFD_OPEN = "pidfd_open";
+    /** {@code clone3(2)} (Linux 5.3), which the child interpreter clones with. */
+    public static final String CLONE3 = "clone3";
+    /** {@code pidfd_send_signal}'s {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9): a group signalled through its leader's pidfd. */
+    public static final String PIDFD_SIGNAL_PROCESS_GROUP = "PIDFD_SIGNAL_PROCESS_GROUP";
+    /** {@code memfd_create(2)} (Linux 3.17), behind {@link Stdio#memfd()}. */
+    public static final String MEMFD_CREATE = "memfd_create";
+
+    private Platform() {
+    }
+
+    /**
+     * One feature spawnring leans on.
+     *
+     * @param name      its kernel name, e.g. {@link #PIDFD_SIGNAL_PROCESS_GROUP}
+     * @param available whether this kernel (and this process's seccomp profile) offers it
+     * @param path      what spawnring does here, e.g. {@code "kill(-pgid) while the group's leader is unreaped"}
+     * @param reason    why it is not available (the call and the errno that said so); empty when it is
+     */
+    public record Feature(String name, boolean available, String path, String reason) {
+        /** Refuses nulls. */
+        public Feature {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * What {@link #probe()} found.
+     *
+     * @param kernel        the kernel release, e.g. {@code "6.8.0-45-generic"}
+     * @param backend       the backend {@link Spawner#create()} takes here (a forced one when
+     *                      {@code -Dspawnring.backend} says so)
+     * @param nativeLibrary the child interpreter's version ({@code "spawnring-native 1"}), or why it did not load
+     * @param features      each feature, in a fixed order
+     */
+    public record Report(String kernel, Backend backend, String nativeLibrary, List<Feature> features) {
+        /** Copies the features. */
+        public Report {
+            features = List.copyOf(features);
+        }
+
+        /**
+         * @param name a feature's name, e.g. {@link #IO_URING}
+         * @return that feature
+         * @throws NoSuchElementException when no feature has that name
+         */
+        public Feature feature(String name) {
+            return features.stream().filter(f -> f.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new NoSuchElementException("no feature " + name + " in " + features));
+        }
+    }
+
+    /**
+     * Probes this machine now: each probe is a harmless system call (a two-entry ring opened
+     * and closed, a pidfd of this process, signal 0 to its own process group, ...).
+     *
+     * @return what was found; never fails (a probe that fails is a feature not available)
+     */
+    public static Report probe() {
+        return PlatformProbe.probe();
+    }
+}

@@ -1,0 +1,313 @@
+package dev.spawnring.internal.process;
+
+import static dev.spawnring.uring.IoUring.P_PIDFD;
+import static dev.spawnring.uring.IoUring.WEXITED;
+import static dev.spawnring.uring.IoUring.WNOHANG;
+import static dev.spawnring.uring.IoUring.WNOWAIT;
+
+import dev.spawnring.ExitStatus;
+import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.sys.NativeMemory;
+import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.sys.SysException;
+import dev.spawnring.uring.Cqe;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One child's life on the loop that cloned it, behind a public {@code Child}.
+ *
+ * <p><b>Exit, group, reap.</b> The exit is first <em>seen</em>, not reaped: an io_uring
+ * WAITID on the pidfd with {@code WNOWAIT} leaves the child a zombie, so its pid, and the
+ * number of the process group it leads, cannot name anything else yet. Then what the command
+ * asked is done to its group: SIGKILL with {@code killProcessGroupOnExit}; and when a
+ * timeout's SIGTERM was sent and the grace period runs, the reap waits for the grace period's
+ * SIGKILL (unless {@code killProcessGroupOnExit} has just sent it). Then the child is reaped
+ * ({@code waitid(WNOHANG)} on the pidfd, which returns at once) and the pidfd closed, under
+ * the lock every signal takes: so no signal, to the child or to its group, is ever sent
+ * after the reap. Group signals go through {@code pidfd_send_signal} with
+ * {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9), else {@code kill(-pid)}: both are safe
+ * because the leader is never reaped yet when they are sent.
+ *
+ * <p>Loop thread: {@link #started} and every completion. Any thread: the signals, the waits
+ * and the accessors.
+ */
+public final class ChildState {
+    private final EventLoop loop;
+    private final long pid;
+    private final ProcessSpec spec;
+    /** False for a child dying after a failed exec: no timeout, nothing done to a group. */
+    private final boolean supervised;
+    private final ChildStreams streams;
+    /**
+     * Completed on the loop thread the moment the child is reaped: only waited on
+     * ({@link #waitFor}) and polled, so a waiter is woken by the loop thread directly rather
+     * than through a pool thread. Its one dependent is {@link #exit}'s hand-off.
+     */
+    private final CompletableFuture<ExitStatus> reapedStatus = new CompletableFuture<>();
+    /**
+     * The same outcome, completed off the loop thread (the common pool; always async, the
+     * failure too), so callers' dependents never run on the loop.
+     */
+    private final CompletableFuture<ExitStatus> exit = reapedStatus.handleAsync((status, failure) -> {
+        if (failure != null) {
+            throw new CompletionException(failure);
+        }
+        return status;
+    });
+    /** Guarded by this: the pidfd, closed (-1) at the reap. */
+    private int pidfd;
+    /** Guarded by this: the child has been reaped; no signal is sent from then on. */
+    private boolean reaped;
+    // Loop thread only.
+    private MemorySegment siginfo;
+    /** How the child ended, once its exit is seen (it is a zombie until the reap). */
+    private ExitStatus seen;
+    /** The pending timer's signal (SIGTERM: the timeout, SIGKILL: the grace period), or 0. */
+    private int timerSignal;
+    private long timerUserData;
+    private boolean timedOut;
+
+    ChildState(EventLoop loop, long pid, int pidfd, ProcessSpec spec, ChildStreams streams, boolean supervised) {
+        this.loop = loop;
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.spec = spec;
+        this.streams = streams;
+        this.supervised = supervised;
+    }
+
+    // ---- the loop thread
+
+    /** Loop thread: the child has been cloned; watch for its exit and arm its timeout. */
+    void started() {
+        loop.retain();
+        loop.childStarted();
+        siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED | WNOWAIT, 0).userData(loop.register(this::exitSeen));
+        if (supervised && spec.timeout() != null) {
+            armTimer(spec.timeout(), Linux.SIGTERM);
+        }
+    }
+
+    /** The WAITID (WNOWAIT) completed: the child is a zombie, or could not be waited for. */
+    private void exitSeen(Cqe cqe) {
+        if (cqe.res() < 0) {
+            // Nothing tells how it ended (the loop failed and cancels what is in flight).
+            cancelTimer();
+            reap(null, new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
+            return;
+        }
+        seen = ExitStatus.fromSiginfo(siginfo);
+        boolean killGroup = supervised && spec.killProcessGroupOnExit();
+        if (killGroup) {
+            sendToGroup(Linux.SIGKILL);
+        }
+        if (timerSignal == Linux.SIGKILL && !killGroup) {
+            return; // the grace period's SIGKILL for what is left of the group comes first; then the reap
+        }
+        cancelTimer();
+        reap(seen, null);
+    }
+
+    /**
+     * After {@code after}: SIGTERM to the child's group (it has not ended by then) and the grace
+     * period armed; or, at the end of the grace period, SIGKILL to what is left of the group.
+     */
+    private void armTimer(Duration after, int signal) {
+        long[] self = new long[1];
+        self[0] = loop.register(cqe -> timerDone(cqe, self[0], signal));
+        timerSignal = signal;
+        timerUserData = self[0];
+        loop.sqe().prepTimeout(after, 0, 0).userData(timerUserData);
+    }
+
+    private void timerDone(Cqe cqe, long userData, int signal) {
+        if (userData != timerUserData || timerSignal == 0) {
+            return; // called off (its removal, or a firing the removal came too late for)
+        }
+        timerSignal = 0;
+        if (cqe.res() != -Errno.ETIME) {
+            return; // cancelled: the loop is ending
+        }
+        if (signal == Linux.SIGTERM) {
+            timedOut = true;
+            sendToGroup(Linux.SIGTERM);
+            armTimer(spec.grace(), Linux.SIGKILL);
+        } else {
+            sendToGroup(Linux.SIGKILL);
+            if (seen != null) {
+                reap(seen, null);
+            }
+        }
+    }
+
+    private void cancelTimer() {
+        if (timerSignal != 0) {
+            timerSignal = 0;
+            loop.sqe().prepTimeoutRemove(timerUserData, 0).userData(loop.register(c -> { }));
+        }
+    }
+
+    /**
+     * Reaps the zombie (or, with {@code failure}, gives it up), closes the pidfd under the
+     * signals' lock, gives back idle streams and completes the status.
+     */
+    private void reap(ExitStatus status, IOException failure) {
+        synchronized (this) {
+            if (reaped) {
+                return;
+            }
+            if (status != null) {
+                // A zombie: returns at once, with the status already seen.
+                Sys.waitid(Linux.P_PIDFD, pidfd, siginfo, Linux.WEXITED | WNOHANG);
+            }
+            reaped = true;
+            Sys.close(pidfd);
+            pidfd = -1;
+        }
+        NativeMemory.free(siginfo);
+        loop.childReaped();
+        streams.childExited();
+        loop.release();
+        if (failure != null) {
+            reapedStatus.completeExceptionally(failure);
+        } else {
+            reapedStatus.complete(timedOut
+                    ? new ExitStatus(status.code(), status.signal(), status.coreDumped(), true) : status);
+        }
+    }
+
+    /** Signals the group the child leads; nothing once it is reaped (see the class comment). */
+    private synchronized void sendToGroup(int signal) {
+        if (reaped) {
+            return;
+        }
+        int r = Sys.pidfdSendSignal(pidfd, signal, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
+        if (r == -Errno.EINVAL) {
+            Sys.kill(-pid, signal); // before 6.9: the unreaped leader keeps the number its group's
+        }
+    }
+
+    // ---- any thread
+
+    /** @return the child's pid */
+    public long pid() {
+        return pid;
+    }
+
+    /** @return which of its Spawner's loops supervises it, from 0 */
+    public int loopIndex() {
+        return loop.index();
+    }
+
+    /**
+     * Sends {@code signal} to the child through its pidfd; nothing once it is reaped.
+     *
+     * @throws UncheckedIOException when the kernel refuses ({@code EPERM})
+     */
+    public void signal(int signal) {
+        synchronized (this) {
+            if (reaped) {
+                return;
+            }
+            int r = Sys.pidfdSendSignal(pidfd, signal, 0);
+            if (r < 0 && r != -Errno.ESRCH) {
+                throw new UncheckedIOException(new SysException("pidfd_send_signal " + pid + " " + signal, -r));
+            }
+        }
+    }
+
+    /**
+     * Sends {@code signal} to the process group the child leads; nothing once it is reaped.
+     *
+     * @throws IllegalStateException when the child leads no group of its own
+     */
+    public void signalGroup(int signal) {
+        if (!spec.leadsOwnGroup()) {
+            throw new IllegalStateException("signalGroup: child " + pid + " leads no process group of its own"
+                    + " (start it with newProcessGroup(), newSession(), killProcessGroupOnExit() or a timeout)");
+        }
+        sendToGroup(signal);
+    }
+
+    /** @return a future of the status, completed on a pool thread */
+    public CompletableFuture<ExitStatus> onExit() {
+        return exit;
+    }
+
+    /** Waits for the reap. */
+    public ExitStatus waitFor() throws InterruptedException {
+        try {
+            return reapedStatus.get();
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException((IOException) e.getCause());
+        }
+    }
+
+    /** Waits at most {@code timeout} for the reap. */
+    public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
+        try {
+            return reapedStatus.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException((IOException) e.getCause());
+        }
+    }
+
+    /** @return whether the child has not been reaped yet */
+    public boolean isAlive() {
+        return !reapedStatus.isDone();
+    }
+
+    /**
+     * @return the status once reaped, else null
+     * @throws CompletionException when waitid failed
+     */
+    public ExitStatus statusNow() {
+        return reapedStatus.isDone() ? reapedStatus.join() : null;
+    }
+
+    /** @return whether waiting for the child failed (it is then given up, not reaped) */
+    public boolean waitFailed() {
+        return reapedStatus.isCompletedExceptionally();
+    }
+
+    /** @return the child's stdin: a pipe, or a stream that refuses writes */
+    public OutputStream stdin() {
+        return streams.stdin();
+    }
+
+    /** @return the child's stdout: a pipe, or an empty stream */
+    public InputStream stdout() {
+        return streams.stdout();
+    }
+
+    /** @return the child's stderr: a pipe, or an empty stream */
+    public InputStream stderr() {
+        return streams.stderr();
+    }
+
+    /** @return the memfd stdout went to, or null */
+    public Memfd stdoutMemfd() {
+        return streams.stdoutMemfd();
+    }
+
+    /** @return the memfd stderr went to, or null */
+    public Memfd stderrMemfd() {
+        return streams.stderrMemfd();
+    }
+
+    ChildStreams streams() {
+        return streams;
+    }
+}
