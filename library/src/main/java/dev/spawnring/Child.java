@@ -46,20 +46,32 @@ public final class Child {
         return state.loopIndex();
     }
 
-    /** @return the child's pid */
+    /**
+     * Returns the child's pid. Once the child has been reaped the number may name another
+     * process: signal the child through {@link #signal}, not through its pid.
+     *
+     * @return the pid
+     */
     public long pid() {
         return state.pid();
     }
 
-    /** @return the command it runs */
+    /**
+     * Returns the command this child was started from.
+     *
+     * @return the command, as given to {@link Spawner#spawn}
+     */
     public Command command() {
         return command;
     }
 
     /**
-     * @return a future completed with the exit status however the child ends; it completes on a
-     *         pool thread (the common pool), so what depends on it never runs on the spawner's
-     *         loop thread, just after {@link #waitFor} returns
+     * Returns a future of the child's exit status, completed once the child has been reaped,
+     * however it ended. It completes on a pool thread (the common pool), just after
+     * {@link #waitFor} returns, so what depends on it never runs on the Spawner's loop thread.
+     * Each call returns a new future: cancelling or completing it does not touch the child.
+     *
+     * @return a future of how the child ended, failed when it could not be waited for
      */
     public CompletableFuture<ExitStatus> onExit() {
         return state.onExit().copy();
@@ -83,27 +95,48 @@ public final class Child {
      * @return how it ended
      * @throws InterruptedException when interrupted while waiting
      * @throws TimeoutException when it is still running
+     * @throws UncheckedIOException when it could not be waited for (its loop failed)
      */
     public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
         return state.waitFor(timeout);
     }
 
-    /** @return whether the child has not been reaped yet */
+    /**
+     * Returns whether the child has not been reaped yet. A child that has exited but waits for
+     * its process group to be killed ({@link Command#timeout timeout},
+     * {@link Command#killProcessGroupOnExit()}) is still alive here.
+     *
+     * @return true until the child is reaped
+     */
     public boolean isAlive() {
         return state.isAlive();
     }
 
-    /** @return the child's stdin when piped, else a stream that refuses writes */
+    /**
+     * Returns the child's stdin, to write to when it is a {@link Stdio#pipe() pipe}; closing
+     * it gives the child end-of-file.
+     *
+     * @return the pipe's write end, or a stream that refuses writes when stdin is not a pipe
+     */
     public OutputStream stdin() {
         return state.stdin();
     }
 
-    /** @return the child's stdout when piped, else an empty stream */
+    /**
+     * Returns the child's stdout, to read from when it is a {@link Stdio#pipe() pipe}.
+     *
+     * @return the pipe's read end, or an empty stream when stdout is not a pipe
+     */
     public InputStream stdout() {
         return state.stdout();
     }
 
-    /** @return the child's stderr when piped, else an empty stream */
+    /**
+     * Returns the child's stderr, to read from when it is a {@link Stdio#pipe() pipe}.
+     *
+     * @return the pipe's read end, or an empty stream when stderr is not a pipe (or was
+     *         {@link Command#redirectErrorStream() redirected} to stdout)
+     */
     public InputStream stderr() {
         return state.stderr();
     }
@@ -170,22 +203,43 @@ public final class Child {
         state.signalGroup(signal);
     }
 
-    /** Asks the child to end: SIGTERM. */
+    /**
+     * Asks the child to end: sends it {@link Signal#SIGTERM}, as {@link #signal} does. Does
+     * nothing once the child has been reaped.
+     *
+     * @throws UncheckedIOException when the kernel refuses ({@code EPERM})
+     */
     public void destroy() {
         signal(Signal.SIGTERM);
     }
 
-    /** Ends the child: SIGKILL. */
+    /**
+     * Ends the child: sends it {@link Signal#SIGKILL}, as {@link #signal} does. Does nothing
+     * once the child has been reaped.
+     *
+     * @throws UncheckedIOException when the kernel refuses ({@code EPERM})
+     */
     public void destroyForcibly() {
         signal(Signal.SIGKILL);
     }
 
-    /** @return this child as a {@link java.lang.Process}, for code written against it */
+    /**
+     * Returns this child as a {@link java.lang.Process}, for code written against it: its
+     * streams, waits and signals are this child's.
+     *
+     * @return a new {@code Process} view of this child
+     */
     public Process asProcess() {
         return new ChildProcess(this);
     }
 
-    /** @return a {@link ProcessHandle} for the child */
+    /**
+     * Returns a {@link ProcessHandle} for the child: liveness, exit and termination are this
+     * child's; {@code info()}, {@code children()} and {@code descendants()} come from the
+     * JDK's handle of the pid while the child is alive, and are empty after.
+     *
+     * @return a new handle of this child
+     */
     public ProcessHandle toHandle() {
         return new ChildHandle(this);
     }

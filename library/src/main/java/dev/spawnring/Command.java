@@ -97,16 +97,24 @@ public final class Command {
     }
 
     /**
-     * @param argv the program and its arguments
-     * @return a command running {@code argv[0]} with the rest as its arguments
+     * Returns a command that runs {@code argv[0]} with the rest of {@code argv} as its
+     * arguments, with every other setting at its default.
+     *
+     * @param argv the program and its arguments, none null
+     * @return the command
+     * @throws IllegalArgumentException when {@code argv} is empty
      */
     public static Command of(String... argv) {
         return new Command(List.of(Objects.requireNonNull(argv, "argv")));
     }
 
     /**
-     * @param argv the program and its arguments
-     * @return a command running {@code argv.get(0)} with the rest as its arguments
+     * Returns a command that runs {@code argv.get(0)} with the rest of {@code argv} as its
+     * arguments, with every other setting at its default. The list is copied.
+     *
+     * @param argv the program and its arguments, none null
+     * @return the command
+     * @throws IllegalArgumentException when {@code argv} is empty
      */
     public static Command of(List<String> argv) {
         return new Command(new ArrayList<>(Objects.requireNonNull(argv, "argv")));
@@ -114,14 +122,22 @@ public final class Command {
 
     // ---- what to run
 
-    /** @return the program and its arguments */
+    /**
+     * Returns the program and its arguments, as given to {@link #of}.
+     *
+     * @return an unmodifiable list, the program first
+     */
     public List<String> command() {
         return argv;
     }
 
     /**
-     * Runs the program found from {@code argv[0]} but shows the program {@code name} as its
-     * {@code argv[0]} (as login shells are started with {@code -bash}).
+     * Sets the {@code argv[0]} the program sees: the program is still found from the
+     * command's first element, but gets {@code name} as its {@code argv[0]} (as login shells
+     * are started with {@code -bash}).
+     *
+     * @param name the {@code argv[0]} to pass
+     * @return a copy with that {@code argv[0]}
      */
     public Command argv0(String name) {
         Command c = copy();
@@ -129,26 +145,47 @@ public final class Command {
         return c;
     }
 
-    /** @return the {@code argv[0]} the program will see */
+    /**
+     * Returns the {@code argv[0]} the program will see.
+     *
+     * @return the name set with {@link #argv0(String)}, else the command's first element
+     */
     public String argv0() {
         return argv0 != null ? argv0 : argv.get(0);
     }
 
-    /** The child's working directory (the parent's when not set). */
+    /**
+     * Sets the child's working directory; the parent's is used when not set.
+     *
+     * @param dir the directory; a relative one is resolved against the parent's working
+     *            directory when the child changes to it
+     * @return a copy with that directory
+     */
     public Command directory(Path dir) {
         Command c = copy();
         c.directory = Objects.requireNonNull(dir, "directory");
         return c;
     }
 
-    /** @return the working directory, or null for the parent's */
+    /**
+     * Returns the child's working directory.
+     *
+     * @return the directory set with {@link #directory(Path)}, or {@code null} for the parent's
+     */
     public Path directory() {
         return directory;
     }
 
     // ---- environment
 
-    /** Sets one variable of the child's environment. */
+    /**
+     * Sets one variable of the child's environment, replacing any value it had.
+     *
+     * @param key   the variable's name: not empty, without {@code '='} or NUL
+     * @param value its value
+     * @return a copy with that variable set
+     * @throws IllegalArgumentException when {@code key} is not a valid name
+     */
     public Command env(String key, String value) {
         checkKey(key);
         Objects.requireNonNull(value, () -> "value of environment variable " + key + " is null");
@@ -160,7 +197,13 @@ public final class Command {
         return c;
     }
 
-    /** Removes one variable from the child's environment. */
+    /**
+     * Removes one variable from the child's environment, whether inherited or set.
+     *
+     * @param key the variable's name: not empty, without {@code '='} or NUL
+     * @return a copy without that variable
+     * @throws IllegalArgumentException when {@code key} is not a valid name
+     */
     public Command removeEnv(String key) {
         checkKey(key);
         Command c = copy();
@@ -173,7 +216,14 @@ public final class Command {
         return c;
     }
 
-    /** Gives the child exactly {@code env}, nothing inherited. */
+    /**
+     * Gives the child exactly {@code env}, nothing inherited; any variable set or removed
+     * before is forgotten.
+     *
+     * @param env the whole environment
+     * @return a copy with that environment
+     * @throws IllegalArgumentException when a key is not a valid name
+     */
     public Command environment(Map<String, String> env) {
         Command c = clearEnvironment();
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -182,7 +232,12 @@ public final class Command {
         return c;
     }
 
-    /** Starts the child with an empty environment (then {@link #env} adds to it). */
+    /**
+     * Starts the child with an empty environment, to which {@link #env} then adds; any
+     * variable set or removed before is forgotten.
+     *
+     * @return a copy with an empty environment
+     */
     public Command clearEnvironment() {
         Command c = copy();
         c.clearEnvironment = true;
@@ -191,7 +246,12 @@ public final class Command {
         return c;
     }
 
-    /** @return the environment the child will get, computed from this process's */
+    /**
+     * Returns the environment the child will get: this process's (unless cleared), with the
+     * variables removed and set.
+     *
+     * @return an unmodifiable map, sorted by name, computed now from this process's environment
+     */
     public Map<String, String> environment() {
         Map<String, String> env = new TreeMap<>(clearEnvironment ? Map.of() : System.getenv());
         envRemove.forEach(env::remove);
@@ -210,8 +270,10 @@ public final class Command {
     // ---- stdio and fds
 
     /**
-     * Where the child's stdin comes from (default: a pipe).
+     * Sets where the child's stdin comes from; the default is a pipe.
      *
+     * @param s the source
+     * @return a copy with that stdin
      * @throws IllegalArgumentException for {@link Stdio#memfd()}, which is for output
      */
     public Command stdin(Stdio s) {
@@ -224,7 +286,12 @@ public final class Command {
         return c;
     }
 
-    /** Where the child's stdout goes (default: a pipe). */
+    /**
+     * Sets where the child's stdout goes; the default is a pipe.
+     *
+     * @param s the destination
+     * @return a copy with that stdout
+     */
     public Command stdout(Stdio s) {
         Objects.requireNonNull(s, "stdout");
         Command c = copy();
@@ -232,7 +299,13 @@ public final class Command {
         return c;
     }
 
-    /** Where the child's stderr goes (default: a pipe). */
+    /**
+     * Sets where the child's stderr goes; the default is a pipe.
+     *
+     * @param s the destination
+     * @return a copy with that stderr
+     * @throws IllegalArgumentException after {@link #redirectErrorStream()}
+     */
     public Command stderr(Stdio s) {
         Objects.requireNonNull(s, "stderr");
         if (redirectErrorStream) {
@@ -244,7 +317,12 @@ public final class Command {
         return c;
     }
 
-    /** Sends stderr where stdout goes, as {@code 2>&1}. */
+    /**
+     * Sends stderr where stdout goes, as {@code 2>&1}.
+     *
+     * @return a copy with stderr redirected
+     * @throws IllegalArgumentException after {@link #stderr(Stdio)}
+     */
     public Command redirectErrorStream() {
         if (stderrSet) {
             throw new IllegalArgumentException("redirectErrorStream() conflicts with stderr(" + stderr + ")");
@@ -254,15 +332,25 @@ public final class Command {
         return c;
     }
 
-    /** Gives the child this JVM's stdin, stdout and stderr. */
+    /**
+     * Gives the child this JVM's stdin, stdout and stderr.
+     *
+     * @return a copy with the three streams {@link Stdio#inherit() inherited}
+     * @throws IllegalArgumentException after {@link #redirectErrorStream()}
+     */
     public Command inheritIO() {
         return stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit());
     }
 
     /**
-     * Gives the child the parent's fd {@code parentFd} as its fd {@code childFd} (any number;
-     * mappings may cross, 3→4 and 4→3 work). Use {@link #stdin}/{@link #stdout}/{@link #stderr}
-     * for 0-2.
+     * Gives the child the parent's fd {@code parentFd} as its fd {@code childFd}, replacing
+     * any mapping of {@code childFd} given before. Mappings may cross: 3→4 and 4→3 work.
+     *
+     * @param childFd  the number in the child, 3 or more; use {@link #stdin}, {@link #stdout}
+     *                 and {@link #stderr} for 0-2
+     * @param parentFd an fd open in this process
+     * @return a copy with that mapping
+     * @throws IllegalArgumentException when {@code childFd < 3} or {@code parentFd < 0}
      */
     public Command fd(int childFd, int parentFd) {
         if (childFd < 3) {
@@ -279,7 +367,14 @@ public final class Command {
         return c;
     }
 
-    /** Whether fds other than 0-2 and those given with {@link #fd} are closed in the child (default true). */
+    /**
+     * Sets whether fds other than 0-2 and those given with {@link #fd} are closed in the
+     * child; the default is true.
+     *
+     * @param close false to let the child inherit this process's other fds that are not
+     *              close-on-exec
+     * @return a copy with that setting
+     */
     public Command closeOtherFds(boolean close) {
         Command c = copy();
         c.closeOtherFds = close;
@@ -288,7 +383,13 @@ public final class Command {
 
     // ---- session, group, limits, signals
 
-    /** Starts the child in a new session ({@code setsid}), so it has no controlling terminal. */
+    /**
+     * Starts the child in a new session ({@code setsid}), so it has no controlling terminal;
+     * it then leads a new process group too.
+     *
+     * @return a copy that starts a new session
+     * @throws IllegalArgumentException after {@link #processGroup(int)} with a group other than 0
+     */
     public Command newSession() {
         if (processGroup != null && processGroup != 0) {
             throw new IllegalArgumentException("newSession() conflicts with processGroup(" + processGroup
@@ -299,12 +400,24 @@ public final class Command {
         return c;
     }
 
-    /** Starts the child as the leader of a new process group. */
+    /**
+     * Starts the child as the leader of a new process group: {@code processGroup(0)}.
+     *
+     * @return a copy that starts a new process group
+     */
     public Command newProcessGroup() {
         return processGroup(0);
     }
 
-    /** Puts the child in process group {@code pgid} (0: a new group led by the child). */
+    /**
+     * Puts the child in process group {@code pgid}.
+     *
+     * @param pgid an existing group, or 0 for a new group led by the child
+     * @return a copy in that group
+     * @throws IllegalArgumentException when {@code pgid} is negative, or is not 0 and the
+     *                                  command has {@link #newSession()}, a {@link #timeout}
+     *                                  or {@link #killProcessGroupOnExit()}
+     */
     public Command processGroup(int pgid) {
         if (pgid < 0) {
             throw new IllegalArgumentException("processGroup(" + pgid + "): negative group");
@@ -325,7 +438,13 @@ public final class Command {
         return c;
     }
 
-    /** The child's umask. */
+    /**
+     * Sets the child's umask; the parent's is kept when not set.
+     *
+     * @param mask the file mode creation mask, within {@code 0777}
+     * @return a copy with that umask
+     * @throws IllegalArgumentException when {@code mask} has bits outside {@code 0777}
+     */
     public Command umask(int mask) {
         if ((mask & ~0777) != 0) {
             throw new IllegalArgumentException("umask(0" + Integer.toOctalString(mask) + "): not within 0777");
@@ -342,6 +461,9 @@ public final class Command {
      * @param resource one of {@link Rlimit}'s {@code RLIMIT_*}
      * @param soft     the soft limit, at most {@code hard} (compared unsigned)
      * @param hard     the hard limit
+     * @return a copy with that limit, replacing any set before for {@code resource}
+     * @throws IllegalArgumentException when {@code resource} names no resource, or
+     *                                  {@code soft} is above {@code hard}
      */
     public Command rlimit(int resource, long soft, long hard) {
         if (!Rlimit.isResource(resource)) {
@@ -359,9 +481,12 @@ public final class Command {
     }
 
     /**
-     * Whether the child starts with an empty signal mask and every signal at its default
-     * disposition (default true). With false it keeps the spawning thread's mask and the
-     * ignored signals, as a plain {@code fork} would.
+     * Sets whether the child starts with an empty signal mask and every signal at its default
+     * disposition; the default is true. With false it keeps the spawning thread's mask and
+     * the ignored signals, as a plain {@code fork} would.
+     *
+     * @param reset false to keep the mask and the ignored signals
+     * @return a copy with that setting
      */
     public Command resetSignals(boolean reset) {
         Command c = copy();
@@ -370,10 +495,14 @@ public final class Command {
     }
 
     /**
-     * A signal the child gets when the spawning thread dies ({@code PR_SET_PDEATHSIG}).
+     * Sets a signal the child gets when the spawning thread dies ({@code PR_SET_PDEATHSIG}).
      * spawnring clones on one of its Spawner's long-lived loop threads (never on the caller's
      * thread), and a loop thread ends only after its Spawner is closed and every child it
      * cloned is reaped, so the signal fires when the JVM ends.
+     *
+     * @param signal a signal number ({@link Signal}), e.g. {@link Signal#SIGKILL}
+     * @return a copy with that parent-death signal
+     * @throws IllegalArgumentException when {@code signal} is not a signal number
      */
     public Command parentDeathSignal(int signal) {
         checkSignal("parentDeathSignal", signal);
@@ -397,7 +526,10 @@ public final class Command {
      *
      * @param timeout how long the child may run, more than 0
      * @param grace   between the SIGTERM and the SIGKILL, 0 or more
-     * @throws IllegalArgumentException when the child is to join a group that is not its own
+     * @return a copy with that timeout
+     * @throws IllegalArgumentException when {@code timeout} is not positive, {@code grace} is
+     *                                  negative, or the child is to join a group that is not
+     *                                  its own
      */
     public Command timeout(Duration timeout, Duration grace) {
         Objects.requireNonNull(timeout, "timeout");
@@ -419,9 +551,13 @@ public final class Command {
     }
 
     /**
-     * {@link #timeout(Duration, Duration)} with a 2 s grace period.
+     * Ends the child's whole process group if it runs longer than {@code timeout}:
+     * {@link #timeout(Duration, Duration)} with a two-second grace period.
      *
      * @param timeout how long the child may run, more than 0
+     * @return a copy with that timeout
+     * @throws IllegalArgumentException when {@code timeout} is not positive, or the child is
+     *                                  to join a group that is not its own
      */
     public Command timeout(Duration timeout) {
         return timeout(timeout, Duration.ofSeconds(2));
@@ -435,6 +571,7 @@ public final class Command {
      * starts a new session, which also makes one). Descendants that moved to another group or
      * session are not reached.
      *
+     * @return a copy that kills its group on exit
      * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
     public Command killProcessGroupOnExit() {

@@ -32,16 +32,21 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean timed
     }
 
     /**
+     * Returns the status of a child that exited with {@code code}, no timeout having fired.
+     *
      * @param code an exit code, 0-255
-     * @return the status of a child that exited with {@code code}
+     * @return the status
      */
     public static ExitStatus exited(int code) {
         return new ExitStatus(code, 0, false);
     }
 
     /**
+     * Returns the status of a child that {@code signal} killed without a core dump, no timeout
+     * having fired.
+     *
      * @param signal a signal number ({@link Signal})
-     * @return the status of a child killed by {@code signal}
+     * @return the status
      */
     public static ExitStatus killed(int signal) {
         return new ExitStatus(-1, signal, false);
@@ -70,19 +75,29 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean timed
         };
     }
 
-    /** @return whether the child exited (rather than being killed) */
+    /**
+     * Returns whether the child exited, rather than being killed by a signal.
+     *
+     * @return true when {@link #signal()} is 0
+     */
     public boolean exited() {
         return signal == 0;
     }
 
-    /** @return whether a signal killed the child */
+    /**
+     * Returns whether a signal killed the child.
+     *
+     * @return true when {@link #signal()} is not 0
+     */
     public boolean signaled() {
         return signal != 0;
     }
 
     /**
-     * @return whether it exited with code 0 (whether or not its timeout had fired: a child that
-     *         heeds the timeout's SIGTERM and exits 0 succeeded; see {@link #timedOut()})
+     * Returns whether the child exited with code 0, whether or not its timeout had fired: a
+     * child that heeds the timeout's SIGTERM and exits 0 succeeded (see {@link #timedOut()}).
+     *
+     * @return true for exit code 0
      */
     public boolean success() {
         return signal == 0 && code == 0;
@@ -98,7 +113,12 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean timed
         return signal == 0 ? code : 128 + signal;
     }
 
-    /** Compares how the children ended: code, signal and core dump, not {@link #timedOut()}. */
+    /**
+     * Compares how the children ended: code, signal and core dump, not {@link #timedOut()}.
+     *
+     * @param o the object to compare with
+     * @return true when {@code o} is an {@code ExitStatus} with the same code, signal and core dump
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof ExitStatus s && s.code == code && s.signal == signal && s.coreDumped == coreDumped;
@@ -109,7 +129,12 @@ public record ExitStatus(int code, int signal, boolean coreDumped, boolean timed
         return (code * 31 + signal) * 2 + (coreDumped ? 1 : 0);
     }
 
-    /** @return e.g. {@code "exit 0"}, {@code "killed by signal 15"}, {@code "killed by signal 15 (timed out)"} */
+    /**
+     * Describes how the child ended.
+     *
+     * @return e.g. {@code "exit 0"}, {@code "killed by signal 15"},
+     *         {@code "killed by signal 11 (core dumped)"}, {@code "killed by signal 15 (timed out)"}
+     */
     @Override
     public String toString() {
         String how = signal == 0 ? "exit " + code : "killed by signal " + signal + (coreDumped ? " (core dumped)" : "");

@@ -31,7 +31,9 @@ public final class MemfdOutput implements AutoCloseable {
     }
 
     /**
-     * @return how many bytes the file holds now
+     * Returns the file's size now: what the child has written so far.
+     *
+     * @return the size in bytes
      * @throws IOException when it is closed
      */
     public long size() throws IOException {
@@ -39,7 +41,10 @@ public final class MemfdOutput implements AutoCloseable {
     }
 
     /**
-     * @return a stream of the file from its start; it ends at the file's end as it is when reached
+     * Opens a stream of the file from its start. Each stream reads on its own, without moving
+     * the offset the child writes at; it ends at the file's end as it is when reached.
+     *
+     * @return a new stream
      */
     public InputStream newInputStream() {
         return memfd.newInputStream();
@@ -57,8 +62,11 @@ public final class MemfdOutput implements AutoCloseable {
     }
 
     /**
+     * Reads the whole file, from its start, into an array.
+     *
      * @return every byte of the file
-     * @throws IOException when it is closed, or holds more than a byte array can
+     * @throws IOException when it is closed, or holds more than a byte array can (use
+     *                     {@link #transferTo} then)
      */
     public byte[] readAllBytes() throws IOException {
         long size = size();

@@ -72,6 +72,8 @@ public final class Platform {
         }
 
         /**
+         * Returns the feature of that name.
+         *
          * @param name a feature's name, e.g. {@link #IO_URING}
          * @return that feature
          * @throws NoSuchElementException when no feature has that name

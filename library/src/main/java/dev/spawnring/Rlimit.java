@@ -57,8 +57,10 @@ public final class Rlimit {
     }
 
     /**
+     * Returns the kernel name of a resource number.
+     *
      * @param resource a resource number, {@link #RLIMIT_CPU} to {@link #RLIMIT_RTTIME}
-     * @return its kernel name, e.g. {@code "RLIMIT_NOFILE"}
+     * @return its name, e.g. {@code "RLIMIT_NOFILE"} for 7
      * @throws IllegalArgumentException when {@code resource} names no resource
      */
     public static String name(int resource) {
@@ -69,8 +71,11 @@ public final class Rlimit {
     }
 
     /**
+     * Returns whether a number names a resource, {@link #RLIMIT_CPU} to {@link #RLIMIT_RTTIME}:
+     * those {@link Command#rlimit} takes.
+     *
      * @param resource a number
-     * @return whether it names a resource, {@link #RLIMIT_CPU} to {@link #RLIMIT_RTTIME}
+     * @return true for a resource number
      */
     public static boolean isResource(int resource) {
         return resource >= 0 && resource < NAMES.length;

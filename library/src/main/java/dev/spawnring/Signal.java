@@ -130,8 +130,11 @@ public final class Signal {
     }
 
     /**
+     * Returns whether a number is a signal number, 1 to {@link #SIGRTMAX}: those
+     * {@link Child#signal} and {@link Command#parentDeathSignal} take.
+     *
      * @param signal a number
-     * @return whether it is a signal number, 1 to {@link #SIGRTMAX}
+     * @return true for a signal number
      */
     public static boolean isSignal(int signal) {
         return signal >= 1 && signal <= SIGRTMAX;

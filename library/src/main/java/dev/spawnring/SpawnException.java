@@ -18,10 +18,15 @@ import java.util.Objects;
 public class SpawnException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The program as the command named it ({@code argv[0]}). */
     private final String program;
+    /** The working directory the child was to start in, or null for the parent's; not serialized. */
     private final transient Path directory;
+    /** The step that failed. */
     private final String step;
+    /** The positive errno of the failure. */
     private final int errno;
+    /** The paths an exec tried, in order. */
     private final List<String> tried;
 
     /**
@@ -55,37 +60,69 @@ public class SpawnException extends IOException {
         return sb.toString();
     }
 
-    /** @return the program as the command named it ({@code argv[0]}) */
+    /**
+     * Returns the program as the command named it ({@code argv[0]}), before any {@code $PATH}
+     * search.
+     *
+     * @return the program
+     */
     public String program() {
         return program;
     }
 
-    /** @return the working directory the child was to start in, or null for the parent's */
+    /**
+     * Returns the working directory the child was to start in. It is not serialized: a
+     * deserialized exception returns {@code null}.
+     *
+     * @return the directory, or {@code null} for the parent's
+     */
     public Path directory() {
         return directory;
     }
 
-    /** @return the step that failed, e.g. {@code "exec"}, {@code "chdir /tmp/x"}, {@code "open stdout /nope/out.log"} */
+    /**
+     * Returns the step that failed.
+     *
+     * @return e.g. {@code "exec"}, {@code "chdir /tmp/x"}, {@code "open stdout /nope/out.log"}
+     */
     public String step() {
         return step;
     }
 
-    /** @return the errno of the failure, a positive number such as 2 ({@code ENOENT}) */
+    /**
+     * Returns the errno of the failure, the kernel's number.
+     *
+     * @return a positive number, such as 2 ({@code ENOENT})
+     */
     public int errno() {
         return errno;
     }
 
-    /** @return the C name of {@link #errno()}, e.g. {@code "ENOENT"} */
+    /**
+     * Returns the C name of {@link #errno()}.
+     *
+     * @return e.g. {@code "ENOENT"}
+     */
     public String errnoName() {
         return errnoName(errno);
     }
 
-    /** @return the message of {@link #errno()}, e.g. {@code "No such file or directory"} */
+    /**
+     * Returns the message of {@link #errno()}, as glibc words it.
+     *
+     * @return e.g. {@code "No such file or directory"}
+     */
     public String errnoMessage() {
         return errnoMessage(errno);
     }
 
-    /** @return the paths an exec tried, in order (empty for other steps) */
+    /**
+     * Returns the paths an exec tried, in order, each of which failed: the {@code $PATH}
+     * candidates of a program named without a {@code /}.
+     *
+     * @return an unmodifiable list; empty for steps other than exec, and when spawnring's own
+     *         spawns had one path to try
+     */
     public List<String> tried() {
         return tried;
     }
@@ -104,7 +141,8 @@ public class SpawnException extends IOException {
      * The message of any errno value, as glibc words it.
      *
      * @param errno an errno value; a negative one (a ring completion's result) is taken as {@code -errno}
-     * @return e.g. {@code "No such file or directory"}
+     * @return e.g. {@code "No such file or directory"}, or {@code "Unknown error <n>"} for a
+     *         number the C library does not know
      */
     public static String errnoMessage(int errno) {
         return Errno.message(errno);

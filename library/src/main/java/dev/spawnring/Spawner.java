@@ -81,19 +81,36 @@ public final class Spawner implements AutoCloseable {
     }
 
     /**
-     * A Spawner on io_uring where the kernel allows it, else on {@link Backend#FALLBACK};
-     * {@code -Dspawnring.backend=io_uring|fallback} forces one. It has {@link #DEFAULT_LOOPS} loops.
+     * Creates a Spawner on io_uring where the kernel allows it, else on {@link Backend#FALLBACK};
+     * {@code -Dspawnring.backend=io_uring|fallback} ({@link Backend#PROPERTY}) forces one. It has
+     * {@link #DEFAULT_LOOPS} loops.
+     *
+     * @return a new Spawner, its loop threads started
+     * @throws IOException when a ring cannot be opened: the forced backend is refused, or the
+     *                     process has no fd left
+     * @throws IllegalArgumentException when {@link Backend#PROPERTY} names no backend
      */
     public static Spawner create() throws IOException {
         return builder().build();
     }
 
-    /** A Spawner on the given backend, with {@link #DEFAULT_LOOPS} loops. */
+    /**
+     * Creates a Spawner on the given backend, with {@link #DEFAULT_LOOPS} loops.
+     *
+     * @param backend what every loop's ring runs on
+     * @return a new Spawner, its loop threads started
+     * @throws IOException when a ring cannot be opened on {@code backend}
+     */
     public static Spawner create(Backend backend) throws IOException {
         return builder().backend(backend).build();
     }
 
-    /** A builder: the backend (default: io_uring where allowed) and the number of event loops. */
+    /**
+     * Returns a builder, to choose the backend (default: io_uring where allowed) and the number
+     * of event loops.
+     *
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -106,16 +123,25 @@ public final class Spawner implements AutoCloseable {
         private Builder() {
         }
 
-        /** The backend of every loop's ring (default: io_uring where allowed, as {@link #create()}). */
+        /**
+         * Sets the backend of every loop's ring; the default is io_uring where allowed, as
+         * {@link #create()}.
+         *
+         * @param backend what every loop's ring runs on
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
         /**
-         * How many event loops (threads, each with its ring) clone and supervise the children;
-         * at most this many children are being cloned at once. Default {@link #DEFAULT_LOOPS}.
+         * Sets how many event loops (threads, each with its ring) clone and supervise the
+         * children; at most this many children are being cloned at once. Default
+         * {@link #DEFAULT_LOOPS}.
          *
+         * @param loops the number of loops, 1 to {@link #MAX_LOOPS}
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 1 <= loops <= }{@link #MAX_LOOPS}
          */
         public Builder loops(int loops) {
@@ -126,18 +152,34 @@ public final class Spawner implements AutoCloseable {
             return this;
         }
 
-        /** Opens the rings and starts the loop threads. */
+        /**
+         * Builds the Spawner: opens the rings and starts the loop threads.
+         *
+         * @return a new Spawner
+         * @throws IOException when a ring cannot be opened (the loops already started are
+         *                     shut down)
+         * @throws IllegalArgumentException when no backend was set and {@link Backend#PROPERTY}
+         *                                  names none
+         */
         public Spawner build() throws IOException {
             return new Spawner(backend, loops);
         }
     }
 
-    /** @return the backend its rings run on */
+    /**
+     * Returns the backend this Spawner's rings run on (the same for every loop).
+     *
+     * @return {@link Backend#IO_URING} or {@link Backend#FALLBACK}
+     */
     public Backend backend() {
         return loops.backend();
     }
 
-    /** @return how many event loops (threads, rings) it has */
+    /**
+     * Returns how many event loops (threads, each with a ring) this Spawner has.
+     *
+     * @return the number of loops, 1 to {@link #MAX_LOOPS}
+     */
     public int loops() {
         return loops.loops();
     }

@@ -58,37 +58,75 @@ public sealed interface Stdio {
         }
     }
 
-    /** @return a pipe between parent and child */
+    /**
+     * Returns a pipe between parent and child, the default for all three streams; the parent
+     * uses its end through {@link Child#stdin()}, {@link Child#stdout()} and
+     * {@link Child#stderr()}.
+     *
+     * @return a pipe
+     */
     static Stdio pipe() {
         return new Pipe();
     }
 
-    /** @return the parent's own stream */
+    /**
+     * Returns the parent's own stream: the child gets this JVM's fd 0, 1 or 2 as it is.
+     *
+     * @return the inherited stream
+     */
     static Stdio inherit() {
         return new Inherit();
     }
 
-    /** @return {@code /dev/null} */
+    /**
+     * Returns {@code /dev/null}: a stdin at end-of-file, an output that is dropped.
+     *
+     * @return {@code /dev/null}
+     */
     static Stdio discard() {
         return new Discard();
     }
 
-    /** @return {@code path} as the child's stdin */
+    /**
+     * Returns a file for the child's stdin, opened for reading.
+     *
+     * @param path the file, relative to this JVM's working directory
+     * @return the file, to pass to {@link Command#stdin}
+     */
     static Stdio from(Path path) {
         return new File(path, false);
     }
 
-    /** @return {@code path}, created or truncated, as the child's stdout or stderr */
+    /**
+     * Returns a file for the child's stdout or stderr, created (mode {@code 0666} less this
+     * process's umask) or truncated.
+     *
+     * @param path the file, relative to this JVM's working directory
+     * @return the file, to pass to {@link Command#stdout} or {@link Command#stderr}
+     */
     static Stdio to(Path path) {
         return new File(path, false);
     }
 
-    /** @return {@code path}, created or appended to, as the child's stdout or stderr */
+    /**
+     * Returns a file for the child's stdout or stderr, created (mode {@code 0666} less this
+     * process's umask) or appended to.
+     *
+     * @param path the file, relative to this JVM's working directory
+     * @return the file, to pass to {@link Command#stdout} or {@link Command#stderr}
+     */
     static Stdio appendTo(Path path) {
         return new File(path, true);
     }
 
-    /** @return the parent's fd {@code fd} */
+    /**
+     * Returns one of the parent's open fds, given to the child as it is (the parent keeps its
+     * own).
+     *
+     * @param fd the parent's file descriptor, 0 or more
+     * @return the fd
+     * @throws IllegalArgumentException when {@code fd} is negative
+     */
     static Stdio fd(int fd) {
         return new Fd(fd);
     }

@@ -17,7 +17,10 @@ public enum Backend {
     public static final String PROPERTY = "spawnring.backend";
 
     /**
-     * @return the backend forced by {@link #PROPERTY}, or {@code null} when it is not set
+     * Returns the backend that {@link #PROPERTY} forces: {@code io_uring} (or {@code iouring},
+     * {@code io-uring}) and {@code fallback} (or {@code epoll}), in any case.
+     *
+     * @return the forced backend, or {@code null} when the property is not set or blank
      * @throws IllegalArgumentException when the property names no backend
      */
     public static Backend forced() {

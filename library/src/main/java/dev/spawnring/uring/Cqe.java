@@ -20,24 +20,43 @@ public final class Cqe {
     }
 
     /**
-     * A completion made by hand, for code that completes its own requests (a loop that is
+     * Makes a completion by hand, for code that completes its own requests (a loop that is
      * closing tells its waiters {@code -ECANCELED}) and for tests.
+     *
+     * @param userData the {@code user_data} of the request it completes
+     * @param res      the result: {@code >= 0} on success, {@code -errno} on failure
+     * @param flags    {@code IORING_CQE_F_*} flags
+     * @return the completion
      */
     public static Cqe of(long userData, int res, int flags) {
         return new Cqe(userData, res, flags);
     }
 
-    /** @return the request's result: {@code >= 0} on success, {@code -errno} on failure */
+    /**
+     * Returns the request's result ({@code res}).
+     *
+     * @return {@code >= 0} on success (its meaning is the op's: bytes, an fd, a pid, ...),
+     *         {@code -errno} on failure
+     */
     public int res() {
         return res;
     }
 
-    /** @return the {@code user_data} of the request this completes */
+    /**
+     * Returns the {@code user_data} of the request this completes, as it was submitted.
+     *
+     * @return the {@code user_data}
+     */
     public long userData() {
         return userData;
     }
 
-    /** @return {@code IORING_CQE_F_*} flags */
+    /**
+     * Returns the completion's flags.
+     *
+     * @return {@code IORING_CQE_F_*} bits, e.g. {@link IoUring#IORING_CQE_F_MORE} when more
+     *         completions of the same request follow
+     */
     public int flags() {
         return flags;
     }

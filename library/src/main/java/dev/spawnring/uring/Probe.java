@@ -16,17 +16,32 @@ public final class Probe {
         this.supported = supported.clone();
     }
 
-    /** @return the highest opcode the kernel knows (supported or not) */
+    /**
+     * Returns the highest opcode the kernel knows (for FALLBACK, the emulation), supported or
+     * not.
+     *
+     * @return the last opcode
+     */
     public int lastOp() {
         return lastOp;
     }
 
-    /** @return whether {@code opcode} is supported */
+    /**
+     * Returns whether an opcode is supported.
+     *
+     * @param opcode an {@code IORING_OP_*} value
+     * @return true when the ring runs it; false for an unknown one, and for spawnring's
+     *         private opcodes, which are not listed
+     */
     public boolean supports(int opcode) {
         return opcode >= 0 && opcode < supported.length && supported[opcode];
     }
 
-    /** @return the supported opcodes' names, in opcode order */
+    /**
+     * Returns the supported opcodes' names, without the {@code IORING_OP_} prefix.
+     *
+     * @return the names ({@link IoUring#opName}), in opcode order
+     */
     public List<String> supportedNames() {
         List<String> names = new ArrayList<>();
         for (int op = 0; op < supported.length; op++) {

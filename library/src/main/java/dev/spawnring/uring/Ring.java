@@ -94,11 +94,14 @@ public final class Ring implements AutoCloseable {
 
     /**
      * Opens a ring on io_uring where the kernel allows it, else on {@link Backend#FALLBACK};
-     * {@code -Dspawnring.backend=io_uring|fallback} forces one.
+     * {@code -Dspawnring.backend=io_uring|fallback} ({@link Backend#PROPERTY}) forces one.
      *
      * @param entries SQ entries, 1 to 32768, rounded up to a power of two
+     * @return the open ring; {@link #backend()} tells which
      * @throws IOException when the forced backend cannot be opened, or the process has no fd
      *                     left ({@code EMFILE}, {@code ENFILE}: that is not io_uring refused)
+     * @throws IllegalArgumentException when {@code entries} is out of range, or
+     *                                  {@link Backend#PROPERTY} names no backend
      */
     public static Ring open(int entries) throws IOException {
         Backend forced = Backend.forced();
@@ -117,10 +120,14 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Opens a ring on the given backend.
+     * Opens a ring on the given backend, with no fallback.
      *
      * @param entries SQ entries, 1 to 32768, rounded up to a power of two
-     * @throws SysException when io_uring is refused ({@code io_uring_setup: EPERM (...)})
+     * @param backend what runs the ring's requests
+     * @return the open ring
+     * @throws IOException when the backend cannot be opened, e.g. io_uring refused, with a
+     *                     message such as {@code io_uring_setup: EPERM (...)}
+     * @throws IllegalArgumentException when {@code entries} is out of range
      */
     public static Ring open(int entries, Backend backend) throws IOException {
         return open(entries, backend, 0);
@@ -131,7 +138,14 @@ public final class Ring implements AutoCloseable {
      * example {@code IORING_SETUP_SINGLE_ISSUER} when one platform thread owns the ring
      * (not used by default: a virtual thread may move between carriers).
      *
-     * @throws IllegalArgumentException for {@code IORING_SETUP_SQPOLL}, which a ring refuses
+     * @param entries         SQ entries, 1 to 32768, rounded up to a power of two
+     * @param backend         what runs the ring's requests
+     * @param extraSetupFlags {@code IORING_SETUP_*} flags for {@code io_uring_setup}, or 0
+     * @return the open ring
+     * @throws IOException when the backend cannot be opened, e.g. io_uring refused or the
+     *                     kernel refusing a flag
+     * @throws IllegalArgumentException when {@code entries} is out of range, and for
+     *                                  {@code IORING_SETUP_SQPOLL}, which a ring refuses
      */
     public static Ring open(int entries, Backend backend, int extraSetupFlags) throws IOException {
         if (entries < 1 || entries > MAX_ENTRIES) {
@@ -152,39 +166,69 @@ public final class Ring implements AutoCloseable {
         });
     }
 
-    /** @return what runs this ring's requests */
+    /**
+     * Returns what runs this ring's requests.
+     *
+     * @return {@link Backend#IO_URING} or {@link Backend#FALLBACK}
+     */
     public Backend backend() {
         return backend.backend();
     }
 
-    /** @return the number of SQ entries */
+    /**
+     * Returns the number of SQ entries: the {@code entries} asked for, rounded up to a power
+     * of two.
+     *
+     * @return the SQ size
+     */
     public int sqEntries() {
         return backend.sqEntries();
     }
 
-    /** @return the number of CQ entries (more completions than this wait in an overflow list) */
+    /**
+     * Returns the number of CQ entries; more completions than this wait in an overflow list.
+     *
+     * @return the CQ size
+     */
     public int cqEntries() {
         return backend.cqEntries();
     }
 
-    /** @return the {@code IORING_SETUP_*} flags the kernel accepted (0 for FALLBACK) */
+    /**
+     * Returns the {@code IORING_SETUP_*} flags the ring was set up with.
+     *
+     * @return the flags the kernel accepted; 0 for FALLBACK
+     */
     public int setupFlags() {
         return backend.setupFlags();
     }
 
-    /** @return the {@code IORING_FEAT_*} flags of the kernel (those the emulation offers for FALLBACK) */
+    /**
+     * Returns the {@code IORING_FEAT_*} flags of the backend.
+     *
+     * @return the kernel's features; for FALLBACK, those the emulation offers
+     */
     public int features() {
         return backend.features();
     }
 
-    /** @return how many submitted requests have not been completed and seen */
+    /**
+     * Returns how many requests were submitted and have not completed yet: each counts until
+     * its last completion (one without {@link IoUring#IORING_CQE_F_MORE}) is
+     * {@link #cqeSeen seen}.
+     *
+     * @return the number of requests in flight
+     */
     public int inFlight() {
         return inFlight;
     }
 
     /**
-     * The opcodes this ring supports: {@code IORING_REGISTER_PROBE} for io_uring, the
+     * Returns the opcodes this ring supports: {@code IORING_REGISTER_PROBE} for io_uring, the
      * emulated set for FALLBACK. spawnring's private opcodes are not listed.
+     *
+     * @return the supported opcodes
+     * @throws IOException when the kernel refuses the probe
      */
     public Probe probe() throws IOException {
         ensureOpen();
@@ -192,15 +236,22 @@ public final class Ring implements AutoCloseable {
         return new Probe(p.lastOp(), p.supported());
     }
 
-    /** @return how many SQEs {@link #getSqe()} can hand out before the queue is full */
+    /**
+     * Returns how many SQEs {@link #getSqe()} can hand out before the submission queue is full.
+     *
+     * @return the free SQ entries
+     */
     public int sqSpaceLeft() {
         ensureOpen();
         return sqes.length - (sqeTail - released);
     }
 
     /**
-     * @return a zeroed SQE to fill, or {@code null} when the submission queue is full
-     *         (submit, then try again)
+     * Hands out the next SQE, zeroed, to fill with a {@code prepXxx} call; it goes to the
+     * backend at the next {@link #submit}.
+     *
+     * @return the SQE, or {@code null} when the submission queue is full (submit, then try
+     *         again)
      */
     public Sqe getSqe() {
         ensureOpen();
@@ -213,9 +264,12 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Submits every SQE got since the last submit.
+     * Submits every SQE got since the last submit. Chains that hold spawnring's private
+     * opcodes run here, before this returns.
      *
-     * @return how many were consumed (0 when the kernel's completion backlog must be reaped first)
+     * @return how many were consumed; 0 when the kernel's completion backlog must be reaped
+     *         first (the SQEs stay queued for the next submit)
+     * @throws IOException when the backend fails ({@code io_uring_enter})
      */
     public int submit() throws IOException {
         return submitAndWait(0);
@@ -223,9 +277,13 @@ public final class Ring implements AutoCloseable {
 
     /**
      * Submits every SQE got since the last submit and waits until at least {@code waitNr}
-     * completions can be reaped.
+     * completions can be reaped, those of chains run at submit included.
      *
-     * @return how many SQEs were consumed
+     * @param waitNr how many completions to wait for, 0 or more
+     * @return how many SQEs were consumed; 0, without waiting, when the kernel's completion
+     *         backlog must be reaped first (the SQEs stay queued for the next submit)
+     * @throws IOException when the backend fails ({@code io_uring_enter})
+     * @throws IllegalArgumentException when {@code waitNr} is negative
      */
     public int submitAndWait(int waitNr) throws IOException {
         ensureOpen();
@@ -241,7 +299,13 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    /** Blocks until a completion is there and returns it (see it with {@link #cqeSeen}). */
+    /**
+     * Returns the completion at the head of the queue, blocking until there is one. It stays
+     * at the head until {@link #cqeSeen} marks it consumed.
+     *
+     * @return the completion
+     * @throws IOException when the backend fails while waiting
+     */
     public Cqe waitCqe() throws IOException {
         while (true) {
             Cqe cqe = peekCqe();
@@ -252,7 +316,13 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    /** @return the completion at the head of the queue, or {@code null} when there is none */
+    /**
+     * Returns the completion at the head of the queue without waiting. It stays at the head,
+     * returned again by each call, until {@link #cqeSeen} marks it consumed.
+     *
+     * @return the completion, or {@code null} when there is none
+     * @throws IOException when the backend fails
+     */
     public Cqe peekCqe() throws IOException {
         ensureOpen();
         if (head == null) {
@@ -266,7 +336,12 @@ public final class Ring implements AutoCloseable {
         return head;
     }
 
-    /** Marks {@code cqe}, the one {@link #peekCqe}/{@link #waitCqe} returned, as consumed. */
+    /**
+     * Marks the completion at the head of the queue as consumed, so the next one can be read.
+     *
+     * @param cqe the completion {@link #peekCqe} or {@link #waitCqe} returned last
+     * @throws IllegalArgumentException when {@code cqe} is not the one at the head
+     */
     public void cqeSeen(Cqe cqe) {
         ensureOpen();
         if (cqe == null || cqe != head) {
@@ -424,7 +499,12 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    /** @return e.g. {@code "io_uring_setup: EPERM (Operation not permitted)"} if io_uring cannot be used, else null */
+    /**
+     * Tells why this process cannot use io_uring, by opening and closing a two-entry ring.
+     *
+     * @return e.g. {@code "io_uring_setup: EPERM (Operation not permitted)"}, or {@code null}
+     *         when io_uring can be used
+     */
     public static String ioUringUnavailableReason() {
         try {
             KernelRing k = KernelRing.open(2, 0);

@@ -62,189 +62,346 @@ public final class Sqe {
 
     // ---- raw fields, kernel names
 
-    /** Sets {@code opcode}. */
+    /**
+     * Sets the {@code opcode} field: the op the request runs.
+     *
+     * @param opcode an {@code IORING_OP_*} value ({@link IoUring})
+     * @return this SQE
+     */
     public Sqe opcode(int opcode) {
         seg.set(JAVA_BYTE, Layouts.SQE_opcode, (byte) opcode);
         return this;
     }
 
-    /** @return {@code opcode} */
+    /**
+     * Returns the {@code opcode} field.
+     *
+     * @return an {@code IORING_OP_*} value
+     */
     public int opcode() {
         return Layouts.opcode(seg);
     }
 
-    /** Sets {@code flags} ({@code IOSQE_*}). */
+    /**
+     * Sets the {@code flags} field, replacing the flags set before.
+     *
+     * @param flags {@code IOSQE_*} bits, e.g. {@link IoUring#IOSQE_IO_LINK}
+     * @return this SQE
+     */
     public Sqe flags(int flags) {
         seg.set(JAVA_BYTE, Layouts.SQE_flags, (byte) flags);
         return this;
     }
 
-    /** @return {@code flags} */
+    /**
+     * Returns the {@code flags} field.
+     *
+     * @return the {@code IOSQE_*} bits
+     */
     public int flags() {
         return Layouts.flags(seg);
     }
 
-    /** Sets {@code ioprio}. */
+    /**
+     * Sets the {@code ioprio} field: the I/O priority, or op-specific flags.
+     *
+     * @param ioprio the value, of which the low 16 bits are kept
+     * @return this SQE
+     */
     public Sqe ioprio(int ioprio) {
         seg.set(JAVA_SHORT, Layouts.SQE_ioprio, (short) ioprio);
         return this;
     }
 
-    /** @return {@code ioprio} */
+    /**
+     * Returns the {@code ioprio} field.
+     *
+     * @return the value
+     */
     public int ioprio() {
         return Layouts.ioprio(seg);
     }
 
-    /** Sets {@code fd}. */
+    /**
+     * Sets the {@code fd} field: the file the op works on.
+     *
+     * @param fd a file descriptor, or a registered file index with {@link IoUring#IOSQE_FIXED_FILE}
+     * @return this SQE
+     */
     public Sqe fd(int fd) {
         seg.set(JAVA_INT, Layouts.SQE_fd, fd);
         return this;
     }
 
-    /** @return {@code fd} */
+    /**
+     * Returns the {@code fd} field.
+     *
+     * @return the value
+     */
     public int fd() {
         return Layouts.fd(seg);
     }
 
-    /** Sets {@code off}. */
+    /**
+     * Sets the {@code off} field: the file offset, or an op's count (the same field as {@code addr2}).
+     *
+     * @param off the value
+     * @return this SQE
+     */
     public Sqe off(long off) {
         seg.set(JAVA_LONG, Layouts.SQE_off, off);
         return this;
     }
 
-    /** @return {@code off} (the same field as {@code addr2}) */
+    /**
+     * Returns the {@code off} field (the same field as {@code addr2}).
+     *
+     * @return the value
+     */
     public long off() {
         return Layouts.off(seg);
     }
 
-    /** Sets {@code addr2} (the same field as {@code off}). */
+    /**
+     * Sets the {@code addr2} field (the same field as {@code off}).
+     *
+     * @param addr2 the value, often an address
+     * @return this SQE
+     */
     public Sqe addr2(long addr2) {
         seg.set(JAVA_LONG, Layouts.SQE_addr2, addr2);
         return this;
     }
 
-    /** @return {@code addr2} (the same field as {@code off}) */
+    /**
+     * Returns the {@code addr2} field (the same field as {@code off}).
+     *
+     * @return the value
+     */
     public long addr2() {
         return Layouts.off(seg);
     }
 
-    /** Sets {@code addr}. */
+    /**
+     * Sets the {@code addr} field: a buffer's address, or the {@code user_data} an op targets.
+     *
+     * @param addr the value
+     * @return this SQE
+     */
     public Sqe addr(long addr) {
         seg.set(JAVA_LONG, Layouts.SQE_addr, addr);
         return this;
     }
 
-    /** @return {@code addr} */
+    /**
+     * Returns the {@code addr} field.
+     *
+     * @return the value
+     */
     public long addr() {
         return Layouts.addr(seg);
     }
 
-    /** Sets {@code len}. */
+    /**
+     * Sets the {@code len} field: a buffer's length, or an op's count.
+     *
+     * @param len the value
+     * @return this SQE
+     */
     public Sqe len(int len) {
         seg.set(JAVA_INT, Layouts.SQE_len, len);
         return this;
     }
 
-    /** @return {@code len} */
+    /**
+     * Returns the {@code len} field.
+     *
+     * @return the value
+     */
     public int len() {
         return Layouts.len(seg);
     }
 
-    /** Sets the op-flags union ({@code rw_flags}, {@code timeout_flags}, {@code execve_flags}, ...). */
+    /**
+     * Sets the op-flags union: {@code rw_flags}, {@code open_flags}, {@code timeout_flags}, {@code execve_flags}, ...
+     *
+     * @param flags the op's flags
+     * @return this SQE
+     */
     public Sqe rwFlags(int flags) {
         seg.set(JAVA_INT, Layouts.SQE_op_flags, flags);
         return this;
     }
 
-    /** @return the op-flags union ({@code rw_flags}, {@code open_flags}, {@code execve_flags}, ...) */
+    /**
+     * Returns the op-flags union ({@code rw_flags}, {@code open_flags}, {@code execve_flags}, ...).
+     *
+     * @return the value
+     */
     public int rwFlags() {
         return Layouts.opFlags(seg);
     }
 
-    /** Sets {@code nop_flags} ({@code IORING_NOP_*}). */
+    /**
+     * Sets {@code nop_flags}, a NOP's view of the op-flags union.
+     *
+     * @param flags {@code IORING_NOP_*} bits
+     * @return this SQE
+     */
     public Sqe nopFlags(int flags) {
         return rwFlags(flags);
     }
 
-    /** Sets {@code execve_flags} ({@code AT_EMPTY_PATH}, {@code AT_SYMLINK_NOFOLLOW}). */
+    /**
+     * Sets {@code execve_flags}, an EXEC's view of the op-flags union.
+     *
+     * @param flags 0, {@link IoUring#AT_EMPTY_PATH}, {@link IoUring#AT_SYMLINK_NOFOLLOW}
+     * @return this SQE
+     */
     public Sqe execveFlags(int flags) {
         return rwFlags(flags);
     }
 
-    /** Sets {@code user_data}, returned unchanged in the completion. */
+    /**
+     * Sets the {@code user_data} field, returned unchanged in the request's completions.
+     *
+     * @param userData any value; cancels and removes name their target by it
+     * @return this SQE
+     */
     public Sqe userData(long userData) {
         seg.set(JAVA_LONG, Layouts.SQE_user_data, userData);
         return this;
     }
 
-    /** @return {@code user_data} */
+    /**
+     * Returns the {@code user_data} field.
+     *
+     * @return the value
+     */
     public long userData() {
         return Layouts.userData(seg);
     }
 
-    /** Sets {@code buf_index}. */
+    /**
+     * Sets the {@code buf_index} field: a registered buffer's index (also {@code buf_group}).
+     *
+     * @param bufIndex the value, of which the low 16 bits are kept
+     * @return this SQE
+     */
     public Sqe bufIndex(int bufIndex) {
         seg.set(JAVA_SHORT, Layouts.SQE_buf_index, (short) bufIndex);
         return this;
     }
 
-    /** @return {@code buf_index} */
+    /**
+     * Returns the {@code buf_index} field.
+     *
+     * @return the value
+     */
     public int bufIndex() {
         return Layouts.bufIndex(seg);
     }
 
-    /** Sets {@code personality}. */
+    /**
+     * Sets the {@code personality} field: the registered credentials the request runs with.
+     *
+     * @param personality a personality id, or 0 for the submitter's own
+     * @return this SQE
+     */
     public Sqe personality(int personality) {
         seg.set(JAVA_SHORT, Layouts.SQE_personality, (short) personality);
         return this;
     }
 
-    /** Sets {@code file_index} (also {@code splice_fd_in}, {@code optlen}). */
+    /**
+     * Sets the {@code file_index} field (also {@code splice_fd_in}, {@code optlen}; WAITID's options).
+     *
+     * @param fileIndex the value
+     * @return this SQE
+     */
     public Sqe fileIndex(int fileIndex) {
         seg.set(JAVA_INT, Layouts.SQE_file_index, fileIndex);
         return this;
     }
 
-    /** @return {@code file_index} (also {@code optlen}) */
+    /**
+     * Returns the {@code file_index} field (also {@code splice_fd_in}, {@code optlen}).
+     *
+     * @return the value
+     */
     public int fileIndex() {
         return Layouts.fileIndex(seg);
     }
 
-    /** Sets {@code addr3}. */
+    /**
+     * Sets the {@code addr3} field.
+     *
+     * @param addr3 the value, often an address
+     * @return this SQE
+     */
     public Sqe addr3(long addr3) {
         seg.set(JAVA_LONG, Layouts.SQE_addr3, addr3);
         return this;
     }
 
-    /** @return {@code addr3} */
+    /**
+     * Returns the {@code addr3} field.
+     *
+     * @return the value
+     */
     public long addr3() {
         return Layouts.addr3(seg);
     }
 
     // ---- kernel ops
 
-    /** liburing's {@code io_uring_prep_rw}: opcode, fd, addr, len and off; every prep starts here. */
+    /**
+     * Sets the fields every op uses, as liburing's {@code io_uring_prep_rw}; every
+     * {@code prepXxx} starts here. Other fields are left as they are.
+     *
+     * @param op   an {@code IORING_OP_*} value
+     * @param fd   the {@code fd} field
+     * @param addr the {@code addr} field
+     * @param len  the {@code len} field
+     * @param off  the {@code off} field
+     * @return this SQE
+     */
     public Sqe prepRw(int op, int fd, long addr, int len, long off) {
         return opcode(op).fd(fd).addr(addr).len(len).off(off);
     }
 
-    /** {@code IORING_OP_NOP}: completes with 0. */
+    /**
+     * Prepares an {@code IORING_OP_NOP}, which does nothing and completes with 0.
+     *
+     * @return this SQE
+     */
     public Sqe prepNop() {
         return prepRw(IORING_OP_NOP, -1, 0, 0, 0);
     }
 
     /**
-     * {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}: completes with {@code res}
-     * (on io_uring, older kernels refuse the flag with {@code -EINVAL}, or ignore it).
+     * Prepares an {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}, which completes
+     * with {@code res}. On io_uring, older kernels refuse the flag with {@code -EINVAL}, or
+     * ignore it.
+     *
+     * @param res the result to complete with, e.g. {@code -22} for {@code -EINVAL}
+     * @return this SQE
      */
     public Sqe prepNopInject(int res) {
         return prepRw(IORING_OP_NOP, -1, 0, res, 0).nopFlags(IORING_NOP_INJECT_RESULT);
     }
 
     /**
-     * {@code IORING_OP_READ} of up to {@code nbytes} into {@code buf}.
+     * Prepares an {@code IORING_OP_READ} of up to {@code nbytes} into {@code buf}; it completes
+     * with the number of bytes read, 0 at end of file.
      *
+     * @param fd     the file to read
+     * @param buf    native memory of at least {@code nbytes} bytes, which must outlive the request
+     * @param nbytes how many bytes to read at most
      * @param offset the file offset, or {@code -1} for the current position (pipes, sockets)
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code fd} is negative, or {@code buf} is not
+     *                                  native or is shorter than {@code nbytes}
      */
     public Sqe prepRead(int fd, MemorySegment buf, int nbytes, long offset) {
         SqeArgs.fd("READ", fd);
@@ -252,76 +409,144 @@ public final class Sqe {
     }
 
     /**
-     * {@code IORING_OP_WRITE} of {@code nbytes} from {@code buf}.
+     * Prepares an {@code IORING_OP_WRITE} of {@code nbytes} from {@code buf}; it completes with
+     * the number of bytes written, which may be fewer.
      *
+     * @param fd     the file to write
+     * @param buf    native memory of at least {@code nbytes} bytes, which must outlive the request
+     * @param nbytes how many bytes to write
      * @param offset the file offset, or {@code -1} for the current position
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code fd} is negative, or {@code buf} is not
+     *                                  native or is shorter than {@code nbytes}
      */
     public Sqe prepWrite(int fd, MemorySegment buf, int nbytes, long offset) {
         SqeArgs.fd("WRITE", fd);
         return prepRw(IORING_OP_WRITE, fd, SqeArgs.buffer("WRITE", buf, nbytes).address(), nbytes, offset);
     }
 
-    /** {@code IORING_OP_OPENAT}; the path is copied. Completes with the fd. */
+    /**
+     * Prepares an {@code IORING_OP_OPENAT}: {@code openat(dfd, path, flags, mode)}. The path is
+     * copied. It completes with the new fd.
+     *
+     * @param dfd   the directory a relative path starts from, or {@link IoUring#AT_FDCWD}
+     * @param path  the file
+     * @param flags {@code O_*} flags ({@link IoUring#O_RDONLY}, {@link IoUring#O_CLOEXEC}, ...)
+     * @param mode  the mode of a file {@link IoUring#O_CREAT} creates, e.g. {@code 0644}
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code path} contains a NUL character
+     */
     public Sqe prepOpenat(int dfd, String path, int flags, int mode) {
         return prepRw(IORING_OP_OPENAT, dfd, owned.string("OPENAT path", path), mode, 0).rwFlags(flags);
     }
 
-    /** {@code IORING_OP_CLOSE}. */
+    /**
+     * Prepares an {@code IORING_OP_CLOSE} of {@code fd}.
+     *
+     * @param fd the fd to close
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code fd} is negative
+     */
     public Sqe prepClose(int fd) {
         return prepRw(IORING_OP_CLOSE, SqeArgs.fd("CLOSE", fd), 0, 0, 0);
     }
 
-    /** {@code IORING_OP_POLL_ADD} (one shot): completes with the ready events ({@code POLLIN}, ...). */
+    /**
+     * Prepares a one-shot {@code IORING_OP_POLL_ADD}, which completes with the ready events
+     * ({@code POLLIN}, ...) once {@code fd} has one of {@code pollMask}.
+     *
+     * @param fd       the fd to watch
+     * @param pollMask the {@code poll(2)} events to wait for
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code fd} is negative
+     */
     public Sqe prepPollAdd(int fd, int pollMask) {
         return prepRw(IORING_OP_POLL_ADD, SqeArgs.fd("POLL_ADD", fd), 0, 0, 0).rwFlags(pollMask);
     }
 
-    /** {@code IORING_OP_POLL_REMOVE} of the poll submitted with {@code targetUserData}. */
+    /**
+     * Prepares an {@code IORING_OP_POLL_REMOVE} of the poll submitted with
+     * {@code targetUserData}.
+     *
+     * @param targetUserData the {@code user_data} of the POLL_ADD to remove
+     * @return this SQE
+     */
     public Sqe prepPollRemove(long targetUserData) {
         return prepRw(IORING_OP_POLL_REMOVE, -1, targetUserData, 0, 0);
     }
 
     /**
-     * {@code IORING_OP_TIMEOUT}: completes with {@code -ETIME} after {@code timeout}, or with 0
-     * once {@code count} other completions have been posted ({@code count} 0: time only).
-     * The timespec is copied.
+     * Prepares an {@code IORING_OP_TIMEOUT}, which completes with {@code -ETIME} after
+     * {@code timeout}, or with 0 once {@code count} other completions have been posted. The
+     * timespec is copied.
+     *
+     * @param timeout how long, 0 or more (a point in time with {@link IoUring#IORING_TIMEOUT_ABS})
+     * @param count   the completions that end it early, or 0 for time only
+     * @param flags   {@code IORING_TIMEOUT_*} bits, or 0
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code timeout} is negative
      */
     public Sqe prepTimeout(Duration timeout, int count, int flags) {
         return prepRw(IORING_OP_TIMEOUT, -1, owned.timespec(timeout), 1, count).rwFlags(flags);
     }
 
-    /** {@code IORING_OP_TIMEOUT_REMOVE} of the timeout submitted with {@code targetUserData}. */
+    /**
+     * Prepares an {@code IORING_OP_TIMEOUT_REMOVE} of the timeout submitted with
+     * {@code targetUserData}.
+     *
+     * @param targetUserData the {@code user_data} of the TIMEOUT to remove
+     * @param flags          {@code IORING_TIMEOUT_*} bits, or 0
+     * @return this SQE
+     */
     public Sqe prepTimeoutRemove(long targetUserData, int flags) {
         return prepRw(IORING_OP_TIMEOUT_REMOVE, -1, targetUserData, 0, 0).rwFlags(flags);
     }
 
     /**
-     * {@code IORING_OP_LINK_TIMEOUT}: linked after a request (which carries {@code IOSQE_IO_LINK}),
-     * cancels it if it has not completed within {@code timeout}. The request then completes with
-     * {@code -ECANCELED} and this one with {@code -ETIME}; otherwise this one completes with
-     * {@code -ECANCELED}.
+     * Prepares an {@code IORING_OP_LINK_TIMEOUT}: linked after a request (which carries
+     * {@code IOSQE_IO_LINK}), it cancels that request if it has not completed within
+     * {@code timeout}. The request then completes with {@code -ECANCELED} and this one with
+     * {@code -ETIME}; otherwise this one completes with {@code -ECANCELED}. The timespec is
+     * copied.
+     *
+     * @param timeout how long the request may take, 0 or more
+     * @param flags   {@code IORING_TIMEOUT_*} bits, or 0
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code timeout} is negative
      */
     public Sqe prepLinkTimeout(Duration timeout, int flags) {
         return prepRw(IORING_OP_LINK_TIMEOUT, -1, owned.timespec(timeout), 1, 0).rwFlags(flags);
     }
 
     /**
-     * {@code IORING_OP_ASYNC_CANCEL} of the request submitted with {@code targetUserData}: completes
-     * with 0 when it was found and cancelled, {@code -ENOENT} when no such request is in flight,
-     * {@code -EALREADY} when it is already running and could not be stopped.
+     * Prepares an {@code IORING_OP_ASYNC_CANCEL} of the request submitted with
+     * {@code targetUserData}. It completes with 0 when the request was found and cancelled,
+     * {@code -ENOENT} when no such request is in flight, {@code -EALREADY} when it is already
+     * running and could not be stopped.
+     *
+     * @param targetUserData the {@code user_data} of the request to cancel
+     * @param flags          {@code IORING_ASYNC_CANCEL_*} bits, or 0
+     * @return this SQE
      */
     public Sqe prepCancel(long targetUserData, int flags) {
         return prepRw(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0).rwFlags(flags);
     }
 
     /**
-     * {@code IORING_OP_WAITID}: waits for a child's state change like {@code waitid(2)}.
+     * Prepares an {@code IORING_OP_WAITID}, which waits for a child's state change as
+     * {@code waitid(2)} does and completes with 0.
+     * {@link dev.spawnring.ExitStatus#fromSiginfo} reads how the child ended from {@code infop}.
      *
-     * @param idtype  {@code P_PID}, {@code P_PIDFD} (or {@code P_ALL}, {@code P_PGID})
-     * @param id      the pid or pidfd
-     * @param infop   a {@code siginfo_t} (128 bytes) the kernel fills, or {@code null} for one the
-     *                ring owns (then only the result is seen)
-     * @param options {@code WEXITED}, {@code WNOWAIT}, ...
+     * @param idtype  {@link IoUring#P_PID}, {@link IoUring#P_PIDFD} (or {@link IoUring#P_ALL},
+     *                {@link IoUring#P_PGID})
+     * @param id      the pid, pidfd or process group
+     * @param infop   native memory of at least {@link IoUring#SIGINFO_SIZE} bytes the kernel
+     *                fills as a {@code siginfo_t}, which must outlive the request; or
+     *                {@code null} for one the ring owns (then only the result is seen)
+     * @param options {@link IoUring#WEXITED}, {@link IoUring#WNOWAIT}, ...
+     * @param flags   the op's flags: 0, as any other value completes with {@code -EINVAL}
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code infop} is not native or is too short
      */
     public Sqe prepWaitid(int idtype, long id, MemorySegment infop, int options, int flags) {
         MemorySegment info = infop == null ? scratchSiginfo
@@ -332,8 +557,8 @@ public final class Sqe {
     // ---- the spawn contract (spawnring's private opcodes, run in user space)
 
     /**
-     * {@code IORING_OP_CLONE}: starts a child process that runs the requests linked after
-     * this one, in order, then ends with an EXEC. Must carry {@code IOSQE_IO_LINK} or
+     * Prepares an {@code IORING_OP_CLONE}, which starts a child process that runs the requests
+     * linked after this one, in order, then ends with an EXEC. Must carry {@code IOSQE_IO_LINK} or
      * {@code IOSQE_IO_HARDLINK} and be the head of its chain, else it completes
      * {@code -EINVAL}. Completes with the child's pid. The child is the submitter's to reap
      * (with {@link #prepWaitid WAITID}); spawnring never waits on "any child". If no EXEC of
@@ -342,23 +567,31 @@ public final class Sqe {
      * <p>Fields: {@code addr} is where the pidfd goes (0: none), {@code addr2} holds extra
      * {@code clone(2)} flags ({@link #prepClone(MemorySegment, long)}); every other field
      * must be 0.
+     *
+     * @return this SQE
      */
     public Sqe prepClone() {
         return prepRw(IORING_OP_CLONE, 0, 0, 0, 0);
     }
 
     /**
-     * {@link #prepClone()} that also stores the child's pidfd (an {@code int}, close-on-exec)
-     * at {@code pidfdOut}, as {@code clone3(CLONE_PIDFD)} does. The pidfd is the caller's to close.
+     * Prepares a CLONE, as {@link #prepClone()}, that also stores the child's pidfd (an
+     * {@code int}, close-on-exec) at {@code pidfdOut}, as {@code clone3(CLONE_PIDFD)} does. The
+     * pidfd is the caller's to close.
+     *
+     * @param pidfdOut native memory of at least 4 bytes, which must outlive the request
+     * @return this SQE
+     * @throws NullPointerException when {@code pidfdOut} is null (use {@link #prepClone()})
+     * @throws IllegalArgumentException when {@code pidfdOut} is not native or is too short
      */
     public Sqe prepClone(MemorySegment pidfdOut) {
         return prepClone(SqeArgs.buffer("CLONE pidfd", pidfdOut, 4), 0);
     }
 
     /**
-     * {@link #prepClone(MemorySegment)} with {@code clone(2)} flags, carried in {@code addr2}:
-     * 0 or {@link Linux#CLONE_FILES CLONE_FILES}; any other bit makes the CLONE complete
-     * {@code -EINVAL}.
+     * Prepares a CLONE, as {@link #prepClone(MemorySegment)}, with {@code clone(2)} flags
+     * carried in {@code addr2}: 0 or {@link IoUring#CLONE_FILES CLONE_FILES}; any other bit
+     * makes the CLONE complete {@code -EINVAL}.
      *
      * <p>{@code CLONE_FILES}: the child starts on the submitter's own fd table instead of a
      * copy of it, which saves copying (and at exec, closing) every open fd. <b>The first
@@ -370,14 +603,17 @@ public final class Sqe {
      * {@code SIGKILL} before any other step, hardlink or not.
      *
      * <pre>{@code
-     * ring.getSqe().prepClone(pidfd, Linux.CLONE_FILES).flags(IOSQE_IO_LINK);
-     * ring.getSqe().prepCloseRange(logFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE).flags(IOSQE_IO_LINK);
-     * ring.getSqe().prepDup2(logFd, 1).flags(IOSQE_IO_LINK);
+     * ring.getSqe().prepClone(pidfd, IoUring.CLONE_FILES).flags(IoUring.IOSQE_IO_LINK);
+     * ring.getSqe().prepCloseRange(logFd + 1, ~0, IoUring.CLOSE_RANGE_UNSHARE).flags(IoUring.IOSQE_IO_LINK);
+     * ring.getSqe().prepDup2(logFd, 1).flags(IoUring.IOSQE_IO_LINK);
      * ring.getSqe().prepExec("/usr/bin/env", new String[] {"env"}, null);
      * }</pre>
      *
-     * @param pidfdOut where the child's pidfd goes, or {@code null} for none
-     * @param cloneFlags 0 or {@code CLONE_FILES}
+     * @param pidfdOut   native memory of at least 4 bytes for the child's pidfd, which must
+     *                   outlive the request; or {@code null} for none
+     * @param cloneFlags 0 or {@link IoUring#CLONE_FILES}
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code pidfdOut} is not native or is too short
      */
     public Sqe prepClone(MemorySegment pidfdOut, long cloneFlags) {
         long pidfdAddr = pidfdOut == null ? 0 : SqeArgs.buffer("CLONE pidfd", pidfdOut, 4).address();
@@ -385,13 +621,19 @@ public final class Sqe {
     }
 
     /**
-     * {@code IORING_OP_EXEC}: {@code execveat(dfd, path, argv, envp, flags)} in the child of
-     * the CLONE this is linked after; outside a CLONE chain it completes {@code -EINVAL}. On
+     * Prepares an {@code IORING_OP_EXEC}: {@code execveat(dfd, path, argv, envp, flags)} in the
+     * child of the CLONE this is linked after; outside a CLONE chain it completes
+     * {@code -EINVAL}. On
      * success it completes with 0 and every later request of the chain {@code -ECANCELED}. A
      * run of EXECs linked with {@code IOSQE_IO_HARDLINK} is a {@code $PATH} search done in the
      * child: each failed candidate posts its error. The strings are copied.
      *
-     * @param envp the environment, or {@code null} for an empty one
+     * @param dfd   the directory a relative path starts from, or {@link IoUring#AT_FDCWD}
+     * @param path  the program
+     * @param argv  its arguments, {@code argv[0]} first
+     * @param envp  the environment, {@code "NAME=value"} strings, or {@code null} for an empty one
+     * @param flags 0, {@link IoUring#AT_EMPTY_PATH} or {@link IoUring#AT_SYMLINK_NOFOLLOW}
+     * @return this SQE
      * @throws IllegalArgumentException when a string contains a NUL character
      */
     public Sqe prepExecveat(int dfd, String path, String[] argv, String[] envp, int flags) {
@@ -403,9 +645,17 @@ public final class Sqe {
     }
 
     /**
-     * {@link #prepExecveat(int, String, String[], String[], int)} over memory the caller
-     * owns: a NUL-terminated path and NULL-terminated {@code char *} arrays (see
-     * {@link NativeMemory#cStringArray}). Lets the candidates of a PATH search share one argv.
+     * Prepares an EXEC, as {@link #prepExecveat(int, String, String[], String[], int)}, over
+     * native memory the caller owns and keeps until the chain has run: nothing is copied. Lets
+     * the candidates of a PATH search share one argv and envp.
+     *
+     * @param dfd   the directory a relative path starts from, or {@link IoUring#AT_FDCWD}
+     * @param path  a NUL-terminated path
+     * @param argv  a NULL-terminated array of pointers to NUL-terminated strings
+     * @param envp  a NULL-terminated array of pointers to NUL-terminated {@code "NAME=value"}
+     *              strings; not null (an empty environment is an array holding only NULL)
+     * @param flags 0, {@link IoUring#AT_EMPTY_PATH} or {@link IoUring#AT_SYMLINK_NOFOLLOW}
+     * @return this SQE
      */
     public Sqe prepExecveat(int dfd, MemorySegment path, MemorySegment argv, MemorySegment envp, int flags) {
         Objects.requireNonNull(path, "EXEC path");
@@ -415,77 +665,170 @@ public final class Sqe {
                 .addr2(argv.address()).addr3(envp.address()).execveFlags(flags);
     }
 
-    /** {@link #prepExecveat(int, String, String[], String[], int)} relative to the working directory. */
+    /**
+     * Prepares an EXEC, as {@link #prepExecveat(int, String, String[], String[], int)}, of a
+     * path relative to the working directory, with no flags. The strings are copied.
+     *
+     * @param path the program; no {@code $PATH} search is done
+     * @param argv its arguments, {@code argv[0]} first
+     * @param envp the environment, or {@code null} for an empty one
+     * @return this SQE
+     * @throws IllegalArgumentException when a string contains a NUL character
+     */
     public Sqe prepExec(String path, String[] argv, String[] envp) {
         return prepExecveat(AT_FDCWD, path, argv, envp, 0);
     }
 
     /**
-     * {@code IORING_OP_DUP2} (child only): {@code dup2(oldfd, newfd)}; when they are equal it
-     * clears {@code FD_CLOEXEC} so the fd survives the exec, as posix_spawn's adddup2 does.
+     * Prepares an {@code IORING_OP_DUP2} (child only): {@code dup2(oldfd, newfd)}; when they
+     * are equal it clears {@code FD_CLOEXEC} so the fd survives the exec, as posix_spawn's
+     * adddup2 does. It completes with {@code newfd}.
+     *
+     * @param oldfd the fd to copy
+     * @param newfd the number it gets in the child
+     * @return this SQE
+     * @throws IllegalArgumentException when an fd is negative
      */
     public Sqe prepDup2(int oldfd, int newfd) {
         return prepDup3(oldfd, newfd, 0);
     }
 
-    /** {@code IORING_OP_DUP2} (child only) with {@code dup3} flags ({@code O_CLOEXEC}). */
+    /**
+     * Prepares an {@code IORING_OP_DUP2} (child only) with {@code dup3} flags:
+     * {@code dup3(oldfd, newfd, flags)}; when the fds are equal, it sets the fd's close-on-exec
+     * flag as {@code flags} say. It completes with {@code newfd}.
+     *
+     * @param oldfd the fd to copy
+     * @param newfd the number it gets in the child
+     * @param flags 0 or {@link IoUring#O_CLOEXEC}
+     * @return this SQE
+     * @throws IllegalArgumentException when an fd is negative
+     */
     public Sqe prepDup3(int oldfd, int newfd, int flags) {
         SqeArgs.fd("DUP2 oldfd", oldfd);
         return prepRw(IORING_OP_DUP2, oldfd, 0, SqeArgs.fd("DUP2 newfd", newfd), 0).rwFlags(flags);
     }
 
-    /** {@code IORING_OP_CLOSE_RANGE} (child only): {@code close_range(first, last, flags)}. */
+    /**
+     * Prepares an {@code IORING_OP_CLOSE_RANGE} (child only): {@code close_range(first, last,
+     * flags)}. It completes with 0.
+     *
+     * @param first the lowest fd, 0 or more
+     * @param last  the highest fd, unsigned: {@code ~0} for every fd from {@code first} up
+     * @param flags 0, {@link IoUring#CLOSE_RANGE_UNSHARE} or {@link IoUring#CLOSE_RANGE_CLOEXEC}
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code first} is negative or {@code last} is below it
+     */
     public Sqe prepCloseRange(int first, int last, int flags) {
         return prepRw(IORING_OP_CLOSE_RANGE, first, 0, SqeArgs.closeRangeLast(first, last), 0).rwFlags(flags);
     }
 
-    /** {@code IORING_OP_CHDIR} (child only); the path is copied. */
+    /**
+     * Prepares an {@code IORING_OP_CHDIR} (child only): {@code chdir(path)}. The path is
+     * copied. It completes with 0.
+     *
+     * @param path the directory, relative to the child's working directory at that step
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code path} contains a NUL character
+     */
     public Sqe prepChdir(String path) {
         return prepRw(IORING_OP_CHDIR, 0, owned.string("CHDIR path", path), 0, 0);
     }
 
-    /** {@code IORING_OP_FCHDIR} (child only). */
+    /**
+     * Prepares an {@code IORING_OP_FCHDIR} (child only): {@code fchdir(fd)}. It completes
+     * with 0.
+     *
+     * @param fd an fd of the directory, open in the child
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code fd} is negative
+     */
     public Sqe prepFchdir(int fd) {
         return prepRw(IORING_OP_FCHDIR, SqeArgs.fd("FCHDIR", fd), 0, 0, 0);
     }
 
-    /** {@code IORING_OP_SETSID} (child only): a new session; completes with its id. */
+    /**
+     * Prepares an {@code IORING_OP_SETSID} (child only): {@code setsid()}, a new session and
+     * process group led by the child. It completes with the session id, the child's pid.
+     *
+     * @return this SQE
+     */
     public Sqe prepSetsid() {
         return prepRw(IORING_OP_SETSID, 0, 0, 0, 0);
     }
 
-    /** {@code IORING_OP_SETPGID} (child only): {@code setpgid(0, pgid)}; 0 makes a new group. */
+    /**
+     * Prepares an {@code IORING_OP_SETPGID} (child only): {@code setpgid(0, pgid)}. It
+     * completes with 0.
+     *
+     * @param pgid an existing process group, or 0 for a new group led by the child
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code pgid} is negative
+     */
     public Sqe prepSetpgid(int pgid) {
         return prepRw(IORING_OP_SETPGID, 0, 0, SqeArgs.pgid(pgid), 0);
     }
 
-    /** {@code IORING_OP_UMASK} (child only); completes with the previous mask. */
+    /**
+     * Prepares an {@code IORING_OP_UMASK} (child only): {@code umask(mask)}. It completes with
+     * the previous mask.
+     *
+     * @param mask the file mode creation mask, within {@code 0777}
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code mask} has bits outside {@code 0777}
+     */
     public Sqe prepUmask(int mask) {
         return prepRw(IORING_OP_UMASK, 0, 0, SqeArgs.umask(mask), 0);
     }
 
-    /** {@code IORING_OP_SETRLIMIT} (child only): {@code prlimit(0, resource, {soft, hard})}. */
+    /**
+     * Prepares an {@code IORING_OP_SETRLIMIT} (child only):
+     * {@code prlimit(0, resource, {soft, hard})}. It completes with 0.
+     *
+     * @param resource an {@code RLIMIT_*} number ({@link dev.spawnring.Rlimit})
+     * @param soft     the soft limit, at most {@code hard} (unsigned)
+     * @param hard     the hard limit; {@link dev.spawnring.Rlimit#RLIM_INFINITY} for none
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code resource} is negative
+     */
     public Sqe prepSetrlimit(int resource, long soft, long hard) {
         return prepRw(IORING_OP_SETRLIMIT, 0, soft, SqeArgs.rlimitResource(resource), 0).addr2(hard);
     }
 
-    /** {@code IORING_OP_SIGDEFAULT} (child only): every signal's disposition back to default, ignored ones too. */
+    /**
+     * Prepares an {@code IORING_OP_SIGDEFAULT} (child only): every signal's disposition back
+     * to default, ignored ones too. It completes with 0.
+     *
+     * @return this SQE
+     */
     public Sqe prepSignalDefaults() {
         return prepRw(IORING_OP_SIGDEFAULT, 0, 0, 0, 0);
     }
 
     /**
-     * {@code IORING_OP_SIGMASK} (child only): changes the signal mask the exec'd program
-     * starts with ({@code SIG_BLOCK}, {@code SIG_UNBLOCK}, {@code SIG_SETMASK}; bit n-1 is
-     * signal n). Without it the program starts with the submitting thread's mask.
+     * Prepares an {@code IORING_OP_SIGMASK} (child only), which changes the signal mask the
+     * exec'd program starts with. Without it the program starts with the submitting thread's
+     * mask. It completes with 0.
+     *
+     * @param how  {@link IoUring#SIG_BLOCK}, {@link IoUring#SIG_UNBLOCK} or
+     *             {@link IoUring#SIG_SETMASK}
+     * @param mask the signals, bit n-1 for signal n
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code how} is none of the three
      */
     public Sqe prepSigmask(int how, long mask) {
         return prepRw(IORING_OP_SIGMASK, 0, mask, SqeArgs.sigmaskHow(how), 0);
     }
 
     /**
-     * {@code IORING_OP_PDEATHSIG} (child only): {@code prctl(PR_SET_PDEATHSIG, signal)}. The
-     * signal fires when the thread that submitted the CLONE ends, as prctl(2) says.
+     * Prepares an {@code IORING_OP_PDEATHSIG} (child only):
+     * {@code prctl(PR_SET_PDEATHSIG, signal)}. The signal fires when the thread that submitted
+     * the CLONE ends, as prctl(2) says. It completes with 0.
+     *
+     * @param signal a signal number ({@link dev.spawnring.Signal}), or 0 for none
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code signal} is outside 0 to
+     *                                  {@link dev.spawnring.Signal#SIGRTMAX}
      */
     public Sqe prepPdeathsig(int signal) {
         return prepRw(IORING_OP_PDEATHSIG, 0, 0, SqeArgs.signal(signal), 0);
