@@ -53,7 +53,7 @@ class ChildProgramTest {
 
     @BeforeEach
     void setUp() {
-        arena = Arena.ofConfined();
+        arena = Arena.ofShared(); // set up, used and closed on three threads (the timeout's SEPARATE_THREAD mode)
         program = new ChildProgram();
     }
 
