@@ -3,6 +3,7 @@ package dev.spawnring;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.uring.Backend;
@@ -17,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Exhausting fds and processes is done to a child JVM (a lowered RLIMIT_NOFILE, a cgroup's
  * {@code pids.max}), never to the test JVM.
  */
+@Tag(Isolation.TAG)
 class FaultInjectionTest {
     @TempDir
     static Path tmp;

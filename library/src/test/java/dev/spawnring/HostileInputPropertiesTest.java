@@ -10,6 +10,7 @@ import static dev.spawnring.testing.RandomCases.oneOf;
 import dev.spawnring.testing.RandomCases;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Stress;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.Test;
  * each backend this machine has.
  */
 @Tag(Stress.TAG)
+@Tag(Isolation.TAG)
 class HostileInputPropertiesTest {
     /** CLONE fields that must be 0 (DESIGN.md: fd, ioprio, addr2, addr3, len, rw_flags, buf_index, optlen). */
     enum CloneField { FD, IOPRIO, ADDR2, ADDR3, LEN, RW_FLAGS, BUF_INDEX, FILE_INDEX }

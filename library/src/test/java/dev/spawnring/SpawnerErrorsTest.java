@@ -3,17 +3,20 @@ package dev.spawnring;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.uring.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** A spawn that fails names the program, the directory, the step and the errno; the Spawner goes on. */
+@Tag(Isolation.TAG)
 class SpawnerErrorsTest {
     @TempDir
     Path tmp;

@@ -3,16 +3,19 @@ package dev.spawnring;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.uring.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Many children: no thread per child, nothing leaked after thousands of spawns; both backends. */
+@Tag(Isolation.TAG)
 class SpawnerScaleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

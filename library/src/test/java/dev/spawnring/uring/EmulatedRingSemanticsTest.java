@@ -13,6 +13,7 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.Isolation;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -33,6 +34,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.Test;
  * <p>user_data is {@code chain * 10 + position}; results read {@code "11:ECANCELED"}.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+@Tag(Isolation.TAG)
 class EmulatedRingSemanticsTest {
     private static final Duration LONG = Duration.ofSeconds(5);
     private static final int NOP_FLAGS_INVALID = 1 << 31;

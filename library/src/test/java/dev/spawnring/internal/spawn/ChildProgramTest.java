@@ -13,6 +13,7 @@ import dev.spawnring.internal.sys.NativeLibrary;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.testkit.Procs;
+import dev.spawnring.testing.Isolation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * static programs of {@code src/test/c}, found through the system property
  * {@code spawnring.nativeBin}.
  */
+@Tag(Isolation.TAG)
 class ChildProgramTest {
     private static final int ECANCELED = -Errno.ECANCELED;
     private static final int SIGWINCH = 28;
