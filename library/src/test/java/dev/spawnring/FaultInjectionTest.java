@@ -105,10 +105,10 @@ class FaultInjectionTest {
             assertTrue(e.getMessage().contains(": " + e.step() + ": " + Errno.message(fault.errno()) + " ("
                     + Errno.name(fault.errno()) + ")"), e.getMessage());
             assertEquals(List.of(), Procs.zombieChildren(), "the failed child is reaped by the time we hear");
-            for (int i = 0; i < 100 && Procs.fdCount() > fds; i++) {
+            for (int i = 0; i < 100 && Procs.fdCount() != fds; i++) {
                 Thread.sleep(10);
             }
-            assertTrue(Procs.fdCount() <= fds, "fds: " + fds + " before, " + Procs.fdCount() + " after");
+            assertEquals(fds, Procs.fdCount(), "fds before and after");
             // And the run() path reports the same failure through its future.
             var failed = assertThrows(java.util.concurrent.ExecutionException.class, () -> s.run(c).get());
             assertInstanceOf(SpawnException.class, failed.getCause());

@@ -645,8 +645,8 @@ class EmulatedRingSemanticsTest {
                 NativeMemory.free(buf);
                 NativeMemory.free(info);
             }
-            long fdsAfter = openFds(); // at most as many: unclosed streams of other tests may be cleaned meanwhile
-            assertTrue(fdsAfter <= fds, b + ": open fds " + fds + " before, " + fdsAfter + " after close");
+            long fdsAfter = openFds(); // exactly as many: no other test runs in this JVM
+            assertEquals(fds, fdsAfter, b + ": open fds before and after close");
             Set<Thread> after = fallbackThreads();
             after.removeAll(before);
             assertTrue(after.isEmpty(), b + ": threads left " + after);

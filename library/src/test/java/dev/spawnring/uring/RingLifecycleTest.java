@@ -162,6 +162,6 @@ class RingLifecycleTest {
                 ring.submit();
             }
         }
-        assertTrue(Procs.fdCount() <= before, Procs.fdCount() + " fds after, " + before + " before");
+        assertEquals(before, Procs.fdCount(), "fds before and after");
     }
 }

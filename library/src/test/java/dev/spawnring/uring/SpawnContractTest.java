@@ -364,8 +364,7 @@ class SpawnContractTest {
                 assertEquals(0, Rings.reap(ring, 1));
                 assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             }
-            // Other tests' closed rings may still be giving fds back: none may be added, though.
-            assertTrue(Procs.fdCount() <= fdsBefore, Procs.fdCount() + " fds after, " + fdsBefore + " before");
+            assertEquals(fdsBefore, Procs.fdCount(), "fds before and after"); // no other test runs in this JVM
             assertEquals(List.of(), Children.zombieChildren());
             assertEquals(0, ring.inFlight());
         }

@@ -615,9 +615,8 @@ class ChildProgramTest {
                 assertExited(0, exit);
             }
         }
-        // At most as many: streams other tests dropped unclosed may be cleaned up meanwhile.
-        long after = openFds();
-        assertTrue(after <= before, "open fds in /proc/self/fd: " + before + " before, " + after + " after");
+        // Exactly as many: no other test runs in this JVM.
+        assertEquals(before, openFds(), "open fds in /proc/self/fd before and after");
     }
 
     // ---- helpers
