@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.ChildJvm;
+import dev.spawnring.testing.ChildJvmMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;

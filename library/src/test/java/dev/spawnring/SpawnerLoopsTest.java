@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Leaks;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * thread once its children are reaped and leaves nothing behind, and absurd loop counts are
  * refused; both backends.
  */
+@Tag(Isolation.TAG)
 class SpawnerLoopsTest {
     private static final int LOOPS = 4;
 

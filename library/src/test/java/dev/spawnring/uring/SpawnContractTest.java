@@ -11,6 +11,7 @@ import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.testing.Children.Exit;
+import dev.spawnring.testing.Isolation;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The CLONE/EXEC contract, on both backends: the six scenarios of the proposal's
  * liburing test, the pid rule, step attribution, redirection, argv/envp, fds.
  */
+@Tag(Isolation.TAG)
 class SpawnContractTest {
     private static final String[] PATH_DIRS = {
         "/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/sbin", "/bin",
@@ -361,8 +364,7 @@ class SpawnContractTest {
                 assertEquals(0, Rings.reap(ring, 1));
                 assertEquals(Exit.exited(0), Children.reap(ring, pidfd.get(ValueLayout.JAVA_INT, 0)));
             }
-            // Other tests' closed rings may still be giving fds back: none may be added, though.
-            assertTrue(Procs.fdCount() <= fdsBefore, Procs.fdCount() + " fds after, " + fdsBefore + " before");
+            assertEquals(fdsBefore, Procs.fdCount(), "fds before and after"); // no other test runs in this JVM
             assertEquals(List.of(), Children.zombieChildren());
             assertEquals(0, ring.inFlight());
         }

@@ -13,6 +13,7 @@ import dev.spawnring.internal.sys.NativeLibrary;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.testkit.Procs;
+import dev.spawnring.testing.Isolation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * static programs of {@code src/test/c}, found through the system property
  * {@code spawnring.nativeBin}.
  */
+@Tag(Isolation.TAG)
 class ChildProgramTest {
     private static final int ECANCELED = -Errno.ECANCELED;
     private static final int SIGWINCH = 28;
@@ -53,7 +56,7 @@ class ChildProgramTest {
 
     @BeforeEach
     void setUp() {
-        arena = Arena.ofConfined();
+        arena = Arena.ofShared(); // set up, used and closed on three threads (the timeout's SEPARATE_THREAD mode)
         program = new ChildProgram();
     }
 
@@ -612,9 +615,8 @@ class ChildProgramTest {
                 assertExited(0, exit);
             }
         }
-        // At most as many: streams other tests dropped unclosed may be cleaned up meanwhile.
-        long after = openFds();
-        assertTrue(after <= before, "open fds in /proc/self/fd: " + before + " before, " + after + " after");
+        // Exactly as many: no other test runs in this JVM.
+        assertEquals(before, openFds(), "open fds in /proc/self/fd before and after");
     }
 
     // ---- helpers
