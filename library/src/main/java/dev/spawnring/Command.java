@@ -1,15 +1,22 @@
 package dev.spawnring;
 
+import dev.spawnring.internal.process.InheritedEnvironment;
+import dev.spawnring.internal.process.NativeStrings;
+import dev.spawnring.internal.process.OsString;
 import dev.spawnring.internal.process.ProcessSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * What to run and how: immutable, every method returns a new {@code Command}.
@@ -33,14 +40,24 @@ import java.util.TreeMap;
  * the default; the program is searched in the child's {@code $PATH} unless it
  * contains a {@code /}. Conflicting options are refused when set, with a message
  * that names both.
+ *
+ * <p><b>Strings and bytes.</b> A Linux program gets bytes, not text. The environment this
+ * process inherited reaches the child as the bytes it came with, whatever the locale (as
+ * {@code ProcessBuilder} passes it). Arguments and variables given as strings are encoded
+ * as {@code ProcessBuilder} encodes them, in the platform's charset for names and arguments
+ * ({@code sun.jnu.encoding}): UTF-8 under a UTF-8 locale, ASCII under {@code LANG=C}, where
+ * a character it lacks becomes {@code '?'}. Give bytes ({@link #ofBytes(byte[]...)},
+ * {@link #env(byte[], byte[])}) to pass anything else exactly. The encoded arguments and
+ * environment are laid out once, on the first spawn of a command, and reused by every spawn
+ * of it.
  */
 public final class Command {
-    private List<String> argv;
-    private String argv0;
+    private List<OsString> argv;
+    private OsString argv0;
     private Path directory;
     private boolean clearEnvironment;
-    private Map<String, String> envSet = Map.of();
-    private List<String> envRemove = List.of();
+    private Map<OsString, OsString> envSet = Map.of();
+    private Set<OsString> envRemove = Set.of();
     private Stdio stdin = Stdio.pipe();
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
@@ -57,17 +74,28 @@ public final class Command {
     private Duration timeout;
     private Duration timeoutGrace = Duration.ofSeconds(2);
     private boolean killProcessGroupOnExit;
+    private static final OsString PATH = OsString.of("PATH");
     /** What {@link #spec()} made once; every copy starts without one. */
     private volatile ProcessSpec spec;
 
-    private Command(List<String> argv) {
+    private Command(List<OsString> argv) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("a command needs a program: argv is empty");
         }
-        for (int i = 0; i < argv.size(); i++) {
-            Objects.requireNonNull(argv.get(i), "argv[" + i + "] is null");
-        }
         this.argv = List.copyOf(argv);
+    }
+
+    private static <T> List<OsString> convert(List<T> argv, Function<T, OsString> how) {
+        Objects.requireNonNull(argv, "argv");
+        List<OsString> out = new ArrayList<>(argv.size());
+        for (int i = 0; i < argv.size(); i++) {
+            T a = argv.get(i);
+            if (a == null) {
+                throw new NullPointerException("argv[" + i + "] is null");
+            }
+            out.add(how.apply(a));
+        }
+        return out;
     }
 
     private Command copy() {
@@ -97,41 +125,78 @@ public final class Command {
     }
 
     /**
+     * A command from strings, each encoded for the child as {@code ProcessBuilder} encodes it:
+     * in the platform's charset for file names and arguments ({@code sun.jnu.encoding}, set
+     * by the locale when the JVM starts), not always UTF-8. Under {@code LANG=C} (Docker's and
+     * cron's default) that charset is ASCII, and a character outside it reaches the child as
+     * {@code '?'}, as it does from {@code ProcessBuilder}: pass such arguments as bytes with
+     * {@link #ofBytes(byte[]...)}.
+     *
      * @param argv the program and its arguments
      * @return a command running {@code argv[0]} with the rest as its arguments
      */
     public static Command of(String... argv) {
-        return new Command(List.of(Objects.requireNonNull(argv, "argv")));
+        return of(Arrays.asList(Objects.requireNonNull(argv, "argv")));
     }
 
     /**
+     * {@link #of(String...)} from a list.
+     *
      * @param argv the program and its arguments
      * @return a command running {@code argv.get(0)} with the rest as its arguments
      */
     public static Command of(List<String> argv) {
-        return new Command(new ArrayList<>(Objects.requireNonNull(argv, "argv")));
+        return new Command(convert(argv, OsString::of));
+    }
+
+    /**
+     * A command from bytes, which the child gets exactly as they are, whatever the locale
+     * (file names in another encoding than the locale's, arguments read from a file or a
+     * pipe). Any byte but NUL; a NUL is refused when the command is spawned. The arrays are
+     * copied.
+     *
+     * @param argv the program and its arguments
+     * @return a command running {@code argv[0]} with the rest as its arguments
+     */
+    public static Command ofBytes(byte[]... argv) {
+        return ofBytes(Arrays.asList(Objects.requireNonNull(argv, "argv")));
+    }
+
+    /**
+     * {@link #ofBytes(byte[]...)} from a list.
+     *
+     * @param argv the program and its arguments
+     * @return a command running {@code argv.get(0)} with the rest as its arguments
+     */
+    public static Command ofBytes(List<byte[]> argv) {
+        return new Command(convert(argv, OsString::of));
     }
 
     // ---- what to run
 
-    /** @return the program and its arguments */
+    /**
+     * @return the program and its arguments: the strings given to {@link #of(String...)}, or
+     *         the bytes given to {@link #ofBytes(byte[]...)} decoded in the platform's charset
+     *         (for display: invalid bytes show as U+FFFD)
+     */
     public List<String> command() {
-        return argv;
+        return argv.stream().map(OsString::text).toList();
     }
 
     /**
      * Runs the program found from {@code argv[0]} but shows the program {@code name} as its
-     * {@code argv[0]} (as login shells are started with {@code -bash}).
+     * {@code argv[0]} (as login shells are started with {@code -bash}); encoded as
+     * {@link #of(String...)} encodes.
      */
     public Command argv0(String name) {
         Command c = copy();
-        c.argv0 = Objects.requireNonNull(name, "argv0");
+        c.argv0 = OsString.of(Objects.requireNonNull(name, "argv0"));
         return c;
     }
 
-    /** @return the {@code argv[0]} the program will see */
+    /** @return the {@code argv[0]} the program will see (decoded for display if given as bytes) */
     public String argv0() {
-        return argv0 != null ? argv0 : argv.get(0);
+        return (argv0 != null ? argv0 : argv.get(0)).text();
     }
 
     /** The child's working directory (the parent's when not set). */
@@ -148,28 +213,60 @@ public final class Command {
 
     // ---- environment
 
-    /** Sets one variable of the child's environment. */
-    public Command env(String key, String value) {
-        checkKey(key);
-        Objects.requireNonNull(value, () -> "value of environment variable " + key + " is null");
+    /**
+     * Sets one variable of the child's environment, encoded as {@link #of(String...)} encodes
+     * (under {@code LANG=C}, {@code 'é'} becomes {@code '?'}, as with {@code ProcessBuilder}).
+     * The variables the child inherits reach it as the bytes this process got, whatever the
+     * locale.
+     */
+    public Command env(String name, String value) {
+        checkName(name);
+        Objects.requireNonNull(value, () -> "value of environment variable " + name + " is null");
+        return env(OsString.of(name), OsString.of(value));
+    }
+
+    /**
+     * Sets one variable of the child's environment to bytes it gets exactly as they are.
+     * The arrays are copied; a NUL in the value is refused when the command is spawned.
+     *
+     * @throws IllegalArgumentException when {@code name} is empty or holds {@code '='} or NUL
+     */
+    public Command env(byte[] name, byte[] value) {
+        OsString n = checkName(name);
+        Objects.requireNonNull(value, () -> "value of environment variable " + n + " is null");
+        return env(n, OsString.of(value));
+    }
+
+    private Command env(OsString name, OsString value) {
         Command c = copy();
-        Map<String, String> set = new LinkedHashMap<>(envSet);
-        set.put(key, value);
+        Map<OsString, OsString> set = new LinkedHashMap<>(envSet);
+        set.put(name, value);
         c.envSet = Collections.unmodifiableMap(set);
-        c.envRemove = envRemove.stream().filter(k -> !k.equals(key)).toList();
+        Set<OsString> remove = new LinkedHashSet<>(envRemove);
+        remove.remove(name);
+        c.envRemove = Collections.unmodifiableSet(remove);
         return c;
     }
 
     /** Removes one variable from the child's environment. */
-    public Command removeEnv(String key) {
-        checkKey(key);
+    public Command removeEnv(String name) {
+        checkName(name);
+        return removeEnv(OsString.of(name));
+    }
+
+    /** Removes the variable named by these bytes from the child's environment. */
+    public Command removeEnv(byte[] name) {
+        return removeEnv(checkName(name));
+    }
+
+    private Command removeEnv(OsString name) {
         Command c = copy();
-        Map<String, String> set = new LinkedHashMap<>(envSet);
-        set.remove(key);
+        Map<OsString, OsString> set = new LinkedHashMap<>(envSet);
+        set.remove(name);
         c.envSet = Collections.unmodifiableMap(set);
-        List<String> remove = new ArrayList<>(envRemove);
-        remove.add(key);
-        c.envRemove = List.copyOf(remove);
+        Set<OsString> remove = new LinkedHashSet<>(envRemove);
+        remove.add(name);
+        c.envRemove = Collections.unmodifiableSet(remove);
         return c;
     }
 
@@ -187,24 +284,45 @@ public final class Command {
         Command c = copy();
         c.clearEnvironment = true;
         c.envSet = Map.of();
-        c.envRemove = List.of();
+        c.envRemove = Set.of();
         return c;
     }
 
-    /** @return the environment the child will get, computed from this process's */
+    /**
+     * @return the environment the child will get, computed from this process's, sorted by
+     *         name; variables set as bytes are decoded in the platform's charset (for display)
+     */
     public Map<String, String> environment() {
-        Map<String, String> env = new TreeMap<>(clearEnvironment ? Map.of() : System.getenv());
-        envRemove.forEach(env::remove);
-        env.putAll(envSet);
+        Map<String, String> env = new TreeMap<>();
+        childEnvironment().forEach((name, value) -> env.put(name.text(), value.text()));
         return Collections.unmodifiableMap(env);
     }
 
-    private static void checkKey(String key) {
-        Objects.requireNonNull(key, "environment variable name is null");
-        if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("bad environment variable name \"" + key.replace("\0", "\\0")
+    /** The variables the child gets, as bytes: the inherited ones first, in this process's order. */
+    private Map<OsString, OsString> childEnvironment() {
+        Map<OsString, OsString> env = new LinkedHashMap<>(
+                clearEnvironment ? Map.of() : InheritedEnvironment.variables());
+        envRemove.forEach(env::remove);
+        env.putAll(envSet);
+        return env;
+    }
+
+    private static void checkName(String name) {
+        Objects.requireNonNull(name, "environment variable name is null");
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("bad environment variable name \"" + name.replace("\0", "\\0")
                     + "\": it must be non-empty, without '=' or NUL");
         }
+    }
+
+    private static OsString checkName(byte[] name) {
+        Objects.requireNonNull(name, "environment variable name is null");
+        OsString n = OsString.of(name);
+        if (name.length == 0 || n.indexOf((byte) '=') >= 0 || n.indexOf((byte) 0) >= 0) {
+            throw new IllegalArgumentException("bad environment variable name \"" + n.text().replace("\0", "\\0")
+                    + "\": it must be non-empty, without '=' or NUL");
+        }
+        return n;
     }
 
     // ---- stdio and fds
@@ -458,22 +576,32 @@ public final class Command {
     }
 
     /**
-     * The resolved command the internal layer spawns: argv, environment and PATH candidates
-     * computed once, on the first spawn of this command.
+     * The resolved command the internal layer spawns: argv, environment, PATH candidates and
+     * directory encoded and laid out in native memory once, on the first spawn of this command
+     * (a command that leaves the environment alone shares one envp with every other such
+     * command).
      *
-     * @throws IllegalArgumentException when the program name is empty
+     * @throws IllegalArgumentException when the program name is empty, or a string holds a NUL
      */
     ProcessSpec spec() {
         ProcessSpec s = spec;
         if (s == null) {
-            Map<String, String> env = environment();
-            List<String> finalArgv = new ArrayList<>(argv);
-            finalArgv.set(0, argv0());
-            s = new ProcessSpec(argv.get(0), finalArgv,
-                    env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
-                    ProcessSpec.pathCandidates(argv.get(0), env.get("PATH")), directory, stdin, stdout, stderr,
-                    redirectErrorStream, fds, closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals,
-                    parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit);
+            Map<OsString, OsString> env = childEnvironment();
+            boolean inherited = !clearEnvironment && envSet.isEmpty() && envRemove.isEmpty();
+            List<OsString> finalArgv = new ArrayList<>(argv);
+            if (argv0 != null) {
+                finalArgv.set(0, argv0);
+            }
+            NativeStrings nativeArgv = NativeStrings.of("argv", finalArgv);
+            NativeStrings envp = inherited ? InheritedEnvironment.envp()
+                    : NativeStrings.of("envp", InheritedEnvironment.entries(env));
+            NativeStrings candidates = NativeStrings.of("program path",
+                    ProcessSpec.pathCandidates(argv.get(0), env.get(PATH)));
+            NativeStrings chdir = directory == null ? null
+                    : NativeStrings.one("directory", OsString.of(directory.toString()));
+            s = new ProcessSpec(argv.get(0).text(), nativeArgv, envp, candidates, directory, chdir, stdin, stdout,
+                    stderr, redirectErrorStream, fds, closeOtherFds, newSession, processGroup, umask, rlimits,
+                    resetSignals, parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit);
             spec = s;
         }
         return s;
@@ -481,6 +609,6 @@ public final class Command {
 
     @Override
     public String toString() {
-        return "Command" + argv + (directory != null ? " in " + directory : "");
+        return "Command" + command() + (directory != null ? " in " + directory : "");
     }
 }
