@@ -175,9 +175,11 @@ public final class Command {
     // ---- what to run
 
     /**
-     * @return the program and its arguments: the strings given to {@link #of(String...)}, or
-     *         the bytes given to {@link #ofBytes(byte[]...)} decoded in the platform's charset
-     *         (for display: invalid bytes show as U+FFFD)
+     * The program and its arguments, for display.
+     *
+     * @return the strings given to {@link #of(String...)}, or the bytes given to
+     *         {@link #ofBytes(byte[]...)} decoded in the platform's charset (invalid bytes show
+     *         as U+FFFD)
      */
     public List<String> command() {
         return argv.stream().map(OsString::text).toList();
@@ -187,6 +189,9 @@ public final class Command {
      * Runs the program found from {@code argv[0]} but shows the program {@code name} as its
      * {@code argv[0]} (as login shells are started with {@code -bash}); encoded as
      * {@link #of(String...)} encodes.
+     *
+     * @param name the {@code argv[0]} the program sees
+     * @return a new command
      */
     public Command argv0(String name) {
         Command c = copy();
@@ -194,7 +199,11 @@ public final class Command {
         return c;
     }
 
-    /** @return the {@code argv[0]} the program will see (decoded for display if given as bytes) */
+    /**
+     * The {@code argv[0]} the program will see.
+     *
+     * @return it, decoded for display if given as bytes
+     */
     public String argv0() {
         return (argv0 != null ? argv0 : argv.get(0)).text();
     }
@@ -218,6 +227,10 @@ public final class Command {
      * (under {@code LANG=C}, {@code 'é'} becomes {@code '?'}, as with {@code ProcessBuilder}).
      * The variables the child inherits reach it as the bytes this process got, whatever the
      * locale.
+     *
+     * @param name  the variable's name: not empty, without {@code '='} or NUL
+     * @param value its value
+     * @return a new command
      */
     public Command env(String name, String value) {
         checkName(name);
@@ -229,6 +242,9 @@ public final class Command {
      * Sets one variable of the child's environment to bytes it gets exactly as they are.
      * The arrays are copied; a NUL in the value is refused when the command is spawned.
      *
+     * @param name  the variable's name: not empty, without {@code '='} or NUL
+     * @param value its value
+     * @return a new command
      * @throws IllegalArgumentException when {@code name} is empty or holds {@code '='} or NUL
      */
     public Command env(byte[] name, byte[] value) {
@@ -248,13 +264,24 @@ public final class Command {
         return c;
     }
 
-    /** Removes one variable from the child's environment. */
+    /**
+     * Removes one variable from the child's environment.
+     *
+     * @param name the variable's name, encoded as {@link #env(String, String)} encodes it
+     * @return a new command
+     */
     public Command removeEnv(String name) {
         checkName(name);
         return removeEnv(OsString.of(name));
     }
 
-    /** Removes the variable named by these bytes from the child's environment. */
+    /**
+     * Removes the variable named by these bytes from the child's environment (one whose name
+     * is not text in the platform's charset, say).
+     *
+     * @param name the variable's name
+     * @return a new command
+     */
     public Command removeEnv(byte[] name) {
         return removeEnv(checkName(name));
     }
@@ -289,8 +316,11 @@ public final class Command {
     }
 
     /**
-     * @return the environment the child will get, computed from this process's, sorted by
-     *         name; variables set as bytes are decoded in the platform's charset (for display)
+     * The environment the child will get, computed from this process's, for display.
+     *
+     * @return name to value, sorted by name; variables given as bytes are decoded in the
+     *         platform's charset (invalid bytes show as U+FFFD), the inherited ones as
+     *         {@code System.getenv()} shows them
      */
     public Map<String, String> environment() {
         Map<String, String> env = new TreeMap<>();
