@@ -1,5 +1,7 @@
 package dev.spawnring.cli;
 
+import dev.spawnring.cli.run.RawArguments;
+import dev.spawnring.cli.run.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spawnring", mixinStandardHelpOptions = true, version = "spawnring 0.1.0",
         description = "Start and supervise Linux processes through io_uring.",
-        subcommands = {ProbeCommand.class, ChainCommand.class, dev.spawnring.cli.run.RunCommand.class})
+        subcommands = {ProbeCommand.class, ChainCommand.class, RunCommand.class})
 public final class Main implements Runnable {
     /** Exit code: everything went as asked. */
     public static final int EXIT_OK = 0;
@@ -27,12 +29,18 @@ public final class Main implements Runnable {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        RunCommand run = cl.getSubcommands().get("run").getCommand();
+        run.arguments(args, RawArguments.read(args));
+        System.exit(cl.execute(args));
     }
 
     /** @return the configured command line, for tests to drive with {@code execute(args)} */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        // An argument such as "@list" is the user's (a command's argument, an input), never a file of arguments.
+        cl.setExpandAtFiles(false);
+        return cl;
     }
 
     @Override

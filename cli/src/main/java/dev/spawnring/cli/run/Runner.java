@@ -8,7 +8,6 @@ import dev.spawnring.SpawnException;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -112,8 +111,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         try {
             job.argv = settings.template().argv(job.inputs, job.seq, job.slot);
             command = settings.command(job.argv, programs);
-        } catch (IOException | RuntimeException e) {
-            failedToStart(job, e.getMessage(), 126);
+        } catch (RuntimeException e) {
+            failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
         }
         job.startMillis = System.currentTimeMillis();
@@ -152,12 +151,13 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         end.whenComplete((v, e) -> ended(job, exit.isCompletedExceptionally() ? null : exit.join()));
     }
 
+    /** @param message why, for stderr, or null to print nothing */
     private void failedToStart(Job job, String message, int exitval) {
         job.startMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
         job.argv = job.argv != null ? job.argv : List.of();
         Printer.Captured out = Printer.Captured.ofBytes(new byte[0],
-                (NAME + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+                message == null ? new byte[0] : Bytes.of(NAME + ": " + message + "\n"));
         complete(job, ExitStatus.exited(exitval), false, out);
     }
 
@@ -171,8 +171,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             running.remove(job);
             runningCount = running.size();
         });
-        String warning = timedOut ? NAME + ": Warning: This job was killed because it timed out:\n" + NAME
-                + ": Warning: " + display(job) + "\n" : null;
+        byte[] warning = timedOut ? new Bytes.Builder()
+                .append(Bytes.of(NAME + ": Warning: This job was killed because it timed out:\n" + NAME + ": Warning: "))
+                .append(display(job)).append((byte) '\n').toBytes() : null;
         complete(job, status, timedOut, settings.lineBuffer() ? Printer.Captured.message(warning)
                 : new Printer.Captured(job.child.stdoutMemfd(), job.child.stderrMemfd(), warning));
     }
@@ -220,7 +221,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             }
         }
         printer.finished(job.seq, output);
-        List<String> messages = new ArrayList<>();
+        List<byte[]> messages = new ArrayList<>();
         locked(() -> {
             if (tally.finished(ok, exitval, signal, display(job), messages)) {
                 halt(messages);
@@ -229,8 +230,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 stopStarting = true;
                 error = true;
                 if (!"Broken pipe".equals(printer.failure().getMessage())) { // a closed pipe is a normal end
-                    messages.add(NAME + ": writing output failed (" + printer.failure().getMessage()
-                            + "): starting no more jobs\n");
+                    messages.add(Bytes.of(NAME + ": writing output failed (" + printer.failure().getMessage()
+                            + "): starting no more jobs\n"));
                 }
             }
         });
@@ -240,7 +241,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     }
 
     /** {@code --halt}'s condition is met: no new job starts, and with {@code now} the running ones are killed. Caller holds the lock. */
-    private void halt(List<String> messages) {
+    private void halt(List<byte[]> messages) {
         if (stopStarting) {
             return;
         }
@@ -251,7 +252,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             signalRunning(Signal.SIGTERM);
             scheduleKill(settings.grace());
         } else if (!running.isEmpty()) {
-            messages.add(NAME + ": Starting no more jobs. Waiting for " + running.size() + " jobs to finish.\n");
+            messages.add(Bytes.of(NAME + ": Starting no more jobs. Waiting for " + running.size() + " jobs to finish.\n"));
         }
     }
 
@@ -270,7 +271,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         });
     }
 
-    private String display(Job job) {
+    private byte[] display(Job job) {
         return job.argv == null || job.argv.isEmpty()
                 ? settings.template().display(job.inputs, job.seq, Math.max(1, job.slot))
                 : settings.template().describe(job.argv);
