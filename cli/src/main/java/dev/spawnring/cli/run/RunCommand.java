@@ -1,6 +1,8 @@
 package dev.spawnring.cli.run;
 
 import dev.spawnring.Spawner;
+import dev.spawnring.cli.Main;
+import dev.spawnring.cli.Problems;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -39,7 +41,7 @@ import picocli.CommandLine.Spec;
  * than 100), the {@code --halt} status, 255 for a usage or other error.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        exitCodeOnInvalidInput = 255, exitCodeOnExecutionException = 255,
+        exitCodeOnInvalidInput = Main.EXIT_USAGE, exitCodeOnExecutionException = RunCommand.EXIT_ERROR,
         modelTransformer = RunCommand.OptionsFirst.class,
         description = {
             "Run a command once per input, several at a time (as xargs -P or GNU parallel).",
@@ -57,6 +59,8 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
     /** The separator of input lists on the command line. */
     public static final String SEPARATOR = ":::";
+    /** Exit status when the runner itself fails (the joblog cannot be written, stdout is closed): GNU parallel's 255. */
+    public static final int EXIT_ERROR = 255;
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N",
             description = "Jobs at a time: N, 0 for as many as possible, N%% of the cores, +N or -N cores "
@@ -213,8 +217,8 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 log = JobLog.open(joblog);
             } catch (IOException | RuntimeException e) {
-                message("spawnring run: --joblog " + joblog + ": " + e + "\n");
-                return 255;
+                message("spawnring run: --joblog " + joblog + ": cannot write it: " + Problems.describe(e) + "\n");
+                return EXIT_ERROR;
             }
         }
         if (lists.isEmpty() && !ownStreams && ProgressBar.isTerminal(0)) {
@@ -228,11 +232,11 @@ public final class RunCommand implements Callable<Integer> {
             int loops = Math.min(slots, Runtime.getRuntime().availableProcessors());
             spawner = Spawner.builder().loops(Math.max(1, Math.min(loops, Spawner.MAX_LOOPS))).build();
         } catch (IOException | RuntimeException e) {
-            message("spawnring run: cannot start: " + e.getMessage() + "\n");
+            message("spawnring run: cannot start: " + Problems.describe(e) + "\n");
             if (log != null) {
                 log.close();
             }
-            return 255;
+            return EXIT_ERROR;
         }
         Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
                 inputs, printer, log, spawner);
@@ -275,16 +279,23 @@ public final class RunCommand implements Callable<Integer> {
     private int dryRun(Template t, Inputs inputs, int slots) throws IOException {
         long seq = 0;
         Bytes.Builder b = new Bytes.Builder();
-        for (List<byte[]> values; (values = inputs.next()) != null; ) {
-            seq++;
-            b.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
-            if (b.length() > 8192) {
-                out.write(b.toBytes());
-                b = new Bytes.Builder();
+        try {
+            for (List<byte[]> values; (values = inputs.next()) != null; ) {
+                seq++;
+                b.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
+                if (b.length() > 8192) {
+                    out.write(b.toBytes());
+                    b = new Bytes.Builder();
+                }
             }
+            out.write(b.toBytes());
+            out.flush();
+        } catch (IOException e) {
+            if (!"Broken pipe".equals(e.getMessage())) { // a closed pipe is a normal end
+                message("spawnring run: writing output failed: " + Problems.describe(e) + "\n");
+            }
+            return EXIT_ERROR;
         }
-        out.write(b.toBytes());
-        out.flush();
         return 0;
     }
 

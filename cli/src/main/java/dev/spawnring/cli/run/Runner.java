@@ -8,6 +8,7 @@ import dev.spawnring.SpawnException;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -15,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs the jobs of one {@code spawnring run}: at most {@code -j} at a time, through one
@@ -39,6 +41,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     private final JobLog log;
     private final Spawner spawner;
     private final Programs programs = new Programs(System.getenv("PATH"));
+    /** The programs a job could not run (not there, or not runnable): said once each. */
+    private final Set<ByteBuffer> unrunnable = ConcurrentHashMap.newKeySet();
 
     // Guarded by lock.
     private boolean killing;
@@ -121,7 +125,12 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         try {
             child = spawner.spawn(command);
         } catch (SpawnException e) {
-            failedToStart(job, e.getMessage(), e.errnoName().equals("ENOENT") ? 127 : 126);
+            int exitval = e.errnoName().equals("ENOENT") ? 127 : 126;
+            // A program that is not there, or cannot run, is said once, not once per job.
+            boolean first = !e.step().equals("exec") || unrunnable.add(ByteBuffer.wrap(job.argv.get(0)));
+            failedToStart(job, first ? e.getMessage() + (e.step().equals("exec")
+                    ? " (said once: every job running it fails with exit value " + exitval + ")" : "") : null,
+                    exitval);
             return;
         } catch (RuntimeException e) {
             failedToStart(job, String.valueOf(e.getMessage()), 126);
