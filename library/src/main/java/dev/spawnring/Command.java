@@ -52,6 +52,8 @@ import java.util.function.Function;
  * of it.
  */
 public final class Command {
+    private static final OsString PATH = OsString.of("PATH");
+
     private List<OsString> argv;
     private OsString argv0;
     private Path directory;
@@ -74,7 +76,6 @@ public final class Command {
     private Duration timeout;
     private Duration timeoutGrace = Duration.ofSeconds(2);
     private boolean killProcessGroupOnExit;
-    private static final OsString PATH = OsString.of("PATH");
     /** What {@link #spec()} made once; every copy starts without one. */
     private volatile ProcessSpec spec;
 
