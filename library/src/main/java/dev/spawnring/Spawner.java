@@ -83,6 +83,10 @@ public final class Spawner implements AutoCloseable {
     /**
      * A Spawner on io_uring where the kernel allows it, else on {@link Backend#FALLBACK};
      * {@code -Dspawnring.backend=io_uring|fallback} forces one. It has {@link #DEFAULT_LOOPS} loops.
+     *
+     * @throws IOException when the rings cannot be opened; at once on a kernel older than
+     *                     spawnring's minimum (Linux 5.11), naming the kernel, the minimum and
+     *                     the missing feature
      */
     public static Spawner create() throws IOException {
         return builder().build();

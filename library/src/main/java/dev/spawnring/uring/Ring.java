@@ -7,6 +7,7 @@ import dev.spawnring.internal.ring.KernelRing;
 import dev.spawnring.internal.ring.RingBackend;
 import dev.spawnring.internal.ring.SpawnLayer;
 import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Kernel;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.ring.Layouts;
 import dev.spawnring.internal.sys.NativeMemory;
@@ -132,12 +133,15 @@ public final class Ring implements AutoCloseable {
      * (not used by default: a virtual thread may move between carriers).
      *
      * @throws IllegalArgumentException for {@code IORING_SETUP_SQPOLL}, which a ring refuses
+     * @throws IOException on a kernel older than spawnring's minimum (Linux 5.11), naming the
+     *                     kernel, the minimum and the missing feature
      */
     public static Ring open(int entries, Backend backend, int extraSetupFlags) throws IOException {
         if (entries < 1 || entries > MAX_ENTRIES) {
             throw new IllegalArgumentException("ring entries must be 1.." + MAX_ENTRIES + ", got " + entries);
         }
         Objects.requireNonNull(backend, "backend");
+        Kernel.requireSupported();
         if ((extraSetupFlags & IORING_SETUP_SQPOLL) != 0) {
             throw new IllegalArgumentException("IORING_SETUP_SQPOLL is not supported: the kernel would read SQEs"
                     + " after submit returns, and a ring frees what a prep copied (paths, timespecs, argv) then");
