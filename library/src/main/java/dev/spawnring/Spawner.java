@@ -201,6 +201,11 @@ public final class Spawner implements AutoCloseable {
         return loops.run(spec, CAPTURE_LIMIT);
     }
 
+    /** The machinery, for tests in this package (a fault injected into a loop). */
+    LoopGroup loopGroup() {
+        return loops;
+    }
+
     /**
      * Refuses new spawns. Children still running keep running: each loop thread stays until
      * every child it cloned has exited and been reaped (and no longer), then releases its ring.
