@@ -19,7 +19,7 @@ import java.util.List;
  * required call is named with the errno it got.
  */
 public final class Kernel {
-    /** The oldest Linux release with everything spawnring cannot do without. */
+    /** The oldest Linux release with everything spawnring cannot do without ({@code Platform.MINIMUM_KERNEL}). */
     public static final String MINIMUM = "5.11";
 
     /** Makes the process API behave as on a kernel before 6.9 (tests of that path on a newer kernel). */
@@ -135,7 +135,7 @@ public final class Kernel {
      * {@code pidfd_send_signal}'s {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9): a group
      * signalled through its leader's pidfd, which names the group's {@code struct pid}, so a
      * group that later took the same number is never hit, even once the leader is reaped.
-     * Probed once (signal 0 to this process's own group: EINVAL says the flag is unknown);
+     * Probed once (signal 0 through this process's pidfd: EINVAL says the flag is unknown);
      * {@code -Dspawnring.debug.noPidfdGroupSignal=true} answers no.
      */
     public static boolean groupSignalByPidfd() {
@@ -156,8 +156,10 @@ public final class Kernel {
         if (pidfd < 0) {
             return -pidfd;
         }
+        // Signal 0 to the group this process leads: ESRCH when it leads none, which is fine;
+        // only EINVAL says the flag is unknown.
         int r = Sys.pidfdSendSignal(pidfd, 0, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
         Sys.close(pidfd);
-        return r < 0 ? -r : 0;
+        return r == -Errno.EINVAL ? Errno.EINVAL : 0;
     }
 }
