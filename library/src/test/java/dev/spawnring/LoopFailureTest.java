@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Ring;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,6 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * read and a blocked pipe write each end with an exception that names the failure, and new
  * work is refused saying so; both backends. Every wait below is bounded: a hang fails.
  */
+@Tag(KernelSuiteMain.TAG)
 class LoopFailureTest {
     private static final Duration BOUND = Duration.ofSeconds(60);
     /** The argument that tells the child of {@code run}, whose pid the test never sees. */

@@ -3,15 +3,18 @@ package dev.spawnring;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.internal.sys.Kernel;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.IoUring;
 import dev.spawnring.uring.Ring;
 import java.util.List;
 import java.util.Set;
 import java.util.NoSuchElementException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@link Platform#probe()}: the kernel, the backend and each feature with the path taken. */
+@Tag(KernelSuiteMain.TAG)
 class PlatformTest {
     @Test
     void theProbeNamesTheKernelAndTheBackendASpawnerTakes() throws Exception {

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
@@ -9,11 +10,13 @@ import dev.spawnring.uring.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** A spawn that fails names the program, the directory, the step and the errno; the Spawner goes on. */
+@Tag(KernelSuiteMain.TAG)
 class SpawnerErrorsTest {
     @TempDir
     Path tmp;

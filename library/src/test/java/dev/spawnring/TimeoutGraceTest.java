@@ -6,6 +6,7 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Kernel;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.uring.Backend;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the child's exit on older kernels (and with {@code -Dspawnring.debug.noPidfdGroupSignal=true}).
  * Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TimeoutGraceTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

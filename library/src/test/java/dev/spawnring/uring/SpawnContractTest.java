@@ -3,8 +3,10 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
 import dev.spawnring.testing.Children;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The CLONE/EXEC contract, on both backends: the six scenarios of the proposal's
  * liburing test, the pid rule, step attribution, redirection, argv/envp, fds.
  */
+@Tag(KernelSuiteMain.TAG)
 class SpawnContractTest {
     private static final String[] PATH_DIRS = {
         "/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/sbin", "/bin",
@@ -348,6 +352,7 @@ class SpawnContractTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    @Tag(Stress.TAG)
     void tenThousandChainsLeaveNoFdAndNoZombieBehind(Backend backend) throws IOException {
         String trueBin = Rings.nativeBin("sr-true").toString();
         try (Ring ring = Rings.open(backend, 8); Arena arena = Arena.ofConfined()) {

@@ -12,6 +12,8 @@ import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeLibrary;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.testkit.Procs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * static programs of {@code src/test/c}, found through the system property
  * {@code spawnring.nativeBin}.
  */
+@Tag(KernelSuiteMain.TAG)
 class ChildProgramTest {
     private static final int ECANCELED = -Errno.ECANCELED;
     private static final int SIGWINCH = 28;
@@ -598,6 +602,7 @@ class ChildProgramTest {
     }
 
     @Test
+    @Tag(Stress.TAG)
     void twoThousandRunsLeaveTheJvmDescriptorCountUnchanged() throws IOException {
         int exec = exec(bin("sr-true"), false, "sr-true");
         for (int i = 0; i < 20; i++) { // warm up: lazily opened JDK files are opened now

@@ -2,7 +2,9 @@ package dev.spawnring.internal.sys;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.Test;
  * that lacks one is refused with a message that names the kernel, the minimum and the
  * missing feature (with the errno the probe got).
  */
+@Tag(KernelSuiteMain.TAG)
 class KernelTest {
     @Test
     void thisKernelHasEverythingSpawnringCannotDoWithout() {
