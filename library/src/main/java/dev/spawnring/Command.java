@@ -538,11 +538,11 @@ public final class Command {
      * session, which also makes one), and its status says {@link ExitStatus#timedOut()}.
      *
      * <p>A child that ends during the grace period is reaped, and so reported by
-     * {@link Child#waitFor()} and {@link Child#onExit()}, once that SIGKILL has gone to its
-     * group: until the reap the child's pid, and the number of its group, cannot be reused, so
-     * the SIGKILL reaches that group and no other, on any kernel. With
-     * {@link #killProcessGroupOnExit()} the group is killed when the child exits, and the child
-     * reaped at once.
+     * {@link Child#waitFor()} and {@link Child#onExit()}, at once. What is left of its group
+     * still gets the SIGKILL, and no other group does: at the end of the grace period through
+     * the child's pidfd, which names that group whatever number it had (Linux 6.9+); on older
+     * kernels at the child's exit, just before the reap, while the number is still the group's.
+     * With {@link #killProcessGroupOnExit()} the group is killed when the child exits.
      *
      * @param timeout how long the child may run, more than 0
      * @param grace   between the SIGTERM and the SIGKILL, 0 or more

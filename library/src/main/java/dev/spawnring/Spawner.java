@@ -87,7 +87,9 @@ public final class Spawner implements AutoCloseable {
      *
      * @return a new Spawner, its loop threads started
      * @throws IOException when a ring cannot be opened: the forced backend is refused, or the
-     *                     process has no fd left
+     *                     process has no fd left; at once on a kernel older than spawnring's
+     *                     minimum (Linux 5.11), naming the kernel, the minimum and the missing
+     *                     feature
      * @throws IllegalArgumentException when {@link Backend#PROPERTY} names no backend
      */
     public static Spawner create() throws IOException {
@@ -237,6 +239,11 @@ public final class Spawner implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         return loops.run(spec, CAPTURE_LIMIT);
+    }
+
+    /** The machinery, for tests in this package (a fault injected into a loop). */
+    LoopGroup loopGroup() {
+        return loops;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** A spawn that fails names the program, the directory, the step and the errno; the Spawner goes on. */
 @Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class SpawnerErrorsTest {
     @TempDir
     Path tmp;

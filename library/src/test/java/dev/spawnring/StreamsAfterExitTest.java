@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Isolation;
 import dev.spawnring.uring.Backend;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * exit (as the JDK's process streams do), and what the child wrote is still read; both backends.
  */
 @Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class StreamsAfterExitTest {
 
     @ParameterizedTest

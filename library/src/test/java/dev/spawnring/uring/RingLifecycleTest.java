@@ -2,6 +2,7 @@ package dev.spawnring.uring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
 import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Opening, filling, overflowing, probing and closing a ring; misuse gets a clear error. */
 @Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

@@ -3,8 +3,10 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
 import dev.spawnring.testing.Children;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
@@ -32,6 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * liburing test, the pid rule, step attribution, redirection, argv/envp, fds.
  */
 @Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class SpawnContractTest {
     private static final String[] PATH_DIRS = {
         "/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/sbin", "/bin",
@@ -351,6 +354,7 @@ class SpawnContractTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    @Tag(Stress.TAG)
     void tenThousandChainsLeaveNoFdAndNoZombieBehind(Backend backend) throws IOException {
         String trueBin = Rings.nativeBin("sr-true").toString();
         try (Ring ring = Rings.open(backend, 8); Arena arena = Arena.ofConfined()) {

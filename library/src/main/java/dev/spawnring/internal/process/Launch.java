@@ -286,7 +286,8 @@ final class Launch {
         if (pid < 0) {
             closeParentSide();
             NativeMemory.free(pidfd);
-            result.completeExceptionally(fail("clone", -pid, List.of()));
+            result.completeExceptionally(pid == -Errno.ECANCELED && loop.failure() != null ? loop.refused()
+                    : fail("clone", -pid, List.of()));
             return;
         }
         int fd = pidfd.get(ValueLayout.JAVA_INT, 0);

@@ -89,20 +89,24 @@ public final class LoopGroup {
         return loops.length;
     }
 
-    /** The least busy loop: fewest spawns waiting, then fewest live children, then the first. */
+    /**
+     * The least busy loop: fewest spawns waiting, then fewest live children, then the first.
+     * A loop that failed is passed over while another runs (it would refuse the spawn).
+     */
     private EventLoop pick() {
-        EventLoop best = loops[0];
-        if (loops.length > 1) {
-            long least = best.load();
-            for (int i = 1; i < loops.length && least != 0; i++) {
-                long l = loops[i].load();
-                if (l < least) {
-                    least = l;
-                    best = loops[i];
-                }
+        EventLoop best = null;
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < loops.length && least != 0; i++) {
+            if (loops[i].failure() != null) {
+                continue;
+            }
+            long l = loops[i].load();
+            if (l < least) {
+                least = l;
+                best = loops[i];
             }
         }
-        return best;
+        return best != null ? best : loops[0];
     }
 
     /**
@@ -273,6 +277,14 @@ public final class LoopGroup {
         for (EventLoop loop : loops) {
             loop.shutdown();
         }
+    }
+
+    /**
+     * For tests of what a failing loop does: makes loop {@code index}'s thread fail with
+     * {@code fault} as if its ring had, the next time it wakes (at once).
+     */
+    public void injectFault(int index, RuntimeException fault) {
+        loops[index].injectFault(fault);
     }
 
     /** Waits until every loop thread has ended. */

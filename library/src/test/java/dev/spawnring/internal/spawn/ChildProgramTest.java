@@ -12,6 +12,8 @@ import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeLibrary;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.testing.Isolation;
 import java.io.ByteArrayOutputStream;
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code spawnring.nativeBin}.
  */
 @Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class ChildProgramTest {
     private static final int ECANCELED = -Errno.ECANCELED;
     private static final int SIGWINCH = 28;
@@ -601,6 +604,7 @@ class ChildProgramTest {
     }
 
     @Test
+    @Tag(Stress.TAG)
     void twoThousandRunsLeaveTheJvmDescriptorCountUnchanged() throws IOException {
         int exec = exec(bin("sr-true"), false, "sr-true");
         for (int i = 0; i < 20; i++) { // warm up: lazily opened JDK files are opened now
