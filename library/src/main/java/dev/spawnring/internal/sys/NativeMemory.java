@@ -1,24 +1,18 @@
 package dev.spawnring.internal.sys;
 
-import static dev.spawnring.internal.sys.LibC.LONG;
-import static dev.spawnring.internal.sys.LibC.PTR;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Native memory whose lifetime spawnring decides: {@code calloc}/{@code free}
  * (cheap, any thread may free, unlike a confined arena), and C strings that refuse
- * an embedded NUL instead of truncating silently.
+ * an embedded NUL instead of truncating silently. {@code calloc} and {@code free} are
+ * the C library's, called through {@link SrCall}.
  */
 public final class NativeMemory {
-    private static final MethodHandle CALLOC = LibC.call("calloc", FunctionDescriptor.of(PTR, LONG, LONG));
-    private static final MethodHandle FREE = LibC.call("free", FunctionDescriptor.ofVoid(PTR));
     /** {@code -Dspawnring.debug.nativeMemory=true}: count live blocks (the leak tests do). */
     private static final boolean COUNT = Boolean.getBoolean("spawnring.debug.nativeMemory");
     private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
@@ -35,18 +29,14 @@ public final class NativeMemory {
         if (size < 0) {
             throw new IllegalArgumentException("calloc: negative size " + size);
         }
-        try {
-            MemorySegment p = (MemorySegment) CALLOC.invokeExact(1L, Math.max(1L, size));
-            if (p.equals(MemorySegment.NULL)) {
-                throw new OutOfMemoryError("calloc of " + size + " bytes failed");
-            }
-            if (COUNT) {
-                LIVE.incrementAndGet();
-            }
-            return p.reinterpret(size);
-        } catch (Throwable t) {
-            throw Sys.rethrow(t);
+        long p = SrCall.call(SrCall.CALLOC, Math.max(1L, size), 0, 0, 0, 0, 0);
+        if (p == 0) {
+            throw new OutOfMemoryError("calloc of " + size + " bytes failed");
         }
+        if (COUNT) {
+            LIVE.incrementAndGet();
+        }
+        return MemorySegment.ofAddress(p).reinterpret(size);
     }
 
     /** Gives back memory from {@link #calloc}; NULL is ignored. */
@@ -54,11 +44,7 @@ public final class NativeMemory {
         if (p == null || p.equals(MemorySegment.NULL)) {
             return;
         }
-        try {
-            FREE.invokeExact(p);
-        } catch (Throwable t) {
-            throw Sys.rethrow(t);
-        }
+        SrCall.call(SrCall.FREE, p.address(), 0, 0, 0, 0, 0);
         if (COUNT) {
             LIVE.decrementAndGet();
         }
