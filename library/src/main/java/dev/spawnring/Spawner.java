@@ -40,8 +40,8 @@ import java.util.concurrent.CompletableFuture;
  * ({@link Command#parentDeathSignal}) when the <em>thread</em> that created it ends, not when
  * the process does. Children are never cloned on a caller's thread (which may be short-lived,
  * a pool's or a virtual thread's carrier), only on loop threads, and every loop thread is
- * long-lived: it starts when the Spawner is built and ends only after {@link #close()}, once
- * every child it cloned has been reaped. So, whichever loop cloned a child, its parent-death
+ * long-lived: it starts when the Spawner is built (the first) or first needed (the others) and
+ * ends only after {@link #close()}, once every child it cloned has been reaped. So, whichever loop cloned a child, its parent-death
  * signal comes when the JVM dies, not while the child runs under a live JVM.
  *
  * <p>Where io_uring is not allowed the Spawner runs on spawnring's emulated ring over
@@ -60,9 +60,9 @@ public final class Spawner implements AutoCloseable {
      * The event loops a Spawner has unless told otherwise: one per core the JVM may use
      * ({@link Runtime#availableProcessors()}, which follows cgroup CPU limits), at most
      * {@value #DEFAULT_LOOPS_CAP}. Several loops clone several children at once, one per loop;
-     * every loop is started with its Spawner and costs a platform thread (mostly asleep in
-     * {@code io_uring_enter}) and a ring, so a large machine does not get dozens of idle loops
-     * per Spawner by default. {@link Builder#loops} takes up to {@link #MAX_LOOPS}; ask for
+     * each costs a platform thread (mostly asleep in {@code io_uring_enter}) and a ring, so a
+     * large machine does not get dozens of idle loops per Spawner by default. The first loop is
+     * started with its Spawner, each other one when a spawn first finds every loop before it busy. {@link Builder#loops} takes up to {@link #MAX_LOOPS}; ask for
      * {@code loops(1)} where one thread per Spawner matters more than cloning in parallel.
      */
     public static final int DEFAULT_LOOPS = defaultLoops();
@@ -126,7 +126,7 @@ public final class Spawner implements AutoCloseable {
             return this;
         }
 
-        /** Opens the rings and starts the loop threads. */
+        /** Opens the first loop's ring and starts its thread (the other loops start when first needed). */
         public Spawner build() throws IOException {
             return new Spawner(backend, loops);
         }
