@@ -137,7 +137,7 @@ public final class NativeLibrary {
             Throwable failure = null;
             try {
                 checkPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
-                loaded = load(NativeLibrary.class.getResource(RESOURCE), folders());
+                loaded = load(NativeLibrary.class.getResource(RESOURCE), null);
             } catch (UnsatisfiedLinkError | UnsupportedOperationException | IllegalCallerException e) {
                 failure = e;
             }
@@ -193,7 +193,8 @@ public final class NativeLibrary {
     /**
      * Finds the library {@code url} names (a file of a build folder, or an entry of a jar),
      * checks it is built for this machine, and loads it: in place when it is a file, else
-     * from its copy in the first of {@code folders} where it can be copied and loaded.
+     * from its copy in the first of {@code folders} (null: {@link #folders()}, only worked out
+     * then) where it can be copied and loaded.
      */
     static Loaded load(URL url, List<Folder> folders) {
         if (url == null) {
@@ -221,7 +222,7 @@ public final class NativeLibrary {
                 tried.add("in place (" + file + "): mounted noexec? dlopen: " + why);
             }
         }
-        return loadCopy(url, bytes, hash(url, bytes), folders, tried);
+        return loadCopy(url, bytes, hash(url, bytes), folders != null ? folders : folders(), tried);
     }
 
     /** Loads the copy of {@code bytes} in the first folder that takes it. */
@@ -371,7 +372,7 @@ public final class NativeLibrary {
     private static String hash(URL url, byte[] bytes) {
         try (InputStream in = URI.create(url.toExternalForm() + ".sha256").toURL().openStream()) {
             String h = new String(in.readNBytes(128), StandardCharsets.US_ASCII).strip();
-            if (h.matches("[0-9a-f]{64}")) {
+            if (isSha256(h)) {
                 return h;
             }
         } catch (IOException | IllegalArgumentException ignored) {
@@ -382,6 +383,20 @@ public final class NativeLibrary {
         } catch (NoSuchAlgorithmException e) {
             throw linkError("no SHA-256 to name spawnring's native library by", e);
         }
+    }
+
+    /** Whether {@code h} is 64 lower-case hex digits (no regex: this runs at every start-up). */
+    private static boolean isSha256(String h) {
+        if (h.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < h.length(); i++) {
+            char c = h.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

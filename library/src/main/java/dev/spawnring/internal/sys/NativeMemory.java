@@ -59,7 +59,12 @@ public final class NativeMemory {
     }
 
     /** A {@link SegmentAllocator} over {@link #calloc}; the caller frees each segment. */
-    public static final SegmentAllocator CALLOC_ALLOCATOR = (size, align) -> calloc(size);
+    public static final SegmentAllocator CALLOC_ALLOCATOR = new SegmentAllocator() { // not a lambda: see Sys
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            return calloc(byteSize);
+        }
+    };
 
     /**
      * The UTF-8 bytes of {@code s} plus a terminating NUL.

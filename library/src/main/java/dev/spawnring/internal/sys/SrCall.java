@@ -111,8 +111,12 @@ public final class SrCall {
     }
 
     private static MethodHandle link(FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = NativeLibrary.lookup().find("sr_call").orElseThrow(() -> new UnsatisfiedLinkError(
-                "spawnring's native library " + NativeLibrary.path() + " has no sr_call (a stale libspawnring.so?)"));
+        java.util.Optional<MemorySegment> found = NativeLibrary.lookup().find("sr_call");
+        if (found.isEmpty()) {
+            throw new UnsatisfiedLinkError("spawnring's native library " + NativeLibrary.path()
+                    + " has no sr_call (a stale libspawnring.so?)");
+        }
+        MemorySegment symbol = found.get();
         try {
             return Linker.nativeLinker().downcallHandle(symbol, descriptor, options);
         } catch (IllegalCallerException e) {

@@ -62,8 +62,13 @@ public final class Sys {
     /** {@code ioctl} request: the bytes waiting in a pipe or socket. */
     public static final long FIONREAD = 0x541B;
 
-    private static final ThreadLocal<MemorySegment> INT_OUT = ThreadLocal.withInitial(
-            () -> Arena.ofAuto().allocate(ValueLayout.JAVA_INT));
+    // Not ThreadLocal.withInitial(lambda): a cold JVM pays for each lambda with a class spun at run time.
+    private static final ThreadLocal<MemorySegment> INT_OUT = new ThreadLocal<>() {
+        @Override
+        protected MemorySegment initialValue() {
+            return Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
+        }
+    };
 
     /** {@link Linux#CLOCK_MONOTONIC}, for {@link #clockGettime}. */
     public static final int CLOCK_MONOTONIC = Linux.CLOCK_MONOTONIC;

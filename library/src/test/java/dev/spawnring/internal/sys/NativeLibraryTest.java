@@ -156,8 +156,9 @@ class NativeLibraryTest {
         IOException e = assertThrows(IOException.class, () -> NativeLibrary.copy(open, library(), "0".repeat(64)));
         assertTrue(e.getMessage().contains("others may write to it (rwxrwxrwx)"), e.getMessage());
 
-        UnsatisfiedLinkError all = assertThrows(UnsatisfiedLinkError.class, () -> NativeLibrary.load(
-                jarWith(library()), List.of(new NativeLibrary.Folder("-Dspawnring.native.dir", null),
+        URL jar = jarWith(library());
+        UnsatisfiedLinkError all = assertThrows(UnsatisfiedLinkError.class, () -> NativeLibrary.load(jar,
+                List.of(new NativeLibrary.Folder("-Dspawnring.native.dir", null),
                         new NativeLibrary.Folder("test folder", open))));
         assertTrue(all.getMessage().contains("-Dspawnring.native.dir: not set"), all.getMessage());
         assertTrue(all.getMessage().contains("test folder (" + open + "): others may write to it"), all.getMessage());
