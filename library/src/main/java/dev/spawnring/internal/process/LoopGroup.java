@@ -76,7 +76,12 @@ public final class LoopGroup {
             throw e;
         }
         holders.incrementAndGet();
-        loop.onTermination(this::release);
+        loop.onTermination(new Runnable() { // not a lambda: see Handoff
+            @Override
+            public void run() {
+                release();
+            }
+        });
         loops.set(index, loop);
         loop.start();
         return loop;
@@ -172,15 +177,15 @@ public final class LoopGroup {
         int first = pick().index();
         for (int k = 0; k < used; k++) {
             EventLoop loop = loop((first + k) % loopCount);
-            List<Integer> mine = new ArrayList<>();
+            Handoff handoff = new Handoff(loop);
             for (int i = k; i < launches.size(); i += used) {
-                mine.add(i);
+                handoff.add(launches.get(i), futures.get(i));
             }
-            submit(loop, mine.size(), () -> mine.forEach(i -> launches.get(i).start(loop, futures.get(i))), () -> {
-                for (int i : mine) {
-                    launches.get(i).discard();
-                }
-            }, e -> mine.forEach(i -> futures.get(i).completeExceptionally(e)));
+            try {
+                handoff.submit();
+            } catch (IllegalStateException e) {
+                handoff.fail(e);
+            }
         }
         List<ChildState> children = new ArrayList<>();
         Exception failure = null;
@@ -243,36 +248,66 @@ public final class LoopGroup {
         ensureOpen();
         Launch launch = Launch.compile(devNull, spec, captureLimit);
         CompletableFuture<ChildState> future = new CompletableFuture<>();
-        EventLoop loop = pick();
-        submit(loop, 1, () -> launch.start(loop, future), launch::discard, e -> {
-            throw e;
-        });
+        Handoff handoff = new Handoff(pick());
+        handoff.add(launch, future);
+        handoff.submit();
         return future;
     }
 
     /**
-     * Hands {@code n} launches to {@code loop}: {@code start} queues their chains, then one
-     * submission clones them (vfork style, on the loop thread).
-     *
-     * @param discard  gives the launches back when the loop has ended
-     * @param refused  told why, then
+     * Launches handed to one loop: on the loop thread, their chains are queued, then one
+     * submission clones them (vfork style). A class rather than a lambda, as is everything on
+     * the way to a first spawn: a cold JVM pays for each lambda with a class spun at run time.
      */
-    private static void submit(EventLoop loop, int n, Runnable start, Runnable discard,
-            java.util.function.Consumer<IllegalStateException> refused) {
-        loop.spawnsQueued(n);
-        try {
-            loop.execute(() -> {
-                try {
-                    start.run();
-                    loop.submit(); // the clones happen here, vfork style
-                } finally {
-                    loop.spawnsDone(n);
+    private static final class Handoff implements Runnable {
+        private final EventLoop loop;
+        private final List<Launch> launches = new ArrayList<>();
+        private final List<CompletableFuture<ChildState>> futures = new ArrayList<>();
+
+        Handoff(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void add(Launch launch, CompletableFuture<ChildState> future) {
+            launches.add(launch);
+            futures.add(future);
+        }
+
+        /**
+         * Hands the launches to the loop.
+         *
+         * @throws IllegalStateException when the loop has ended; the launches are given back
+         */
+        void submit() {
+            loop.spawnsQueued(launches.size());
+            try {
+                loop.execute(this);
+            } catch (IllegalStateException e) {
+                loop.spawnsDone(launches.size());
+                for (Launch l : launches) {
+                    l.discard();
                 }
-            });
-        } catch (IllegalStateException e) {
-            loop.spawnsDone(n);
-            discard.run();
-            refused.accept(e);
+                throw e;
+            }
+        }
+
+        /** Fails every launch's future with {@code e}. */
+        void fail(IllegalStateException e) {
+            for (CompletableFuture<ChildState> f : futures) {
+                f.completeExceptionally(e);
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (int i = 0; i < launches.size(); i++) {
+                    launches.get(i).start(loop, futures.get(i));
+                }
+                loop.submit(); // the clones happen here, vfork style
+            } finally {
+                loop.spawnsDone(launches.size());
+            }
         }
     }
 
