@@ -114,16 +114,17 @@ public final class NativeMemory {
             throw new NullPointerException(what + " is null");
         }
         byte[][] bytes = new byte[strings.length][];
-        long total = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
+        long total = (strings.length + 1L) * Long.BYTES;
         for (int i = 0; i < strings.length; i++) {
             bytes[i] = cBytes(what + "[" + i + "]", strings[i]);
             total += bytes[i].length;
         }
         MemorySegment block = calloc(total);
-        long at = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
+        long at = (strings.length + 1L) * Long.BYTES;
         for (int i = 0; i < strings.length; i++) {
             MemorySegment.copy(bytes[i], 0, block, ValueLayout.JAVA_BYTE, at, bytes[i].length);
-            block.setAtIndex(ValueLayout.ADDRESS, i, block.asSlice(at));
+            // The pointer as a long (x86_64's 8 bytes): no ADDRESS var handle for a cold JVM to make.
+            block.setAtIndex(ValueLayout.JAVA_LONG, i, block.address() + at);
             at += bytes[i].length;
         }
         // calloc left the terminating NULL pointer at index strings.length.
