@@ -54,6 +54,8 @@ public final class SrCall {
             }
         } catch (UnsatisfiedLinkError | UnsupportedOperationException | IllegalCallerException e) {
             failure = e;
+        } catch (Error e) {
+            throw e; // out of memory and the like: not the library's fault, and not to be kept
         } catch (Throwable t) {
             failure = new UnsatisfiedLinkError("spawnring's native library failed its health check: " + t);
             failure.initCause(t);
