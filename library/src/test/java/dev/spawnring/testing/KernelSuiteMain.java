@@ -96,11 +96,20 @@ public final class KernelSuiteMain {
                     result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? "" : why);
         }
 
+        /** The class, the method and the invocation: {@code uring.SpawnContractTest.pidRule [1] IO_URING}. */
         private static String name(TestIdentifier id) {
-            String source = id.getSource().map(Object::toString).orElse("");
-            int cls = source.indexOf("className='");
-            String className = cls < 0 ? "" : source.substring(cls + 11, source.indexOf('\'', cls + 11));
-            return className.replace("dev.spawnring.", "") + " " + id.getDisplayName();
+            StringBuilder name = new StringBuilder();
+            for (String segment : id.getUniqueId().split("/")) {
+                int colon = segment.indexOf(':');
+                if (segment.startsWith("[class:") || segment.startsWith("[nested-class:")) {
+                    String cls = segment.substring(colon + 1, segment.length() - 1);
+                    name.append(name.isEmpty() ? cls.replace("dev.spawnring.", "") : "$" + cls);
+                } else if (segment.startsWith("[method:") || segment.startsWith("[test-template:")) {
+                    String method = segment.substring(colon + 1, segment.length() - 1);
+                    name.append('.').append(method, 0, method.indexOf('(') < 0 ? method.length() : method.indexOf('('));
+                }
+            }
+            return name + " " + id.getDisplayName();
         }
     }
 }
