@@ -88,8 +88,12 @@ final class Launch {
     }
 
     private void compile() throws SpawnException {
-        MemorySegment argv = keep(NativeMemory.cStringArray("argv", spec.argv().toArray(String[]::new)));
-        MemorySegment cEnvp = keep(NativeMemory.cStringArray("envp", spec.envp().toArray(String[]::new)));
+        // ProcessBuilder's spawns bring their own bytes (see JdkExec); a Command's are its Strings.
+        JdkExec jdk = spec.jdk();
+        MemorySegment argv = keep(jdk != null ? JdkExec.cArray(jdk.argv())
+                : NativeMemory.cStringArray("argv", spec.argv().toArray(String[]::new)));
+        MemorySegment cEnvp = keep(jdk != null ? JdkExec.cArray(jdk.envp())
+                : NativeMemory.cStringArray("envp", spec.envp().toArray(String[]::new)));
 
         // The fds the child gets: target -> parent fd.
         Map<Integer, Integer> give = new TreeMap<>();
@@ -120,6 +124,10 @@ final class Launch {
         if (dir != null) {
             steps.add(new Step("chdir " + dir, s -> s.prepChdir(dir.toString())));
         }
+        if (jdk != null && jdk.directory() != null) { // ProcessBuilder: the directory's bytes as the JDK passes them
+            MemorySegment jdkDir = keep(JdkExec.cString(jdk.directory()));
+            steps.add(new Step("chdir", s -> s.prepRw(IORING_OP_CHDIR, 0, jdkDir.address(), 0, 0)));
+        }
         if (spec.newSession()) {
             steps.add(new Step("setsid", Sqe::prepSetsid));
         }
@@ -136,15 +144,39 @@ final class Launch {
         if (spec.resetSignals()) {
             steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults));
             steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
+        } else if (jdk != null) { // ProcessBuilder: the JDK's child clears the mask, keeps ignored signals ignored
+            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
         }
         int pdeath = spec.parentDeathSignal();
         if (pdeath != 0) {
             steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath)));
         }
+        if (jdk != null) {
+            jdkExecSteps(jdk, argv, cEnvp);
+            return;
+        }
         candidates.addAll(spec.candidates());
         for (String c : candidates) {
             MemorySegment path = keep(NativeMemory.cString(NativeMemory.CALLOC_ALLOCATOR, "program path", c));
             steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
+        }
+    }
+
+    /**
+     * ProcessBuilder's exec, as the JDK's launcher does it: per candidate, the file, then (only
+     * after ENOEXEC) {@code /bin/sh file args...}; the search goes on only past the errors a PATH
+     * search skips. Both steps count as exec candidates (hardlinked but the very last).
+     */
+    private void jdkExecSteps(JdkExec jdk, MemorySegment argv, MemorySegment cEnvp) {
+        MemorySegment sh = keep(JdkExec.cString(JdkExec.SHELL));
+        for (byte[] c : jdk.candidates()) {
+            MemorySegment path = keep(JdkExec.cString(c));
+            MemorySegment shArgv = keep(JdkExec.cArray(jdk.shellArgv(c)));
+            candidates.add(new String(c, java.nio.charset.StandardCharsets.UTF_8));
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
+            candidates.add("/bin/sh " + candidates.getLast());
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, sh, shArgv, cEnvp,
+                    IORING_EXEC_IF_ENOEXEC | IORING_EXEC_PATH_SEARCH)));
         }
     }
 
@@ -292,6 +324,9 @@ final class Launch {
             ChildState child = new ChildState(loop, pid, fd, spec,
                     new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true);
             child.started();
+            if (spec.jdk() != null) {
+                spec.jdk().started(pid); // the JDK's handle, taken before this loop can reap the child
+            }
             result.complete(child);
             return;
         }
@@ -309,6 +344,13 @@ final class Launch {
             if (res[i] < 0 && res[i] != -Errno.ECANCELED) {
                 return fail(steps.get(i - 1).label(), -res[i], List.of());
             }
+        }
+        if (spec.jdk() != null) { // ProcessBuilder: the JDK's errno, from each candidate's fallback step
+            int[] fallbacks = new int[(res.length - firstExec) / 2];
+            for (int k = 0; k < fallbacks.length; k++) {
+                fallbacks[k] = res[firstExec + 2 * k + 1];
+            }
+            return fail("exec", spec.jdk().errno(fallbacks), List.of());
         }
         // Every candidate failed: EACCES if one was found but not runnable, as execvp says,
         // else the first error that is not "not there", else ENOENT.

@@ -74,7 +74,8 @@ final class PipeOutput extends OutputStream {
             while (done < n) {
                 int res = writeOnce(done, n - done);
                 if (res < 0) {
-                    throw new IOException("write " + name + ": " + Errno.describe(-res));
+                    // the same message as before, and the errno for the java.lang.Process view (JdkProcess)
+                    throw new dev.spawnring.internal.sys.SysException("write " + name, -res);
                 }
                 done += res;
             }
@@ -104,6 +105,16 @@ final class PipeOutput extends OutputStream {
             throw new InterruptedIOException("interrupted while writing " + name);
         } catch (ExecutionException e) {
             throw new IOException(e.getCause());
+        }
+    }
+
+    /** @return whether the stream was closed because the child exited (for JdkProcess's messages) */
+    boolean closedAtExit() {
+        lock.lock();
+        try {
+            return exited;
+        } finally {
+            lock.unlock();
         }
     }
 

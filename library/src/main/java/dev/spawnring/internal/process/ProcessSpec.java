@@ -34,12 +34,27 @@ import java.util.Objects;
  * @param timeout          the timeout, or null
  * @param grace            between the timeout's SIGTERM and its SIGKILL
  * @param killProcessGroupOnExit whether the child's group is sent SIGKILL when it exits, before it is reaped
+ * @param jdk              for a {@code java.lang.ProcessBuilder}: what is done the JDK's way (bytes,
+ *                         exec, signals; see {@link JdkExec}), which then takes the place of
+ *                         {@code argv}, {@code envp}, {@code candidates}, {@code directory} and
+ *                         {@code resetSignals}; null for a {@code Command}
  */
 public record ProcessSpec(String program, List<String> argv, List<String> envp, List<String> candidates,
         Path directory, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
         Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
         Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout, Duration grace,
-        boolean killProcessGroupOnExit) {
+        boolean killProcessGroupOnExit, JdkExec jdk) {
+    /** A {@code Command}'s spec: {@code jdk} null. */
+    public ProcessSpec(String program, List<String> argv, List<String> envp, List<String> candidates,
+            Path directory, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
+            Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
+            Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout,
+            Duration grace, boolean killProcessGroupOnExit) {
+        this(program, argv, envp, candidates, directory, stdin, stdout, stderr, redirectErrorStream, fds,
+                closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals, parentDeathSignal, timeout,
+                grace, killProcessGroupOnExit, null);
+    }
+
     /** Copies the lists and maps (the rlimit pairs are the caller's, which never changes them). */
     public ProcessSpec {
         Objects.requireNonNull(program, "program");
