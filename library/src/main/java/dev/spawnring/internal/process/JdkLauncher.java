@@ -86,7 +86,7 @@ public final class JdkLauncher {
 
         @Override
         public void started(Process process, String dir, String[] cmdarray) {
-            log(process, dir, cmdarray);
+            logStart(process, dir, cmdarray);
         }
 
         @Override
@@ -155,8 +155,15 @@ public final class JdkLauncher {
                 + (dir == null ? "" : " (in directory \"" + dir + "\")") + ": " + e.getMessage(), e);
     }
 
-    /** {@code ProcessBuilder.start}'s log record (logger {@code java.lang.ProcessBuilder}, DEBUG or TRACE). */
-    static void log(Process process, String dir, String[] cmdarray) {
+    /**
+     * {@code ProcessBuilder.start}'s log record: logger {@code java.lang.ProcessBuilder}, DEBUG (or
+     * TRACE with every argument), with a stack trace.
+     *
+     * @param process  the process started
+     * @param dir      its directory as the JDK names it, or null
+     * @param cmdarray its command
+     */
+    public static void logStart(Process process, String dir, String[] cmdarray) {
         System.Logger l = logger;
         if (l == null) {
             logger = l = System.getLogger("java.lang.ProcessBuilder");
@@ -233,14 +240,53 @@ public final class JdkLauncher {
      * @throws IOException as {@code startPipeline} throws it
      */
     public List<Process> startPipeline(List<ProcessBuilder> builders, BuilderAccess access) throws IOException {
-        int n = builders.size();
-        List<Files> files = new ArrayList<>();
-        List<String[]> commands = new ArrayList<>();
-        List<String> dirs = new ArrayList<>();
-        List<ProcessSpec> specs = new ArrayList<>();
-        int[] pipes = new int[2 * Math.max(0, n - 1)];
-        Arrays.fill(pipes, -1);
+        try (Pipeline p = preparePipeline(builders, access)) {
+            return p.start();
+        }
+    }
+
+    /**
+     * The first half of {@link #startPipeline}: every check the JDK makes of the stages and their
+     * redirect files opened, in the JDK's order, and the pipes between the stages made; nothing
+     * started. A failure here is thrown as the JDK would throw it, but the JDK would have started
+     * (and killed) the stages before the failing one first: the agent hands such a pipeline to the
+     * JDK instead.
+     *
+     * @param builders the stages, in order
+     * @param access   how the builders are read and what is left in them
+     * @return the pipeline, to {@link Pipeline#start() start} and {@link Pipeline#close() close}
+     * @throws IOException as {@code startPipeline} throws it
+     */
+    public Pipeline preparePipeline(List<ProcessBuilder> builders, BuilderAccess access) throws IOException {
+        Pipeline p = new Pipeline(builders, access);
         try {
+            p.prepare();
+            return p;
+        } catch (IOException | RuntimeException | Error e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /** A pipeline's stages, prepared: {@link #start()} them, then {@link #close()} (which a failed start needs too). */
+    public final class Pipeline implements AutoCloseable {
+        private final List<ProcessBuilder> builders;
+        private final BuilderAccess access;
+        private final List<Files> files = new ArrayList<>();
+        private final List<String[]> commands = new ArrayList<>();
+        private final List<String> dirs = new ArrayList<>();
+        private final List<ProcessSpec> specs = new ArrayList<>();
+        private final int[] pipes;
+
+        private Pipeline(List<ProcessBuilder> builders, BuilderAccess access) {
+            this.builders = builders;
+            this.access = access;
+            this.pipes = new int[2 * Math.max(0, builders.size() - 1)];
+            Arrays.fill(pipes, -1);
+        }
+
+        private void prepare() throws IOException {
+            int n = builders.size();
             for (int index = 0; index < n; index++) {
                 ProcessBuilder builder = builders.get(index);
                 Redirect in = builder.redirectInput();
@@ -283,6 +329,16 @@ public final class JdkLauncher {
                 dirs.add(dir);
                 specs.add(spec(cmdarray, envp, dir, f.stdio, builder.redirectErrorStream()));
             }
+        }
+
+        /**
+         * Starts every stage in one submission.
+         *
+         * @return the processes, in order
+         * @throws IOException the first stage that failed to start, as the JDK names it (the
+         *                     others were killed and waited for)
+         */
+        public List<Process> start() throws IOException {
             List<ChildState> children;
             try {
                 children = loops.spawnTogether(specs);
@@ -305,13 +361,18 @@ public final class JdkLauncher {
             }
             access.pipelineStarted(builders);
             return processes;
-        } finally {
+        }
+
+        /** Closes what the parent holds of the stages' files and pipes (the children have their own). */
+        @Override
+        public void close() {
             for (Files f : files) {
                 f.close();
             }
-            for (int fd : pipes) {
-                if (fd >= 0) {
-                    Sys.close(fd);
+            for (int i = 0; i < pipes.length; i++) {
+                if (pipes[i] >= 0) {
+                    Sys.close(pipes[i]);
+                    pipes[i] = -1;
                 }
             }
         }
