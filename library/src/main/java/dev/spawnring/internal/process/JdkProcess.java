@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  *   <li>Streams: stdin is buffered (8 KiB, written on {@code flush}/{@code close}) and stdout and
  *       stderr are {@link BufferedInputStream}s (mark/reset), over spawnring's ring pipes. A
  *       stream that is not a pipe is the JDK's null stream: reads give end of file, writes fail
- *       {@code "Stream closed"}. {@code available()} asks the pipe ({@code FIONREAD}); a closed
+ *       {@code "Stream closed"}; stderr sent to stdout is, as with JDK 25, a pipe stream already at
+ *       its end. {@code available()} asks the pipe ({@code FIONREAD}); a closed
  *       stream fails {@code "Stream closed"}. Once the child has exited, what its pipes still held
  *       is kept and served, and stdin fails {@code "Stream closed"} (the JDK's messages, one of
  *       which is spelled {@code "Stream Closed"}).</li>
@@ -66,8 +67,9 @@ public final class JdkProcess extends Process implements Closeable {
         this.child = child;
         this.handle = jdkHandle != null ? jdkHandle : new OwnHandle(child);
         this.stdin = child.stdin() instanceof PipeOutput p ? new Stdin(new PipeOut(p)) : NullOutput.INSTANCE;
-        this.stdout = child.stdout() instanceof PipeInput p ? new BufferedInputStream(p, BUFFER) : NullInput.INSTANCE;
-        this.stderr = child.stderr() instanceof PipeInput p ? new BufferedInputStream(p, BUFFER) : NullInput.INSTANCE;
+        this.stdout = child.stdout() instanceof PipeInput p ? new PipeIn(p) : NullInput.INSTANCE;
+        this.stderr = child.stderr() instanceof PipeInput p ? new PipeIn(p)
+                : mergedIntoStdout(child.spec()) ? new PipeIn(InputStream.nullInputStream()) : NullInput.INSTANCE;
         if (stdin instanceof Stdin s) {
             // As ProcessImpl's reaper does: from the exit on, stdin writes fail "Stream closed".
             child.onExit().whenComplete((status, failure) -> s.processExited());
@@ -283,7 +285,23 @@ public final class JdkProcess extends Process implements Closeable {
         return "Process[pid=" + pid() + ", exitValue=" + (isAlive() ? "\"not exited\"" : exitCode()) + "]";
     }
 
+    /**
+     * Whether stderr goes to stdout while it was left a pipe: JDK 25's launcher still makes a pipe
+     * for it, which the child never writes, so {@code getErrorStream()} is a pipe stream at its end
+     * (closeable, then {@code "Stream closed"}) rather than the null stream.
+     */
+    private static boolean mergedIntoStdout(ProcessSpec spec) {
+        return spec.redirectErrorStream() && spec.stderr() instanceof dev.spawnring.Stdio.Pipe;
+    }
+
     // ---- streams
+
+    /** stdout or stderr: buffered as the JDK's {@code ProcessPipeInputStream}, over the pipe. */
+    private static final class PipeIn extends BufferedInputStream {
+        PipeIn(InputStream pipe) {
+            super(pipe, BUFFER);
+        }
+    }
 
     /**
      * stdin: buffered as the JDK's, over the pipe. From the exit on, writes that reach the pipe
