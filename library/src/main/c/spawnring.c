@@ -37,6 +37,7 @@
 #include <asm/unistd.h>
 
 #include "spawnring.h"
+#include "syscall.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -86,28 +87,6 @@ struct sr_ctx {
 /* clone3.S */
 long sr_clone3(struct sr_clone_args *args, size_t size, int (*fn)(void *), void *arg);
 
-/* A raw system call: result or -errno, errno untouched. */
-static inline __attribute__((always_inline)) long
-sr_sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	register long r10 __asm__("r10") = a4;
-	register long r8 __asm__("r8") = a5;
-	register long r9 __asm__("r9") = a6;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-#define sr_sys0(n) sr_sys6((n), 0, 0, 0, 0, 0, 0)
-#define sr_sys1(n, a) sr_sys6((n), (long)(a), 0, 0, 0, 0, 0)
-#define sr_sys2(n, a, b) sr_sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
-#define sr_sys3(n, a, b, c) sr_sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define sr_sys4(n, a, b, c, d) sr_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define sr_sys5(n, a, b, c, d, e) sr_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
 /* Whether a step unshares the fd table: the first step a CLONE_FILES child may run. */
 static inline __attribute__((always_inline)) int

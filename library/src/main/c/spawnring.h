@@ -96,6 +96,27 @@ int sr_spawn(struct sr_step *steps, int nsteps, int32_t *pidfd_out);
 /* sr_spawn with SR_SPAWN_* options. */
 int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t options);
 
+/*
+ * sr_call: the one function the Java side links. A cold JVM pays for every distinct
+ * shape of downcall it links (some 100 ms for its first), and for errno capture; so
+ * every native call spawnring makes from Java goes through this one function, with one
+ * shape (seven longs in, a long out) and no errno: the result is >= 0 or -errno.
+ *
+ *   fn >= 0   the raw system call number fn with a1..a6 (the kernel's result)
+ *   fn < 0    one of the SR_CALL_* below, with the arguments it names
+ *
+ * It runs in the parent only; the child side is sr_spawn's.
+ */
+long sr_call(long fn, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* sr_call's functions. Do not change the values: the Java side (SrCall) uses them. */
+#define SR_CALL_SPAWN (-1L)         /* sr_spawn_ex(steps, nsteps, pidfd_out, options) */
+#define SR_CALL_CALLOC (-2L)        /* calloc(1, a1): the address, or 0 */
+#define SR_CALL_FREE (-3L)          /* free(a1); 0 */
+#define SR_CALL_CLOCK_GETTIME (-4L) /* clock_gettime(a1) (the vDSO) in ns, or -errno */
+#define SR_CALL_STEP_SIZE (-5L)     /* sizeof(struct sr_step) */
+#define SR_CALL_VERSION (-6L)       /* sr_version(), as an address */
+
 /* "spawnring-native 1": a health check. */
 const char *sr_version(void);
 

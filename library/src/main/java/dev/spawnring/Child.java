@@ -25,9 +25,9 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <p>The child is reaped when it has exited and what its command asked for its process group
- * is done ({@link Command#killProcessGroupOnExit()}, a {@link Command#timeout timeout}'s
- * SIGKILL); from then on {@link #waitFor()} returns, {@link #isAlive()} is false and no signal
- * is sent, to the child or to its group: its pid may name another process by then.
+ * is done ({@link Command#killProcessGroupOnExit()}; see {@link Command#timeout timeout} for
+ * its grace period); from then on {@link #waitFor()} returns, {@link #isAlive()} is false and
+ * no signal is sent, to the child or to its group: its pid may name another process by then.
  */
 public final class Child {
     private final ChildState state;

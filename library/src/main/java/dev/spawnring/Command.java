@@ -1,15 +1,22 @@
 package dev.spawnring;
 
+import dev.spawnring.internal.process.InheritedEnvironment;
+import dev.spawnring.internal.process.NativeStrings;
+import dev.spawnring.internal.process.OsString;
 import dev.spawnring.internal.process.ProcessSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * What to run and how: immutable, every method returns a new {@code Command}.
@@ -33,14 +40,26 @@ import java.util.TreeMap;
  * the default; the program is searched in the child's {@code $PATH} unless it
  * contains a {@code /}. Conflicting options are refused when set, with a message
  * that names both.
+ *
+ * <p><b>Strings and bytes.</b> A Linux program gets bytes, not text. The environment this
+ * process inherited reaches the child as the bytes it came with, whatever the locale (as
+ * {@code ProcessBuilder} passes it). Arguments and variables given as strings are encoded
+ * as {@code ProcessBuilder} encodes them, in the platform's charset for names and arguments
+ * ({@code sun.jnu.encoding}): UTF-8 under a UTF-8 locale, ASCII under {@code LANG=C}, where
+ * a character it lacks becomes {@code '?'}. Give bytes ({@link #ofBytes(byte[]...)},
+ * {@link #env(byte[], byte[])}) to pass anything else exactly. The encoded arguments and
+ * environment are laid out once, on the first spawn of a command, and reused by every spawn
+ * of it.
  */
 public final class Command {
-    private List<String> argv;
-    private String argv0;
+    private static final OsString PATH = OsString.of("PATH");
+
+    private List<OsString> argv;
+    private OsString argv0;
     private Path directory;
     private boolean clearEnvironment;
-    private Map<String, String> envSet = Map.of();
-    private List<String> envRemove = List.of();
+    private Map<OsString, OsString> envSet = Map.of();
+    private Set<OsString> envRemove = Set.of();
     private Stdio stdin = Stdio.pipe();
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
@@ -60,14 +79,24 @@ public final class Command {
     /** What {@link #spec()} made once; every copy starts without one. */
     private volatile ProcessSpec spec;
 
-    private Command(List<String> argv) {
+    private Command(List<OsString> argv) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("a command needs a program: argv is empty");
         }
-        for (int i = 0; i < argv.size(); i++) {
-            Objects.requireNonNull(argv.get(i), "argv[" + i + "] is null");
-        }
         this.argv = List.copyOf(argv);
+    }
+
+    private static <T> List<OsString> convert(List<T> argv, Function<T, OsString> how) {
+        Objects.requireNonNull(argv, "argv");
+        List<OsString> out = new ArrayList<>(argv.size());
+        for (int i = 0; i < argv.size(); i++) {
+            T a = argv.get(i);
+            if (a == null) {
+                throw new NullPointerException("argv[" + i + "] is null");
+            }
+            out.add(how.apply(a));
+        }
+        return out;
     }
 
     private Command copy() {
@@ -97,81 +126,97 @@ public final class Command {
     }
 
     /**
-     * Returns a command that runs {@code argv[0]} with the rest of {@code argv} as its
-     * arguments, with every other setting at its default.
+     * A command from strings, each encoded for the child as {@code ProcessBuilder} encodes it:
+     * in the platform's charset for file names and arguments ({@code sun.jnu.encoding}, set
+     * by the locale when the JVM starts), not always UTF-8. Under {@code LANG=C} (Docker's and
+     * cron's default) that charset is ASCII, and a character outside it reaches the child as
+     * {@code '?'}, as it does from {@code ProcessBuilder}: pass such arguments as bytes with
+     * {@link #ofBytes(byte[]...)}.
      *
-     * @param argv the program and its arguments, none null
-     * @return the command
-     * @throws IllegalArgumentException when {@code argv} is empty
+     * @param argv the program and its arguments
+     * @return a command running {@code argv[0]} with the rest as its arguments
      */
     public static Command of(String... argv) {
-        return new Command(List.of(Objects.requireNonNull(argv, "argv")));
+        return of(Arrays.asList(Objects.requireNonNull(argv, "argv")));
     }
 
     /**
-     * Returns a command that runs {@code argv.get(0)} with the rest of {@code argv} as its
-     * arguments, with every other setting at its default. The list is copied.
+     * {@link #of(String...)} from a list.
      *
-     * @param argv the program and its arguments, none null
-     * @return the command
-     * @throws IllegalArgumentException when {@code argv} is empty
+     * @param argv the program and its arguments
+     * @return a command running {@code argv.get(0)} with the rest as its arguments
      */
     public static Command of(List<String> argv) {
-        return new Command(new ArrayList<>(Objects.requireNonNull(argv, "argv")));
+        return new Command(convert(argv, OsString::of));
+    }
+
+    /**
+     * A command from bytes, which the child gets exactly as they are, whatever the locale
+     * (file names in another encoding than the locale's, arguments read from a file or a
+     * pipe). Any byte but NUL; a NUL is refused when the command is spawned. The arrays are
+     * copied.
+     *
+     * @param argv the program and its arguments
+     * @return a command running {@code argv[0]} with the rest as its arguments
+     */
+    public static Command ofBytes(byte[]... argv) {
+        return ofBytes(Arrays.asList(Objects.requireNonNull(argv, "argv")));
+    }
+
+    /**
+     * {@link #ofBytes(byte[]...)} from a list.
+     *
+     * @param argv the program and its arguments
+     * @return a command running {@code argv.get(0)} with the rest as its arguments
+     */
+    public static Command ofBytes(List<byte[]> argv) {
+        return new Command(convert(argv, OsString::of));
     }
 
     // ---- what to run
 
     /**
-     * Returns the program and its arguments, as given to {@link #of}.
+     * The program and its arguments, for display.
      *
-     * @return an unmodifiable list, the program first
+     * @return the strings given to {@link #of(String...)}, or the bytes given to
+     *         {@link #ofBytes(byte[]...)} decoded in the platform's charset (invalid bytes show
+     *         as U+FFFD)
      */
     public List<String> command() {
-        return argv;
+        return argv.stream().map(OsString::text).toList();
     }
 
     /**
-     * Sets the {@code argv[0]} the program sees: the program is still found from the
-     * command's first element, but gets {@code name} as its {@code argv[0]} (as login shells
-     * are started with {@code -bash}).
+     * Runs the program found from {@code argv[0]} but shows the program {@code name} as its
+     * {@code argv[0]} (as login shells are started with {@code -bash}); encoded as
+     * {@link #of(String...)} encodes.
      *
-     * @param name the {@code argv[0]} to pass
-     * @return a copy with that {@code argv[0]}
+     * @param name the {@code argv[0]} the program sees
+     * @return a new command
      */
     public Command argv0(String name) {
         Command c = copy();
-        c.argv0 = Objects.requireNonNull(name, "argv0");
+        c.argv0 = OsString.of(Objects.requireNonNull(name, "argv0"));
         return c;
     }
 
     /**
-     * Returns the {@code argv[0]} the program will see.
+     * The {@code argv[0]} the program will see.
      *
-     * @return the name set with {@link #argv0(String)}, else the command's first element
+     * @return it, decoded for display if given as bytes
      */
     public String argv0() {
-        return argv0 != null ? argv0 : argv.get(0);
+        return (argv0 != null ? argv0 : argv.get(0)).text();
     }
 
-    /**
-     * Sets the child's working directory; the parent's is used when not set.
-     *
-     * @param dir the directory; a relative one is resolved against the parent's working
-     *            directory when the child changes to it
-     * @return a copy with that directory
-     */
+    /** The child's working directory (the parent's when not set). */
     public Command directory(Path dir) {
         Command c = copy();
         c.directory = Objects.requireNonNull(dir, "directory");
         return c;
     }
 
-    /**
-     * Returns the child's working directory.
-     *
-     * @return the directory set with {@link #directory(Path)}, or {@code null} for the parent's
-     */
+    /** @return the working directory, or null for the parent's */
     public Path directory() {
         return directory;
     }
@@ -179,51 +224,81 @@ public final class Command {
     // ---- environment
 
     /**
-     * Sets one variable of the child's environment, replacing any value it had.
+     * Sets one variable of the child's environment, encoded as {@link #of(String...)} encodes
+     * (under {@code LANG=C}, {@code 'é'} becomes {@code '?'}, as with {@code ProcessBuilder}).
+     * The variables the child inherits reach it as the bytes this process got, whatever the
+     * locale.
      *
-     * @param key   the variable's name: not empty, without {@code '='} or NUL
+     * @param name  the variable's name: not empty, without {@code '='} or NUL
      * @param value its value
-     * @return a copy with that variable set
-     * @throws IllegalArgumentException when {@code key} is not a valid name
+     * @return a new command
      */
-    public Command env(String key, String value) {
-        checkKey(key);
-        Objects.requireNonNull(value, () -> "value of environment variable " + key + " is null");
+    public Command env(String name, String value) {
+        checkName(name);
+        Objects.requireNonNull(value, () -> "value of environment variable " + name + " is null");
+        return env(OsString.of(name), OsString.of(value));
+    }
+
+    /**
+     * Sets one variable of the child's environment to bytes it gets exactly as they are.
+     * The arrays are copied; a NUL in the value is refused when the command is spawned.
+     *
+     * @param name  the variable's name: not empty, without {@code '='} or NUL
+     * @param value its value
+     * @return a new command
+     * @throws IllegalArgumentException when {@code name} is empty or holds {@code '='} or NUL
+     */
+    public Command env(byte[] name, byte[] value) {
+        OsString n = checkName(name);
+        Objects.requireNonNull(value, () -> "value of environment variable " + n + " is null");
+        return env(n, OsString.of(value));
+    }
+
+    private Command env(OsString name, OsString value) {
         Command c = copy();
-        Map<String, String> set = new LinkedHashMap<>(envSet);
-        set.put(key, value);
+        Map<OsString, OsString> set = new LinkedHashMap<>(envSet);
+        set.put(name, value);
         c.envSet = Collections.unmodifiableMap(set);
-        c.envRemove = envRemove.stream().filter(k -> !k.equals(key)).toList();
+        Set<OsString> remove = new LinkedHashSet<>(envRemove);
+        remove.remove(name);
+        c.envRemove = Collections.unmodifiableSet(remove);
         return c;
     }
 
     /**
-     * Removes one variable from the child's environment, whether inherited or set.
+     * Removes one variable from the child's environment.
      *
-     * @param key the variable's name: not empty, without {@code '='} or NUL
-     * @return a copy without that variable
-     * @throws IllegalArgumentException when {@code key} is not a valid name
+     * @param name the variable's name, encoded as {@link #env(String, String)} encodes it
+     * @return a new command
      */
-    public Command removeEnv(String key) {
-        checkKey(key);
-        Command c = copy();
-        Map<String, String> set = new LinkedHashMap<>(envSet);
-        set.remove(key);
-        c.envSet = Collections.unmodifiableMap(set);
-        List<String> remove = new ArrayList<>(envRemove);
-        remove.add(key);
-        c.envRemove = List.copyOf(remove);
-        return c;
+    public Command removeEnv(String name) {
+        checkName(name);
+        return removeEnv(OsString.of(name));
     }
 
     /**
-     * Gives the child exactly {@code env}, nothing inherited; any variable set or removed
-     * before is forgotten.
+     * Removes the variable named by these bytes from the child's environment (one whose name
+     * is not text in the platform's charset, say).
      *
-     * @param env the whole environment
-     * @return a copy with that environment
-     * @throws IllegalArgumentException when a key is not a valid name
+     * @param name the variable's name
+     * @return a new command
      */
+    public Command removeEnv(byte[] name) {
+        return removeEnv(checkName(name));
+    }
+
+    private Command removeEnv(OsString name) {
+        Command c = copy();
+        Map<OsString, OsString> set = new LinkedHashMap<>(envSet);
+        set.remove(name);
+        c.envSet = Collections.unmodifiableMap(set);
+        Set<OsString> remove = new LinkedHashSet<>(envRemove);
+        remove.add(name);
+        c.envRemove = Collections.unmodifiableSet(remove);
+        return c;
+    }
+
+    /** Gives the child exactly {@code env}, nothing inherited. */
     public Command environment(Map<String, String> env) {
         Command c = clearEnvironment();
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -232,48 +307,60 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Starts the child with an empty environment, to which {@link #env} then adds; any
-     * variable set or removed before is forgotten.
-     *
-     * @return a copy with an empty environment
-     */
+    /** Starts the child with an empty environment (then {@link #env} adds to it). */
     public Command clearEnvironment() {
         Command c = copy();
         c.clearEnvironment = true;
         c.envSet = Map.of();
-        c.envRemove = List.of();
+        c.envRemove = Set.of();
         return c;
     }
 
     /**
-     * Returns the environment the child will get: this process's (unless cleared), with the
-     * variables removed and set.
+     * The environment the child will get, computed from this process's, for display.
      *
-     * @return an unmodifiable map, sorted by name, computed now from this process's environment
+     * @return name to value, sorted by name; variables given as bytes are decoded in the
+     *         platform's charset (invalid bytes show as U+FFFD), the inherited ones as
+     *         {@code System.getenv()} shows them
      */
     public Map<String, String> environment() {
-        Map<String, String> env = new TreeMap<>(clearEnvironment ? Map.of() : System.getenv());
-        envRemove.forEach(env::remove);
-        env.putAll(envSet);
+        Map<String, String> env = new TreeMap<>();
+        childEnvironment().forEach((name, value) -> env.put(name.text(), value.text()));
         return Collections.unmodifiableMap(env);
     }
 
-    private static void checkKey(String key) {
-        Objects.requireNonNull(key, "environment variable name is null");
-        if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("bad environment variable name \"" + key.replace("\0", "\\0")
+    /** The variables the child gets, as bytes: the inherited ones first, in this process's order. */
+    private Map<OsString, OsString> childEnvironment() {
+        Map<OsString, OsString> env = new LinkedHashMap<>(
+                clearEnvironment ? Map.of() : InheritedEnvironment.variables());
+        envRemove.forEach(env::remove);
+        env.putAll(envSet);
+        return env;
+    }
+
+    private static void checkName(String name) {
+        Objects.requireNonNull(name, "environment variable name is null");
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("bad environment variable name \"" + name.replace("\0", "\\0")
                     + "\": it must be non-empty, without '=' or NUL");
         }
+    }
+
+    private static OsString checkName(byte[] name) {
+        Objects.requireNonNull(name, "environment variable name is null");
+        OsString n = OsString.of(name);
+        if (name.length == 0 || n.indexOf((byte) '=') >= 0 || n.indexOf((byte) 0) >= 0) {
+            throw new IllegalArgumentException("bad environment variable name \"" + n.text().replace("\0", "\\0")
+                    + "\": it must be non-empty, without '=' or NUL");
+        }
+        return n;
     }
 
     // ---- stdio and fds
 
     /**
-     * Sets where the child's stdin comes from; the default is a pipe.
+     * Where the child's stdin comes from (default: a pipe).
      *
-     * @param s the source
-     * @return a copy with that stdin
      * @throws IllegalArgumentException for {@link Stdio#memfd()}, which is for output
      */
     public Command stdin(Stdio s) {
@@ -286,12 +373,7 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Sets where the child's stdout goes; the default is a pipe.
-     *
-     * @param s the destination
-     * @return a copy with that stdout
-     */
+    /** Where the child's stdout goes (default: a pipe). */
     public Command stdout(Stdio s) {
         Objects.requireNonNull(s, "stdout");
         Command c = copy();
@@ -299,13 +381,7 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Sets where the child's stderr goes; the default is a pipe.
-     *
-     * @param s the destination
-     * @return a copy with that stderr
-     * @throws IllegalArgumentException after {@link #redirectErrorStream()}
-     */
+    /** Where the child's stderr goes (default: a pipe). */
     public Command stderr(Stdio s) {
         Objects.requireNonNull(s, "stderr");
         if (redirectErrorStream) {
@@ -317,12 +393,7 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Sends stderr where stdout goes, as {@code 2>&1}.
-     *
-     * @return a copy with stderr redirected
-     * @throws IllegalArgumentException after {@link #stderr(Stdio)}
-     */
+    /** Sends stderr where stdout goes, as {@code 2>&1}. */
     public Command redirectErrorStream() {
         if (stderrSet) {
             throw new IllegalArgumentException("redirectErrorStream() conflicts with stderr(" + stderr + ")");
@@ -332,25 +403,15 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Gives the child this JVM's stdin, stdout and stderr.
-     *
-     * @return a copy with the three streams {@link Stdio#inherit() inherited}
-     * @throws IllegalArgumentException after {@link #redirectErrorStream()}
-     */
+    /** Gives the child this JVM's stdin, stdout and stderr. */
     public Command inheritIO() {
         return stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit());
     }
 
     /**
-     * Gives the child the parent's fd {@code parentFd} as its fd {@code childFd}, replacing
-     * any mapping of {@code childFd} given before. Mappings may cross: 3→4 and 4→3 work.
-     *
-     * @param childFd  the number in the child, 3 or more; use {@link #stdin}, {@link #stdout}
-     *                 and {@link #stderr} for 0-2
-     * @param parentFd an fd open in this process
-     * @return a copy with that mapping
-     * @throws IllegalArgumentException when {@code childFd < 3} or {@code parentFd < 0}
+     * Gives the child the parent's fd {@code parentFd} as its fd {@code childFd} (any number;
+     * mappings may cross, 3→4 and 4→3 work). Use {@link #stdin}/{@link #stdout}/{@link #stderr}
+     * for 0-2.
      */
     public Command fd(int childFd, int parentFd) {
         if (childFd < 3) {
@@ -367,14 +428,7 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Sets whether fds other than 0-2 and those given with {@link #fd} are closed in the
-     * child; the default is true.
-     *
-     * @param close false to let the child inherit this process's other fds that are not
-     *              close-on-exec
-     * @return a copy with that setting
-     */
+    /** Whether fds other than 0-2 and those given with {@link #fd} are closed in the child (default true). */
     public Command closeOtherFds(boolean close) {
         Command c = copy();
         c.closeOtherFds = close;
@@ -383,13 +437,7 @@ public final class Command {
 
     // ---- session, group, limits, signals
 
-    /**
-     * Starts the child in a new session ({@code setsid}), so it has no controlling terminal;
-     * it then leads a new process group too.
-     *
-     * @return a copy that starts a new session
-     * @throws IllegalArgumentException after {@link #processGroup(int)} with a group other than 0
-     */
+    /** Starts the child in a new session ({@code setsid}), so it has no controlling terminal. */
     public Command newSession() {
         if (processGroup != null && processGroup != 0) {
             throw new IllegalArgumentException("newSession() conflicts with processGroup(" + processGroup
@@ -400,24 +448,12 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Starts the child as the leader of a new process group: {@code processGroup(0)}.
-     *
-     * @return a copy that starts a new process group
-     */
+    /** Starts the child as the leader of a new process group. */
     public Command newProcessGroup() {
         return processGroup(0);
     }
 
-    /**
-     * Puts the child in process group {@code pgid}.
-     *
-     * @param pgid an existing group, or 0 for a new group led by the child
-     * @return a copy in that group
-     * @throws IllegalArgumentException when {@code pgid} is negative, or is not 0 and the
-     *                                  command has {@link #newSession()}, a {@link #timeout}
-     *                                  or {@link #killProcessGroupOnExit()}
-     */
+    /** Puts the child in process group {@code pgid} (0: a new group led by the child). */
     public Command processGroup(int pgid) {
         if (pgid < 0) {
             throw new IllegalArgumentException("processGroup(" + pgid + "): negative group");
@@ -438,13 +474,7 @@ public final class Command {
         return c;
     }
 
-    /**
-     * Sets the child's umask; the parent's is kept when not set.
-     *
-     * @param mask the file mode creation mask, within {@code 0777}
-     * @return a copy with that umask
-     * @throws IllegalArgumentException when {@code mask} has bits outside {@code 0777}
-     */
+    /** The child's umask. */
     public Command umask(int mask) {
         if ((mask & ~0777) != 0) {
             throw new IllegalArgumentException("umask(0" + Integer.toOctalString(mask) + "): not within 0777");
@@ -461,9 +491,6 @@ public final class Command {
      * @param resource one of {@link Rlimit}'s {@code RLIMIT_*}
      * @param soft     the soft limit, at most {@code hard} (compared unsigned)
      * @param hard     the hard limit
-     * @return a copy with that limit, replacing any set before for {@code resource}
-     * @throws IllegalArgumentException when {@code resource} names no resource, or
-     *                                  {@code soft} is above {@code hard}
      */
     public Command rlimit(int resource, long soft, long hard) {
         if (!Rlimit.isResource(resource)) {
@@ -481,12 +508,9 @@ public final class Command {
     }
 
     /**
-     * Sets whether the child starts with an empty signal mask and every signal at its default
-     * disposition; the default is true. With false it keeps the spawning thread's mask and
-     * the ignored signals, as a plain {@code fork} would.
-     *
-     * @param reset false to keep the mask and the ignored signals
-     * @return a copy with that setting
+     * Whether the child starts with an empty signal mask and every signal at its default
+     * disposition (default true). With false it keeps the spawning thread's mask and the
+     * ignored signals, as a plain {@code fork} would.
      */
     public Command resetSignals(boolean reset) {
         Command c = copy();
@@ -495,14 +519,10 @@ public final class Command {
     }
 
     /**
-     * Sets a signal the child gets when the spawning thread dies ({@code PR_SET_PDEATHSIG}).
+     * A signal the child gets when the spawning thread dies ({@code PR_SET_PDEATHSIG}).
      * spawnring clones on one of its Spawner's long-lived loop threads (never on the caller's
      * thread), and a loop thread ends only after its Spawner is closed and every child it
      * cloned is reaped, so the signal fires when the JVM ends.
-     *
-     * @param signal a signal number ({@link Signal}), e.g. {@link Signal#SIGKILL}
-     * @return a copy with that parent-death signal
-     * @throws IllegalArgumentException when {@code signal} is not a signal number
      */
     public Command parentDeathSignal(int signal) {
         checkSignal("parentDeathSignal", signal);
@@ -518,18 +538,15 @@ public final class Command {
      * session, which also makes one), and its status says {@link ExitStatus#timedOut()}.
      *
      * <p>A child that ends during the grace period is reaped, and so reported by
-     * {@link Child#waitFor()} and {@link Child#onExit()}, once that SIGKILL has gone to its
-     * group: until the reap the child's pid, and the number of its group, cannot be reused, so
-     * the SIGKILL reaches that group and no other, on any kernel. With
-     * {@link #killProcessGroupOnExit()} the group is killed when the child exits, and the child
-     * reaped at once.
+     * {@link Child#waitFor()} and {@link Child#onExit()}, at once. What is left of its group
+     * still gets the SIGKILL, and no other group does: at the end of the grace period through
+     * the child's pidfd, which names that group whatever number it had (Linux 6.9+); on older
+     * kernels at the child's exit, just before the reap, while the number is still the group's.
+     * With {@link #killProcessGroupOnExit()} the group is killed when the child exits.
      *
      * @param timeout how long the child may run, more than 0
      * @param grace   between the SIGTERM and the SIGKILL, 0 or more
-     * @return a copy with that timeout
-     * @throws IllegalArgumentException when {@code timeout} is not positive, {@code grace} is
-     *                                  negative, or the child is to join a group that is not
-     *                                  its own
+     * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
     public Command timeout(Duration timeout, Duration grace) {
         Objects.requireNonNull(timeout, "timeout");
@@ -551,13 +568,9 @@ public final class Command {
     }
 
     /**
-     * Ends the child's whole process group if it runs longer than {@code timeout}:
-     * {@link #timeout(Duration, Duration)} with a two-second grace period.
+     * {@link #timeout(Duration, Duration)} with a 2 s grace period.
      *
      * @param timeout how long the child may run, more than 0
-     * @return a copy with that timeout
-     * @throws IllegalArgumentException when {@code timeout} is not positive, or the child is
-     *                                  to join a group that is not its own
      */
     public Command timeout(Duration timeout) {
         return timeout(timeout, Duration.ofSeconds(2));
@@ -571,7 +584,6 @@ public final class Command {
      * starts a new session, which also makes one). Descendants that moved to another group or
      * session are not reached.
      *
-     * @return a copy that kills its group on exit
      * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
     public Command killProcessGroupOnExit() {
@@ -595,22 +607,32 @@ public final class Command {
     }
 
     /**
-     * The resolved command the internal layer spawns: argv, environment and PATH candidates
-     * computed once, on the first spawn of this command.
+     * The resolved command the internal layer spawns: argv, environment, PATH candidates and
+     * directory encoded and laid out in native memory once, on the first spawn of this command
+     * (a command that leaves the environment alone shares one envp with every other such
+     * command).
      *
-     * @throws IllegalArgumentException when the program name is empty
+     * @throws IllegalArgumentException when the program name is empty, or a string holds a NUL
      */
     ProcessSpec spec() {
         ProcessSpec s = spec;
         if (s == null) {
-            Map<String, String> env = environment();
-            List<String> finalArgv = new ArrayList<>(argv);
-            finalArgv.set(0, argv0());
-            s = new ProcessSpec(argv.get(0), finalArgv,
-                    env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
-                    ProcessSpec.pathCandidates(argv.get(0), env.get("PATH")), directory, stdin, stdout, stderr,
-                    redirectErrorStream, fds, closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals,
-                    parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit);
+            Map<OsString, OsString> env = childEnvironment();
+            boolean inherited = !clearEnvironment && envSet.isEmpty() && envRemove.isEmpty();
+            List<OsString> finalArgv = new ArrayList<>(argv);
+            if (argv0 != null) {
+                finalArgv.set(0, argv0);
+            }
+            NativeStrings nativeArgv = NativeStrings.of("argv", finalArgv);
+            NativeStrings envp = inherited ? InheritedEnvironment.envp()
+                    : NativeStrings.of("envp", InheritedEnvironment.entries(env));
+            NativeStrings candidates = NativeStrings.of("program path",
+                    ProcessSpec.pathCandidates(argv.get(0), env.get(PATH)));
+            NativeStrings chdir = directory == null ? null
+                    : NativeStrings.one("directory", OsString.of(directory.toString()));
+            s = new ProcessSpec(argv.get(0).text(), nativeArgv, envp, candidates, directory, chdir, stdin, stdout,
+                    stderr, redirectErrorStream, fds, closeOtherFds, newSession, processGroup, umask, rlimits,
+                    resetSignals, parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit);
             spec = s;
         }
         return s;
@@ -618,6 +640,6 @@ public final class Command {
 
     @Override
     public String toString() {
-        return "Command" + argv + (directory != null ? " in " + directory : "");
+        return "Command" + command() + (directory != null ? " in " + directory : "");
     }
 }

@@ -18,16 +18,37 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * Feature names are the kernel's ({@link #IO_URING}, {@link #IORING_OP_WAITID},
- * {@link #PIDFD_OPEN}, {@link #CLONE3}, {@link #PIDFD_SIGNAL_PROCESS_GROUP},
- * {@link #MEMFD_CREATE}); the list may grow.
+ * Feature names are the kernel's: {@link #IO_URING}; the {@code IORING_SETUP_*} flags a ring
+ * asks for and the {@code IORING_OP_*} ops the process API uses, named as in the kernel's
+ * headers; {@link #IORING_OP_WAITID}, {@link #IORING_NOP_INJECT_RESULT},
+ * {@link #IORING_ASYNC_CANCEL_ANY}, {@link #PIDFD_OPEN}, {@link #PIDFD_SEND_SIGNAL},
+ * {@link #WAITID_P_PIDFD}, {@link #CLOSE_RANGE_CLOEXEC}, {@link #PIDFD_SIGNAL_PROCESS_GROUP},
+ * {@link #CLONE3}, {@link #CLOSE_RANGE_UNSHARE}, {@link #MEMFD_CREATE}. The list may grow.
+ *
+ * <p>spawnring needs Linux {@value #MINIMUM_KERNEL} or later: {@link Spawner#create()} and
+ * {@code Ring.open} refuse an older kernel at once, naming the feature it lacks. Above that,
+ * each newer feature it lacks has its own other path, which {@link Feature#path()} names.
  */
 public final class Platform {
     /** io_uring itself: {@code io_uring_setup(2)} allowed (not by seccomp, not by {@code kernel.io_uring_disabled}). */
     public static final String IO_URING = "io_uring";
+    /** The oldest Linux release spawnring runs on: it has every feature spawnring cannot do without. */
+    public static final String MINIMUM_KERNEL = "5.11";
     /** io_uring's WAITID (Linux 6.7): a child's exit as a ring completion. */
     public static final String IORING_OP_WAITID = "IORING_OP_WAITID";
-    /** {@code pidfd_open(2)} (Linux 5.3): children are watched and signalled through pidfds. */
+    /** A NOP that completes with a result it carries (Linux 6.x); older kernels refuse it. */
+    public static final String IORING_NOP_INJECT_RESULT = "IORING_NOP_INJECT_RESULT";
+    /** An ASYNC_CANCEL of every request in flight (Linux 5.19). */
+    public static final String IORING_ASYNC_CANCEL_ANY = "IORING_ASYNC_CANCEL_ANY";
+    /** {@code pidfd_send_signal(2)} (Linux 5.1): every signal to a child. Required. */
+    public static final String PIDFD_SEND_SIGNAL = "pidfd_send_signal";
+    /** {@code waitid(P_PIDFD, ...)} (Linux 5.4): reaping a child by its pidfd. Required. */
+    public static final String WAITID_P_PIDFD = "waitid P_PIDFD";
+    /** {@code close_range(2)}'s {@code CLOSE_RANGE_CLOEXEC} (Linux 5.11): every other fd closed in the child. Required. */
+    public static final String CLOSE_RANGE_CLOEXEC = "close_range CLOSE_RANGE_CLOEXEC";
+    /** {@code close_range(2)}'s {@code CLOSE_RANGE_UNSHARE} (Linux 5.9), tried in a child: a clone on this process's fd table. Required. */
+    public static final String CLOSE_RANGE_UNSHARE = "close_range CLOSE_RANGE_UNSHARE";
+    /** {@code pidfd_open(2)} (Linux 5.3): children are watched and signalled through pidfds. Required. */
     public static final String PIDFD_OPEN = "pidfd_open";
     /** {@code clone3(2)} (Linux 5.3), which the child interpreter clones with. */
     public static final String CLONE3 = "clone3";
@@ -86,7 +107,9 @@ public final class Platform {
 
     /**
      * Probes this machine now: each probe is a harmless system call (a two-entry ring opened
-     * and closed, a pidfd of this process, signal 0 to its own process group, ...).
+     * and closed, a pidfd of this process, signal 0 through it, an empty {@code close_range},
+     * ...), and one child cloned as a spawn clones, which tries {@code CLOSE_RANGE_UNSHARE} and
+     * kills itself at once (it is reaped before this returns).
      *
      * @return what was found; never fails (a probe that fails is a feature not available)
      */

@@ -44,8 +44,8 @@ import java.util.concurrent.CompletableFuture;
  * ({@link Command#parentDeathSignal}) when the <em>thread</em> that created it ends, not when
  * the process does. Children are never cloned on a caller's thread (which may be short-lived,
  * a pool's or a virtual thread's carrier), only on loop threads, and every loop thread is
- * long-lived: it starts when the Spawner is built and ends only after {@link #close()}, once
- * every child it cloned has been reaped. So, whichever loop cloned a child, its parent-death
+ * long-lived: it starts when the Spawner is built (the first) or first needed (the others) and
+ * ends only after {@link #close()}, once every child it cloned has been reaped. So, whichever loop cloned a child, its parent-death
  * signal comes when the JVM dies, not while the child runs under a live JVM.
  *
  * <p>Where io_uring is not allowed the Spawner runs on spawnring's emulated ring over
@@ -64,9 +64,9 @@ public final class Spawner implements AutoCloseable {
      * The event loops a Spawner has unless told otherwise: one per core the JVM may use
      * ({@link Runtime#availableProcessors()}, which follows cgroup CPU limits), at most
      * {@value #DEFAULT_LOOPS_CAP}. Several loops clone several children at once, one per loop;
-     * every loop is started with its Spawner and costs a platform thread (mostly asleep in
-     * {@code io_uring_enter}) and a ring, so a large machine does not get dozens of idle loops
-     * per Spawner by default. {@link Builder#loops} takes up to {@link #MAX_LOOPS}; ask for
+     * each costs a platform thread (mostly asleep in {@code io_uring_enter}) and a ring, so a
+     * large machine does not get dozens of idle loops per Spawner by default. The first loop is
+     * started with its Spawner, each other one when a spawn first finds every loop before it busy. {@link Builder#loops} takes up to {@link #MAX_LOOPS}; ask for
      * {@code loops(1)} where one thread per Spawner matters more than cloning in parallel.
      */
     public static final int DEFAULT_LOOPS = defaultLoops();
@@ -92,9 +92,11 @@ public final class Spawner implements AutoCloseable {
      * {@code -Dspawnring.backend=io_uring|fallback} ({@link Backend#PROPERTY}) forces one. It has
      * {@link #DEFAULT_LOOPS} loops.
      *
-     * @return a new Spawner, its loop threads started
+     * @return a new Spawner, its first loop thread started (the others start when first needed)
      * @throws IOException when a ring cannot be opened: the forced backend is refused, or the
-     *                     process has no fd left
+     *                     process has no fd left; at once on a kernel older than spawnring's
+     *                     minimum (Linux 5.11), naming the kernel, the minimum and the missing
+     *                     feature
      * @throws IllegalArgumentException when {@link Backend#PROPERTY} names no backend
      */
     public static Spawner create() throws IOException {
@@ -105,7 +107,7 @@ public final class Spawner implements AutoCloseable {
      * Creates a Spawner on the given backend, with {@link #DEFAULT_LOOPS} loops.
      *
      * @param backend what every loop's ring runs on
-     * @return a new Spawner, its loop threads started
+     * @return a new Spawner, its first loop thread started (the others start when first needed)
      * @throws IOException when a ring cannot be opened on {@code backend}
      */
     public static Spawner create(Backend backend) throws IOException {
@@ -160,11 +162,11 @@ public final class Spawner implements AutoCloseable {
         }
 
         /**
-         * Builds the Spawner: opens the rings and starts the loop threads.
+         * Builds the Spawner: opens the first loop's ring and starts its thread (the other loops
+         * start when a spawn first finds every loop before them busy).
          *
          * @return a new Spawner
-         * @throws IOException when a ring cannot be opened (the loops already started are
-         *                     shut down)
+         * @throws IOException when the first ring cannot be opened
          * @throws IllegalArgumentException when no backend was set and {@link Backend#PROPERTY}
          *                                  names none
          */
@@ -364,6 +366,11 @@ public final class Spawner implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         return loops.run(spec, CAPTURE_LIMIT);
+    }
+
+    /** The machinery, for tests in this package (a fault injected into a loop). */
+    LoopGroup loopGroup() {
+        return loops;
     }
 
     /**

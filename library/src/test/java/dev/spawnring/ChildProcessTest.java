@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
@@ -10,6 +11,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -18,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * for {@code Process} uses it (streams, waitFor, exitValue, isAlive, destroy, onExit, pid,
  * toHandle, info); both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class ChildProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

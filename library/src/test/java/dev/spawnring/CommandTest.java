@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.internal.process.OsString;
 import dev.spawnring.internal.process.ProcessSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,8 +76,14 @@ class CommandTest {
 
     @Test
     void thePathIsSearchedOnlyForANameWithoutSlash() {
-        assertEquals(List.of("./tool"), ProcessSpec.pathCandidates("./tool", "/a:/b"));
-        assertEquals(List.of("/a/tool", "./tool", "/b/tool"), ProcessSpec.pathCandidates("tool", "/a::/b:/a"));
-        assertEquals(List.of("/usr/local/bin/tool", "/usr/bin/tool", "/bin/tool"), ProcessSpec.pathCandidates("tool", null));
+        assertEquals(List.of("./tool"), candidates("./tool", "/a:/b"));
+        assertEquals(List.of("/a/tool", "./tool", "/b/tool"), candidates("tool", "/a::/b:/a"));
+        assertEquals(List.of("/a/tool", "./tool"), candidates("tool", "/a:"));
+        assertEquals(List.of("/usr/local/bin/tool", "/usr/bin/tool", "/bin/tool"), candidates("tool", null));
+    }
+
+    private static List<String> candidates(String program, String path) {
+        return ProcessSpec.pathCandidates(OsString.of(program), path == null ? null : OsString.of(path)).stream()
+                .map(OsString::text).toList();
     }
 }

@@ -2,7 +2,9 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.ChildJvm;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.uring.Backend;
@@ -17,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Exhausting fds and processes is done to a child JVM (a lowered RLIMIT_NOFILE, a cgroup's
  * {@code pids.max}), never to the test JVM.
  */
+@Tag(Isolation.TAG)
 class FaultInjectionTest {
     @TempDir
     static Path tmp;
@@ -102,10 +106,10 @@ class FaultInjectionTest {
             assertTrue(e.getMessage().contains(": " + e.step() + ": " + Errno.message(fault.errno()) + " ("
                     + Errno.name(fault.errno()) + ")"), e.getMessage());
             assertEquals(List.of(), Procs.zombieChildren(), "the failed child is reaped by the time we hear");
-            for (int i = 0; i < 100 && Procs.fdCount() > fds; i++) {
+            for (int i = 0; i < 100 && Procs.fdCount() != fds; i++) {
                 Thread.sleep(10);
             }
-            assertTrue(Procs.fdCount() <= fds, "fds: " + fds + " before, " + Procs.fdCount() + " after");
+            assertEquals(fds, Procs.fdCount(), "fds before and after");
             // And the run() path reports the same failure through its future.
             var failed = assertThrows(java.util.concurrent.ExecutionException.class, () -> s.run(c).get());
             assertInstanceOf(SpawnException.class, failed.getCause());

@@ -3,8 +3,14 @@ package dev.spawnring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import static dev.spawnring.testing.RandomCases.between;
+import static dev.spawnring.testing.RandomCases.nonZeroLong;
+import static dev.spawnring.testing.RandomCases.oneOf;
+
+import dev.spawnring.testing.RandomCases;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Stress;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -20,32 +26,29 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input, generated (jqwik; {@code jqwik.tries.default} tries per property: 100 in the
- * default run, 1,000 under -Pstress): SQE fields that the spawn contract (DESIGN.md) refuses
- * on CLONE and EXEC, argv and environment contents and sizes, and fd mappings with
- * permutations and cycles; on each backend this machine has.
+ * Hostile input, drawn at random ({@link RandomCases}: {@code spawnring.test.tries} cases per
+ * check, 100 in the default run and 1,000 under -Pstress; a failure names the seed that draws
+ * its case again): SQE fields that the spawn contract (DESIGN.md) refuses on CLONE and EXEC,
+ * argv and environment contents and sizes, and fd mappings with permutations and cycles; on
+ * each backend this machine has.
  */
 @Tag(Stress.TAG)
+@Tag(Isolation.TAG)
 class HostileInputPropertiesTest {
     /** CLONE fields that must be 0 (DESIGN.md: fd, ioprio, addr2, addr3, len, rw_flags, buf_index, optlen). */
     enum CloneField { FD, IOPRIO, ADDR2, ADDR3, LEN, RW_FLAGS, BUF_INDEX, FILE_INDEX }
@@ -62,7 +65,7 @@ class HostileInputPropertiesTest {
     private final String echo = Spawners.nativeBin("sr-echo-args");
     private final String trueBin = Spawners.nativeBin("sr-true");
 
-    @AfterContainer
+    @AfterAll
     static void closeSpawners() throws Exception {
         for (Spawner s : SPAWNERS.values()) {
             s.close();
@@ -88,39 +91,30 @@ class HostileInputPropertiesTest {
         return s;
     }
 
-    @Provide
-    Arbitrary<Backend> backends() {
-        return Ring.ioUringUnavailableReason() == null ? Arbitraries.of(Backend.values()) : Arbitraries.of(Backend.FALLBACK);
+    /** Either backend where io_uring is usable, else FALLBACK. */
+    private static Backend backend(Random random) {
+        return Ring.ioUringUnavailableReason() == null ? oneOf(random, Backend.values()) : Backend.FALLBACK;
     }
 
     // ---- SQE fields
 
-    @Provide
-    Arbitrary<Map<CloneField, Long>> cloneFields() {
-        return Arbitraries.subsetOf(CloneField.values()).ofMinSize(1).flatMap(set -> {
-            List<CloneField> fields = List.copyOf(set);
-            return Arbitraries.longs().filter(v -> v != 0).list().ofSize(fields.size()).map(values -> {
-                Map<CloneField, Long> m = new EnumMap<>(CloneField.class);
-                for (int i = 0; i < fields.size(); i++) {
-                    m.put(fields.get(i), values.get(i));
-                }
-                return m;
-            });
-        });
+    record CloneCase(Backend backend, Map<CloneField, Long> fields) {
     }
 
-    @Provide
-    Arbitrary<Map<ExecField, Long>> execFields() {
-        return Arbitraries.subsetOf(ExecField.values()).ofMinSize(1).flatMap(set -> {
-            List<ExecField> fields = List.copyOf(set);
-            return Arbitraries.longs().filter(v -> v != 0).list().ofSize(fields.size()).map(values -> {
-                Map<ExecField, Long> m = new EnumMap<>(ExecField.class);
-                for (int i = 0; i < fields.size(); i++) {
-                    m.put(fields.get(i), values.get(i));
+    record ExecCase(Backend backend, Map<ExecField, Long> fields, boolean hardlinked) {
+    }
+
+    /** A non-empty subset of the fields of {@code type}, each with a value other than 0. */
+    private static <F extends Enum<F>> Map<F, Long> nonZeroFields(Random random, Class<F> type) {
+        Map<F, Long> m = new EnumMap<>(type);
+        while (m.isEmpty()) {
+            for (F f : type.getEnumConstants()) {
+                if (random.nextBoolean()) {
+                    m.put(f, nonZeroLong(random));
                 }
-                return m;
-            });
-        });
+            }
+        }
+        return m;
     }
 
     /** A 16-bit field: the low bits, never 0. */
@@ -135,9 +129,13 @@ class HostileInputPropertiesTest {
         return x == 0 ? 1 : x;
     }
 
-    @Property
-    void aCloneWithAnyNonZeroReservedFieldFailsWithEinvalAndStartsNoChild(@ForAll("backends") Backend backend,
-            @ForAll("cloneFields") Map<CloneField, Long> fields) throws Exception {
+    @Test
+    void aCloneWithAnyNonZeroReservedFieldFailsWithEinvalAndStartsNoChild() throws Exception {
+        RandomCases.check(r -> new CloneCase(backend(r), nonZeroFields(r, CloneField.class)),
+                c -> aCloneWithNonZeroFieldsFails(c.backend(), c.fields()));
+    }
+
+    private void aCloneWithNonZeroFieldsFails(Backend backend, Map<CloneField, Long> fields) throws Exception {
         long childrenBefore = ProcessHandle.current().children().count();
         try (Ring ring = Ring.open(8, backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
@@ -162,9 +160,14 @@ class HostileInputPropertiesTest {
         assertEquals(childrenBefore, ProcessHandle.current().children().count(), "a refused CLONE started a child");
     }
 
-    @Property
-    void anExecWithBufIndexLenOrFileIndexFailsWithEinvalAndStartsNoChild(@ForAll("backends") Backend backend,
-            @ForAll("execFields") Map<ExecField, Long> fields, @ForAll boolean hardlinked) throws Exception {
+    @Test
+    void anExecWithBufIndexLenOrFileIndexFailsWithEinvalAndStartsNoChild() throws Exception {
+        RandomCases.check(r -> new ExecCase(backend(r), nonZeroFields(r, ExecField.class), r.nextBoolean()),
+                c -> anExecWithNonZeroFieldsFails(c.backend(), c.fields(), c.hardlinked()));
+    }
+
+    private void anExecWithNonZeroFieldsFails(Backend backend, Map<ExecField, Long> fields, boolean hardlinked)
+            throws Exception {
         long childrenBefore = ProcessHandle.current().children().count();
         try (Ring ring = Ring.open(8, backend); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
@@ -196,29 +199,65 @@ class HostileInputPropertiesTest {
 
     // ---- argv and environment
 
-    /** Any text without NUL and without lone surrogates (those have no UTF-8 form), some of it astral. */
-    private static Arbitrary<String> text(int maxLength) {
-        Arbitrary<String> bmp = Arbitraries.strings().withCharRange('\u0001', '\ud7ff').withCharRange('\ue000', '\ufffd')
-                .ofMaxLength(maxLength);
-        Arbitrary<String> astral = Arbitraries.of("\ud83d\ude00", "\ud800\udc00", "\udbff\udfff");
-        return Arbitraries.oneOf(bmp, bmp, bmp, Arbitraries.of("", " ", "'\"$`\\!*?;&|<>()", "\n\t\r", "=", "--"),
-                Combinators.combine(bmp, astral, bmp).as((a, b, c) -> a + b + c));
+    /**
+     * Any text without NUL and without lone surrogates (those have no UTF-8 form): up to
+     * {@code maxLength} chars of the BMP (half of them ASCII), a word the shell or the
+     * environment treats specially, or BMP text around an astral character.
+     */
+    private static String text(Random random, int maxLength) {
+        return switch (random.nextInt(5)) {
+            case 0, 1, 2 -> bmp(random, maxLength);
+            case 3 -> oneOf(random, "", " ", "'\"$`\\!*?;&|<>()", "\n\t\r", "=", "--");
+            default -> bmp(random, maxLength) + oneOf(random, "\ud83d\ude00", "\ud800\udc00", "\udbff\udfff")
+                    + bmp(random, maxLength);
+        };
     }
 
-    @Provide
-    Arbitrary<List<String>> argvs() {
-        return text(300).list().ofMaxSize(64);
+    private static String bmp(Random random, int maxLength) {
+        StringBuilder s = new StringBuilder();
+        for (int n = between(random, 0, maxLength); s.length() < n; ) {
+            if (random.nextBoolean()) {
+                s.append((char) between(random, 0x01, 0x7f));
+            } else {
+                int c = between(random, 0x01, 0xd7ff + (0xfffd - 0xe000 + 1));
+                s.append((char) (c <= 0xd7ff ? c : c - 0xd800 + 0xe000));
+            }
+        }
+        return s.toString();
     }
 
-    @Provide
-    Arbitrary<Map<String, String>> environments() {
-        Arbitrary<String> key = text(40).filter(k -> !k.isEmpty() && k.indexOf('=') < 0);
-        return Arbitraries.maps(key, text(300)).ofMaxSize(32);
+    record ArgvCase(Backend backend, List<String> args, Map<String, String> env) {
     }
 
-    @Property
-    void argvAndEnvironmentReachTheChildByteForByte(@ForAll("backends") Backend backend,
-            @ForAll("argvs") List<String> args, @ForAll("environments") Map<String, String> env) throws Exception {
+    /** Up to 64 arguments of up to 300 chars. */
+    private static List<String> argv(Random random) {
+        List<String> args = new ArrayList<>();
+        for (int n = between(random, 0, 64); args.size() < n; ) {
+            args.add(text(random, 300));
+        }
+        return args;
+    }
+
+    /** Up to 32 variables: names of up to 40 chars (not empty, no '='), values of up to 300. */
+    private static Map<String, String> environment(Random random) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int n = between(random, 0, 32); env.size() < n; ) {
+            String key = text(random, 40);
+            if (!key.isEmpty() && key.indexOf('=') < 0) {
+                env.put(key, text(random, 300));
+            }
+        }
+        return env;
+    }
+
+    @Test
+    void argvAndEnvironmentReachTheChildByteForByte() throws Exception {
+        RandomCases.check(r -> new ArgvCase(backend(r), argv(r), environment(r)),
+                c -> argvAndEnvironmentComeThrough(c.backend(), c.args(), c.env()));
+    }
+
+    private void argvAndEnvironmentComeThrough(Backend backend, List<String> args, Map<String, String> env)
+            throws Exception {
         List<String> argv = new ArrayList<>();
         argv.add(echo);
         argv.addAll(args);
@@ -245,9 +284,23 @@ class HostileInputPropertiesTest {
         return out;
     }
 
-    @Property(tries = 30)
-    void anArgumentUpToTheKernelLimitComesThroughAndOneOverItFailsWithE2big(@ForAll("backends") Backend backend,
-            @ForAll @IntRange(min = 1, max = MAX_ARG_STRLEN + 4096) int length) throws Exception {
+    record LengthCase(Backend backend, int length) {
+    }
+
+    /** 1 to {@code MAX_ARG_STRLEN + 4096}; one time in four right at the limit (just under, at, just over). */
+    private static int argumentLength(Random random) {
+        return random.nextInt(4) == 0
+                ? between(random, MAX_ARG_STRLEN - 2, MAX_ARG_STRLEN + 1)
+                : between(random, 1, MAX_ARG_STRLEN + 4096);
+    }
+
+    @Test
+    void anArgumentUpToTheKernelLimitComesThroughAndOneOverItFailsWithE2big() throws Exception {
+        RandomCases.check(30, r -> new LengthCase(backend(r), argumentLength(r)),
+                c -> anArgumentOfLength(c.backend(), c.length()));
+    }
+
+    private void anArgumentOfLength(Backend backend, int length) throws Exception {
         String big = "x".repeat(length);
         Command c = Command.of(echo, big).clearEnvironment();
         if (length + 1 > MAX_ARG_STRLEN) {
@@ -267,23 +320,31 @@ class HostileInputPropertiesTest {
     record Mapping(List<Integer> permutation, Map<Integer, Integer> extras) {
     }
 
-    @Provide
-    Arbitrary<Mapping> mappings() {
-        return Arbitraries.integers().between(1, 8).flatMap(k -> {
-            List<Integer> identity = new ArrayList<>();
-            for (int i = 0; i < k; i++) {
-                identity.add(i);
-            }
-            Arbitrary<List<Integer>> perm = Arbitraries.shuffle(identity);
-            Arbitrary<Map<Integer, Integer>> extras = Arbitraries.maps(Arbitraries.integers().between(3, 40),
-                    Arbitraries.integers().between(0, k - 1)).ofMaxSize(4);
-            return Combinators.combine(perm, extras).as(Mapping::new);
-        });
+    record MappingCase(Backend backend, Mapping mapping) {
     }
 
-    @Property
-    void anyFdMappingGivesEachChildFdItsFileEvenWhenTheMappingsCross(@ForAll("backends") Backend backend,
-            @ForAll("mappings") Mapping mapping) throws Exception {
+    /** 1 to 8 files permuted, and up to 4 more targets (fd 3 to 40) for any of them. */
+    private static Mapping mapping(Random random) {
+        int k = between(random, 1, 8);
+        List<Integer> permutation = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            permutation.add(i);
+        }
+        Collections.shuffle(permutation, random);
+        Map<Integer, Integer> extras = new LinkedHashMap<>();
+        for (int i = between(random, 0, 4); i > 0; i--) {
+            extras.put(between(random, 3, 40), random.nextInt(k));
+        }
+        return new Mapping(permutation, extras);
+    }
+
+    @Test
+    void anyFdMappingGivesEachChildFdItsFileEvenWhenTheMappingsCross() throws Exception {
+        RandomCases.check(r -> new MappingCase(backend(r), mapping(r)),
+                c -> eachChildFdShowsItsFile(c.backend(), c.mapping()));
+    }
+
+    private void eachChildFdShowsItsFile(Backend backend, Mapping mapping) throws Exception {
         synchronized (HostileInputPropertiesTest.class) {
             if (files == null) {
                 files = Files.createTempDirectory("spawnring-fd-map");

@@ -2,6 +2,8 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.ChildJvm;
+import dev.spawnring.testing.JUnitMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Ring;
 import java.io.IOException;

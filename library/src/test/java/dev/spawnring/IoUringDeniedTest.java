@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.NoUringMain;
 import dev.spawnring.testing.Spawners;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.ChildJvm;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Stress;
 import dev.spawnring.testing.Leaks;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * what is left over is what the spawns kept.
  */
 @Tag(Stress.TAG)
+@Tag(Isolation.TAG)
 class LeakTest {
     /**
      * The C heap growth tolerated per test, whatever the count: the JIT, the GC and the JDK

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -17,6 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@link Stdio#memfd()}: the child writes into an in-memory file that the parent reads back
  * from its start, whole and sized, with no fd in sight; both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class MemfdStdioTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

@@ -2,13 +2,19 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.internal.sys.Kernel;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.uring.Backend;
+import dev.spawnring.uring.IoUring;
 import dev.spawnring.uring.Ring;
 import java.util.List;
+import java.util.Set;
 import java.util.NoSuchElementException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@link Platform#probe()}: the kernel, the backend and each feature with the path taken. */
+@Tag(KernelSuiteMain.TAG)
 class PlatformTest {
     @Test
     void theProbeNamesTheKernelAndTheBackendASpawnerTakes() throws Exception {
@@ -23,14 +29,25 @@ class PlatformTest {
     @Test
     void everyFeatureSaysWhetherItIsThereWhichPathIsTakenAndWhyNot() {
         Platform.Report r = Platform.probe();
-        assertEquals(List.of(Platform.IO_URING, Platform.IORING_OP_WAITID, Platform.PIDFD_OPEN, Platform.CLONE3,
-                Platform.PIDFD_SIGNAL_PROCESS_GROUP, Platform.MEMFD_CREATE),
-                r.features().stream().map(Platform.Feature::name).toList());
+        List<String> names = r.features().stream().map(Platform.Feature::name).toList();
+        assertEquals(Platform.IO_URING, names.get(0));
+        for (String name : List.of(Platform.IORING_OP_WAITID, Platform.IORING_NOP_INJECT_RESULT,
+                Platform.IORING_ASYNC_CANCEL_ANY, Platform.PIDFD_OPEN, Platform.PIDFD_SEND_SIGNAL,
+                Platform.WAITID_P_PIDFD, Platform.CLOSE_RANGE_CLOEXEC, Platform.PIDFD_SIGNAL_PROCESS_GROUP,
+                Platform.CLONE3, Platform.CLOSE_RANGE_UNSHARE, Platform.MEMFD_CREATE, "IORING_SETUP_SUBMIT_ALL",
+                "IORING_OP_READ", "IORING_OP_POLL_ADD")) {
+            assertTrue(names.contains(name), name + " is not among " + names);
+        }
+        assertEquals(names.size(), Set.copyOf(names).size(), "a feature twice: " + names);
         for (Platform.Feature f : r.features()) {
             assertFalse(f.path().isBlank(), f.toString());
             assertEquals(f.available(), f.reason().isEmpty(), "a reason exactly when it is not available: " + f);
         }
-        assertTrue(r.feature(Platform.PIDFD_OPEN).available(), "spawnring's tests run where pidfds exist");
+        for (String required : List.of(Platform.PIDFD_OPEN, Platform.PIDFD_SEND_SIGNAL, Platform.WAITID_P_PIDFD,
+                Platform.CLOSE_RANGE_CLOEXEC, Platform.CLOSE_RANGE_UNSHARE)) {
+            assertTrue(r.feature(required).available(), "spawnring's tests run on its minimum kernel or later: "
+                    + r.feature(required));
+        }
         assertTrue(r.feature(Platform.MEMFD_CREATE).available());
         assertThrows(NoSuchElementException.class, () -> r.feature("no such feature"));
     }
@@ -51,11 +68,23 @@ class PlatformTest {
     @Test
     void theGroupSignalPathFollowsTheKernel() {
         Platform.Feature f = Platform.probe().feature(Platform.PIDFD_SIGNAL_PROCESS_GROUP);
-        String[] release = System.getProperty("os.version").split("[.-]");
-        int major = Integer.parseInt(release[0]);
-        int minor = Integer.parseInt(release[1]);
-        assertEquals(major > 6 || (major == 6 && minor >= 9), f.available(), f.toString());
-        assertEquals(f.available() ? "group signals through the leader's pidfd"
-                : "kill(-pgid) while the group's leader is unreaped", f.path());
+        assertEquals(Kernel.groupSignalProbe() == 0, f.available(), f.toString());
+        assertTrue(f.path().startsWith(f.available() ? "group signals through the leader's pidfd"
+                : "kill(-pgid) while the group's leader is unreaped"), f.path());
+    }
+
+    @Test
+    void theWaitidPathFollowsTheRing() throws Exception {
+        Platform.Report r = Platform.probe();
+        Platform.Feature f = r.feature(Platform.IORING_OP_WAITID);
+        if (r.feature(Platform.IO_URING).available()) {
+            try (Ring ring = Ring.open(2, Backend.IO_URING)) {
+                assertEquals(ring.probe().supports(IoUring.IORING_OP_WAITID), f.available(), f.toString());
+            }
+        }
+        if (r.backend() == Backend.IO_URING) {
+            assertTrue(f.path().startsWith(f.available() ? "exits seen by an io_uring WAITID"
+                    : "exits seen by an io_uring POLL_ADD on the pidfd"), f.path());
+        }
     }
 }

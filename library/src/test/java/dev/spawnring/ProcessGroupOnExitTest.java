@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.uring.Backend;
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * zombie, and nothing is sent to the group once the leader is reaped (its number may name
  * another group by then); both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class ProcessGroupOnExitTest {
     /** The leader prints its background sleeper's pid and exits at once, leaving it in its group. */
     private static Command leaderLeavingASleeper() {

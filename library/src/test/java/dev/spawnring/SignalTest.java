@@ -2,6 +2,9 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.ChildJvm;
+import dev.spawnring.testing.ChildJvmMain;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
@@ -13,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * core dumps are reported as such, and a child starts with an empty mask and default
  * dispositions whatever its JVM had blocked or ignored; both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class SignalTest {
     /** Signals 1-31 whose default action ends the process (signal(7): Term or Core). */
     static final int[] KILLING = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31};

@@ -2,17 +2,20 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Exits by code and by signal, waiting, signalling through the pidfd; both backends. */
+@Tag(KernelSuiteMain.TAG)
 class SpawnerExitTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

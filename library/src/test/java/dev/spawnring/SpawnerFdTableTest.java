@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,6 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * highest one the chain uses; with {@code closeOtherFds(false)} the whole table is copied,
  * so that inherited fds survive.
  */
+@Tag(KernelSuiteMain.TAG)
 class SpawnerFdTableTest {
     private final List<Integer> toClose = new ArrayList<>();
 

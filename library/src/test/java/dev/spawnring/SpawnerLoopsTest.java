@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Leaks;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.uring.Backend;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * thread once its children are reaped and leaves nothing behind, and absurd loop counts are
  * refused; both backends.
  */
+@Tag(Isolation.TAG)
 class SpawnerLoopsTest {
     private static final int LOOPS = 4;
 
@@ -160,6 +163,37 @@ class SpawnerLoopsTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void aSpawnerStartsItsFirstLoopAtOnceAndAnotherOnlyWhenEveryLoopBeforeItIsBusy(Backend backend)
+            throws Exception {
+        Spawner probe = create(backend, 1); // skips where io_uring is refused; leaves no thread
+        probe.close();
+        probe.awaitTermination();
+        List<String> before = loopThreads();
+        try (Spawner s = Spawner.builder().backend(backend).loops(LOOPS).build()) {
+            assertEquals(1, started(before).size(), "loop threads once created");
+            for (int i = 0; i < 5; i++) {
+                assertEquals(ExitStatus.exited(0), s.spawn(Command.of("true").inheritIO()).waitFor());
+            }
+            assertEquals(1, started(before).size(), "loop threads after one child at a time");
+            Child first = s.spawn(Command.of("sleep", "30").inheritIO());
+            Child second = s.spawn(Command.of("sleep", "30").inheritIO());
+            assertEquals(List.of(0, 1), List.of(first.loopIndex(), second.loopIndex()));
+            assertEquals(2, started(before).size(), "loop threads with two children alive");
+            first.destroyForcibly();
+            second.destroyForcibly();
+            assertEquals(ExitStatus.killed(Linux.SIGKILL), first.waitFor());
+            assertEquals(ExitStatus.killed(Linux.SIGKILL), second.waitFor());
+        }
+    }
+
+    private static List<String> started(List<String> before) {
+        List<String> now = loopThreads();
+        now.removeAll(before);
+        return now;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void spawnAllDealsItsCommandsOverEveryLoopInOrder(Backend backend) throws Exception {
         try (Spawner s = create(backend, LOOPS)) {
             List<Command> commands = new ArrayList<>();
@@ -192,14 +226,18 @@ class SpawnerLoopsTest {
         Leaks before = Leaks.now();
         List<String> threadsBefore = loopThreads();
         Spawner s = create(backend, LOOPS);
-        List<String> threadsOpen = loopThreads();
-        threadsOpen.removeAll(threadsBefore);
-        assertEquals(LOOPS, threadsOpen.size(), "loop threads while open: " + threadsOpen);
+        List<String> threadsCreated = loopThreads();
+        threadsCreated.removeAll(threadsBefore);
+        assertEquals(1, threadsCreated.size(), "loop threads once created (the others start when needed): "
+                + threadsCreated);
         List<Child> children = new ArrayList<>();
         for (int i = 0; i < 2 * LOOPS; i++) {
             // Alive at once: one or two on every loop, some with pipes, some still running at close().
             children.add(s.spawn(Command.of("sh", "-c", "read x; echo got $x; sleep 0." + (i % 3 + 1))));
         }
+        List<String> threadsOpen = loopThreads();
+        threadsOpen.removeAll(threadsBefore);
+        assertEquals(LOOPS, threadsOpen.size(), "loop threads with children alive on each: " + threadsOpen);
         for (Child c : children) {
             c.stdin().write("line\n".getBytes(StandardCharsets.UTF_8));
             c.stdin().close();

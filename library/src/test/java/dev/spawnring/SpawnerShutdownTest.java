@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,6 +31,7 @@ class SpawnerShutdownTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    @Tag(KernelSuiteMain.TAG)
     void aReadOfAPipeAGrandchildKeepsOpenEndsWithAnErrorWhenTheSpawnerEnds(Backend backend) throws Exception {
         Spawner s = Spawners.create(backend);
         // The child exits once its stdin ends; its background sleep keeps the stdout pipe open.

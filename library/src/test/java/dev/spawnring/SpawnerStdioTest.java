@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
@@ -14,11 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** stdin, stdout, stderr and extra fds: pipes, files, discard, inherit, fd mappings; both backends. */
+@Tag(KernelSuiteMain.TAG)
 class SpawnerStdioTest {
     @TempDir
     Path tmp;

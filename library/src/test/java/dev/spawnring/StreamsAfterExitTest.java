@@ -2,7 +2,9 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -22,6 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A child's piped streams once it has exited: fds nobody is using are given back at the
  * exit (as the JDK's process streams do), and what the child wrote is still read; both backends.
  */
+@Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class StreamsAfterExitTest {
 
     @ParameterizedTest

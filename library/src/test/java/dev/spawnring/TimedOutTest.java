@@ -2,9 +2,11 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.uring.Backend;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -13,6 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@link ExitStatus#timedOut()} is a fact the Spawner records when a timeout's SIGTERM goes
  * out, not a guess from wall time; both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TimedOutTest {
     private static Command quiet(Command c) {
         return c.stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard());

@@ -2,6 +2,7 @@ package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.internal.sys.Linux;
@@ -11,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -19,6 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * process (or process group) at any moment, and nothing spawnring sends may reach that one;
  * both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class WrongProcessTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

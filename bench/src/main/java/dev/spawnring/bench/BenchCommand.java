@@ -47,10 +47,10 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class BenchCommand implements Callable<Integer> {
     /** The sections, in the order they run; {@code --only} picks some. */
     enum Section {
-        spawn, throughput, live, output, capture, nop
+        cold, spawn, throughput, live, output, capture, nop
     }
 
-    @Option(names = "--quick", description = "Fewer samples, smaller heap, 1,000 live children: under a minute.")
+    @Option(names = "--quick", description = "Fewer samples, smaller heap, 1,000 live children, 10 cold starts: about a minute.")
     boolean quick;
 
     @Option(names = "--iterations", paramLabel = "N",
@@ -69,6 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--lines", paramLabel = "N", description = "Children whose line is captured (default 10000, quick 500).")
     Integer lines;
+
+    @Option(names = "--cold-runs", paramLabel = "N",
+            description = "Fresh JVMs per contender in the cold-start section (default 40, quick 10).")
+    Integer coldRuns;
 
     @Option(names = "--only", split = ",", paramLabel = "SECTION",
             description = "Run only these sections: ${COMPLETION-CANDIDATES}.")
@@ -134,6 +138,8 @@ public final class BenchCommand implements Callable<Integer> {
         settings.put("live_children", live);
         settings.put("output_bytes", outBytes);
         settings.put("capture_lines", lineCount);
+        int cold = coldRuns != null ? coldRuns : quick ? 10 : 40;
+        settings.put("cold_runs", cold);
         out.printf("spawnring bench%s, %s, %d cores, kernel %s, Java %s%n", quick ? " --quick" : "", settings.get("date"),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
                 System.getProperty("java.vm.version"));
@@ -142,6 +148,12 @@ public final class BenchCommand implements Callable<Integer> {
         Path stamp = Programs.path("sr-stamp");
         Path trueBin = Programs.path("sr-true");
         Path floor = Programs.path("sr-floor");
+        if (sections.contains(Section.cold)) {
+            // First, before this JVM has started thousands of children: fresh JVMs on a quiet machine.
+            settings.put("cold_load_average_before", ColdStart.loadAverage());
+            rows.addAll(ColdStart.run(cold, line -> progress("%s", line)));
+            settings.put("cold_load_average_after", ColdStart.loadAverage());
+        }
         Path pathRoot = Files.createTempDirectory("spawnring-bench-path");
         try {
             List<String> stampSearch = pathCandidates(pathRoot, stamp);
@@ -202,6 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 java.lang.ref.Reference.reachabilityFence(ballast);
             }
+            printCold();
             printSpawnTable(Workload.START_REAP, Workload.FIRST_INSTRUCTION);
             printThroughput();
             printLive();
@@ -383,6 +396,33 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("%-18s %-9s %-6s %-28s %9.1f %9.1f %9.1f %8s %8s%n", r.cell().workload().label,
                     r.cell().heap(), r.cell().pathSearch() ? "6 dirs" : "-", r.contender(), m,
                     r.samples().percentileMicros(10), r.samples().percentileMicros(90), ratio(m, vfork), ratio(m, pb));
+        }
+        out.flush();
+    }
+
+    private void printCold() {
+        List<Row> these = rowsOf(Workload.COLD_START);
+        if (these.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.printf("cold start: a fresh JVM per sample (java --enable-native-access=ALL-UNNAMED -cp <the bench jar>,"
+                + " default options) starts %s and waits for it; %d samples per contender, taking turns; load average"
+                + " %.2f before, %.2f after%n", ColdStart.PROGRAM, these.get(0).runs().size(),
+                settings.get("cold_load_average_before"), settings.get("cold_load_average_after"));
+        out.printf("(a) main(): from the first line of main() to the child's exit; (b) java: the whole java process;"
+                + " setup: Spawner.create(), within (a)%n");
+        out.printf("%-28s %9s %8s %8s %9s %8s %8s %9s %8s %8s%n", "contender", "(a) ms", "p10", "p90", "(b) ms", "p10",
+                "p90", "setup ms", "x PB (a)", "x PB (b)");
+        for (Row r : these) {
+            double pbMain = BenchReport.figure(rows, r.cell(), BenchReport.PB, 0);
+            double pbWall = BenchReport.figure(rows, r.cell(), BenchReport.PB, 1);
+            Samples main = r.figure(0);
+            Samples wall = r.figure(1);
+            out.printf("%-28s %9.1f %8.1f %8.1f %9.1f %8.1f %8.1f %9.1f %8s %8s%n", r.contender(), main.median() / 1e6,
+                    main.percentile(10) / 1e6, main.percentile(90) / 1e6, wall.median() / 1e6,
+                    wall.percentile(10) / 1e6, wall.percentile(90) / 1e6, r.figure(2).median() / 1e6,
+                    ratio(main.median(), pbMain), ratio(wall.median(), pbWall));
         }
         out.flush();
     }

@@ -129,6 +129,16 @@ final class BenchReport {
                             n < 10_000 ? " (fewer than 10,000 children)" : "")));
         });
 
+        rows.stream().filter(r -> r.cell().workload() == Workload.COLD_START && r.contender().startsWith("spawnring"))
+                .findFirst().ifPresent(r -> {
+                    double mine = r.figure(0).median();
+                    double pb = figure(rows, r.cell(), PB, 0);
+                    goals.add(new Goal("7", "cold start: main() to the child's exit in a fresh JVM <= ProcessBuilder's",
+                            mine <= pb, String.format("%s %.1f ms = %.2fx ProcessBuilder (%.1f ms); the whole java"
+                                    + " process %.1f ms against %.1f ms", r.contender(), mine / 1e6, mine / pb,
+                                    pb / 1e6, r.figure(1).median() / 1e6, figure(rows, r.cell(), PB, 1) / 1e6)));
+                });
+
         row(rows, c -> c.workload() == Workload.OUTPUT, spawner).ifPresent(r -> {
             double mine = r.rate().median();
             double pb = rate(rows, r.cell(), PB);
@@ -167,6 +177,13 @@ final class BenchReport {
                     m.put("median_gb_per_s", r.rate().median() / 1000);
                     m.put("runs_bytes_elapsed_ns", r.runs().stream().map(a -> Arrays.stream(a).boxed().toList())
                             .toList());
+                }
+                case COLD_START -> {
+                    m.put("median_main_to_exit_ms", r.figure(0).median() / 1e6);
+                    m.put("median_java_wall_ms", r.figure(1).median() / 1e6);
+                    m.put("median_setup_ms", r.figure(2).median() / 1e6);
+                    m.put("runs_main_to_exit_ns_wall_ns_setup_ns", r.runs().stream()
+                            .map(a -> Arrays.stream(a).boxed().toList()).toList());
                 }
                 case LIVE_CHILDREN -> {
                     m.put("median_start_all_ms", r.figure(0).median() / 1e6);
@@ -215,11 +232,12 @@ final class BenchReport {
                 case LIVE_CHILDREN -> String.format("start %,d live", c.param());
                 case OUTPUT -> "output GB/s";
                 case CAPTURE -> "capture a line";
+                case COLD_START -> "cold start";
             };
             double value = switch (c.workload()) {
                 case START_REAP, FIRST_INSTRUCTION, CAPTURE -> median(rows, c, PB) / r.samples().medianMicros();
                 case THROUGHPUT, OUTPUT -> r.rate().median() / rate(rows, c, PB);
-                case LIVE_CHILDREN -> figure(rows, c, PB, 0) / r.figure(0).median();
+                case LIVE_CHILDREN, COLD_START -> figure(rows, c, PB, 0) / r.figure(0).median();
             };
             if (c.workload() == Workload.THROUGHPUT && c.param() != 1 && c.param() != 16) {
                 continue;

@@ -98,6 +98,7 @@ final class NuProcessContender implements Contender {
             case THROUGHPUT -> throughput(program, (int) cell.param(), n);
             case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
             case OUTPUT -> output(program, cell.param());
+            case COLD_START -> throw new UnsupportedOperationException();
         };
     }
 

@@ -32,6 +32,7 @@ final class ProcessBuilderRuns {
             case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
             case OUTPUT -> output(program, cell.param());
             case CAPTURE -> capture(program, n);
+            case COLD_START -> throw new UnsupportedOperationException("the cold start runs in ColdStart");
         };
     }
 

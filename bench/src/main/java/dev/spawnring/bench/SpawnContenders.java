@@ -40,7 +40,12 @@ final class SpawnContenders {
         /** One child writes {@link Cell#param} bytes to stdout, read to the end; a run gives {@code {bytes, ns}}. */
         OUTPUT("output"),
         /** From just before the spawn until the child's one line is captured and the child reaped. */
-        CAPTURE("capture-line");
+        CAPTURE("capture-line"),
+        /**
+         * A fresh JVM starts one child and waits for it ({@link ColdStart}); a run gives
+         * {@code {ns from main() to the child's exit, ns of the whole java process, ns of setup}}.
+         */
+        COLD_START("cold-start");
 
         final String label;
 

@@ -85,7 +85,7 @@ final class SpawnerContender implements Contender {
             case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
             case OUTPUT -> output(program, cell.param());
             case CAPTURE -> capture(program, n);
-            case FIRST_INSTRUCTION -> throw new UnsupportedOperationException();
+            case FIRST_INSTRUCTION, COLD_START -> throw new UnsupportedOperationException();
         };
     }
 

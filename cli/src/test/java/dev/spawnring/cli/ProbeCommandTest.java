@@ -17,6 +17,12 @@ class ProbeCommandTest {
         assertTrue(out.matches("(?s).*backend:\\s+(IO_URING|FALLBACK).*"), out);
         assertTrue(out.matches("(?s).*opcodes:\\s+NOP .*"), out);
         assertTrue(out.contains("native:                spawnring-native 1"), out);
+        assertTrue(out.contains("minimum:               Linux 5.11: met"), out);
+        // Every feature on a line of its own: yes and the path, or no, why, and the path.
+        assertTrue(out.matches("(?s).*\\n  IORING_OP_WAITID +(yes|no): .*"), out);
+        assertTrue(out.matches("(?s).*\\n  PIDFD_SIGNAL_PROCESS_GROUP +(yes: group signals through|no: .*; kill).*"),
+                out);
+        assertTrue(out.matches("(?s).*\\n  close_range CLOSE_RANGE_CLOEXEC +yes: .*"), out);
     }
 
     @Test
@@ -26,6 +32,7 @@ class ProbeCommandTest {
         String json = r.out().trim();
         assertTrue(json.startsWith("{\"kernel\":\""), json);
         assertTrue(json.contains("\"opcodes\":[\"NOP\","), json);
+        assertTrue(json.contains("\"per_feature\":{\"io_uring\":\""), json);
         assertTrue(json.endsWith("}"), json);
     }
 

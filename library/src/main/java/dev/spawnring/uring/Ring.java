@@ -7,6 +7,7 @@ import dev.spawnring.internal.ring.KernelRing;
 import dev.spawnring.internal.ring.RingBackend;
 import dev.spawnring.internal.ring.SpawnLayer;
 import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Kernel;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.ring.Layouts;
 import dev.spawnring.internal.sys.NativeMemory;
@@ -143,7 +144,8 @@ public final class Ring implements AutoCloseable {
      * @param extraSetupFlags {@code IORING_SETUP_*} flags for {@code io_uring_setup}, or 0
      * @return the open ring
      * @throws IOException when the backend cannot be opened, e.g. io_uring refused or the
-     *                     kernel refusing a flag
+     *                     kernel refusing a flag; on a kernel older than spawnring's minimum
+     *                     (Linux 5.11), naming the kernel, the minimum and the missing feature
      * @throws IllegalArgumentException when {@code entries} is out of range, and for
      *                                  {@code IORING_SETUP_SQPOLL}, which a ring refuses
      */
@@ -152,6 +154,7 @@ public final class Ring implements AutoCloseable {
             throw new IllegalArgumentException("ring entries must be 1.." + MAX_ENTRIES + ", got " + entries);
         }
         Objects.requireNonNull(backend, "backend");
+        Kernel.requireSupported();
         if ((extraSetupFlags & IORING_SETUP_SQPOLL) != 0) {
             throw new IllegalArgumentException("IORING_SETUP_SQPOLL is not supported: the kernel would read SQEs"
                     + " after submit returns, and a ring frees what a prep copied (paths, timespecs, argv) then");

@@ -72,8 +72,10 @@ public record Leaks(long fds, List<Long> zombies, long liveChildren, long uringM
     }
 
     /**
-     * Waits (at most {@code settleMillis}) for what is given back asynchronously (stream fds and
-     * buffers go back on a loop thread) and compares with {@code before}.
+     * Waits (at most 5 s) for what is given back asynchronously (stream fds and buffers go back
+     * on a loop thread) and compares with {@code before}: fds, children, io_uring mappings and
+     * NativeMemory blocks exactly (the suites that use this run in a JVM of their own, {@link
+     * Isolation}, so nothing else moves them), threads within 2 (the JVM's own come and go).
      *
      * @param mallocSlack the growth of the C heap tolerated: the JIT, the GC and the JDK's own
      *                    native allocations move it by a few MiB whatever spawnring does
@@ -86,16 +88,16 @@ public record Leaks(long fds, List<Long> zombies, long liveChildren, long uringM
             after = now();
         }
         StringBuilder bad = new StringBuilder();
-        if (after.fds > before.fds) {
+        if (after.fds != before.fds) {
             bad.append("\n  fds: ").append(before.fds).append(" -> ").append(after.fds);
         }
         if (!after.zombies.isEmpty()) {
             bad.append("\n  zombie children: ").append(after.zombies);
         }
-        if (after.liveChildren > before.liveChildren) {
+        if (after.liveChildren != before.liveChildren) {
             bad.append("\n  live children: ").append(before.liveChildren).append(" -> ").append(after.liveChildren);
         }
-        if (after.uringMaps > before.uringMaps) {
+        if (after.uringMaps != before.uringMaps) {
             bad.append("\n  io_uring mappings: ").append(before.uringMaps).append(" -> ").append(after.uringMaps);
         }
         if (!before.spawnringThreads.containsAll(after.spawnringThreads)) {
@@ -105,7 +107,7 @@ public record Leaks(long fds, List<Long> zombies, long liveChildren, long uringM
         if (after.threads > before.threads + 2) {
             bad.append("\n  threads: ").append(before.threads).append(" -> ").append(after.threads);
         }
-        if (after.nativeBlocks > before.nativeBlocks) {
+        if (after.nativeBlocks != before.nativeBlocks) {
             bad.append("\n  live NativeMemory blocks: ").append(before.nativeBlocks).append(" -> ")
                     .append(after.nativeBlocks);
         }
@@ -122,9 +124,9 @@ public record Leaks(long fds, List<Long> zombies, long liveChildren, long uringM
     }
 
     private boolean within(Leaks before, long mallocSlack) {
-        return fds <= before.fds && zombies.isEmpty() && liveChildren <= before.liveChildren
-                && uringMaps <= before.uringMaps && before.spawnringThreads.containsAll(spawnringThreads)
-                && threads <= before.threads + 2 && nativeBlocks <= before.nativeBlocks
+        return fds == before.fds && zombies.isEmpty() && liveChildren == before.liveChildren
+                && uringMaps == before.uringMaps && before.spawnringThreads.containsAll(spawnringThreads)
+                && threads <= before.threads + 2 && nativeBlocks == before.nativeBlocks
                 && mallocBytes - before.mallocBytes <= mallocSlack;
     }
 }

@@ -3,6 +3,7 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
 import dev.spawnring.testing.Children;
 import dev.spawnring.internal.sys.Errno;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * copy of the fds below the range; without that first step, or with any other clone flag,
  * the CLONE fails {@code -EINVAL} and nothing runs.
  */
+@Tag(KernelSuiteMain.TAG)
 class CloneFilesTest {
     @TempDir
     Path tmp;

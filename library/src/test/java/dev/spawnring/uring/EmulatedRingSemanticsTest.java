@@ -14,6 +14,7 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.Isolation;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -34,6 +35,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,6 +48,7 @@ import org.junit.jupiter.api.Test;
  * <p>user_data is {@code chain * 10 + position}; results read {@code "11:ECANCELED"}.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+@Tag(Isolation.TAG)
 class EmulatedRingSemanticsTest {
     private static final Duration LONG = Duration.ofSeconds(5);
     private static final int NOP_FLAGS_INVALID = 1 << 31;
@@ -643,8 +646,8 @@ class EmulatedRingSemanticsTest {
                 NativeMemory.free(buf);
                 NativeMemory.free(info);
             }
-            long fdsAfter = openFds(); // at most as many: unclosed streams of other tests may be cleaned meanwhile
-            assertTrue(fdsAfter <= fds, b + ": open fds " + fds + " before, " + fdsAfter + " after close");
+            long fdsAfter = openFds(); // exactly as many: no other test runs in this JVM
+            assertEquals(fds, fdsAfter, b + ": open fds before and after close");
             Set<Thread> after = fallbackThreads();
             after.removeAll(before);
             assertTrue(after.isEmpty(), b + ": threads left " + after);

@@ -2,17 +2,22 @@ package dev.spawnring.uring;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
+import dev.spawnring.testing.Isolation;
 import dev.spawnring.testkit.Procs;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Opening, filling, overflowing, probing and closing a ring; misuse gets a clear error. */
+@Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class RingLifecycleTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
@@ -159,6 +164,6 @@ class RingLifecycleTest {
                 ring.submit();
             }
         }
-        assertTrue(Procs.fdCount() <= before, Procs.fdCount() + " fds after, " + before + " before");
+        assertEquals(before, Procs.fdCount(), "fds before and after");
     }
 }

@@ -3,15 +3,18 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
 import dev.spawnring.internal.sys.Errno;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Link chains: IOSQE_IO_LINK, IOSQE_IO_HARDLINK and the submission boundary, on both backends. */
+@Tag(KernelSuiteMain.TAG)
 class RingLinkTest {
     @ParameterizedTest
     @EnumSource(Backend.class)

@@ -3,6 +3,7 @@ package dev.spawnring.uring;
 import static dev.spawnring.uring.IoUring.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Rings;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
@@ -15,11 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every kernel op the ring preps, against real fds, on both backends. */
+@Tag(KernelSuiteMain.TAG)
 class RingOpsTest {
     @TempDir
     Path tmp;

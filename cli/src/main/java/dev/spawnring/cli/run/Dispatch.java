@@ -97,7 +97,7 @@ abstract class Dispatch {
                 lock.unlock();
             }
             if (job == null) {
-                List<String> in = readInput();
+                List<byte[]> in = readInput();
                 lock.lock();
                 try {
                     readingInput = false;
@@ -117,7 +117,7 @@ abstract class Dispatch {
         }
     }
 
-    private List<String> readInput() {
+    private List<byte[]> readInput() {
         try {
             return inputs.next();
         } catch (IOException e) {

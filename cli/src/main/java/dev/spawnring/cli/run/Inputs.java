@@ -2,7 +2,6 @@ package dev.spawnring.cli.run;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
@@ -13,10 +12,10 @@ import java.util.List;
  */
 sealed interface Inputs {
     /**
-     * @return the next job's input values (one per input source), or null when there are no more
+     * @return the next job's input values (one per input source, as bytes), or null when there are no more
      * @throws IOException when reading stdin fails
      */
-    List<String> next() throws IOException;
+    List<byte[]> next() throws IOException;
 
     /** @return how many jobs there are in all, or -1 while that is not known yet */
     long total();
@@ -25,7 +24,7 @@ sealed interface Inputs {
     int sources();
 
     /** @return the inputs of {@code :::} lists: their cartesian product, the first list varying slowest */
-    static Inputs of(List<List<String>> lists) {
+    static Inputs of(List<List<byte[]>> lists) {
         return new Product(lists);
     }
 
@@ -39,28 +38,28 @@ sealed interface Inputs {
 
     /** The cartesian product of {@code :::} lists, computed from a counter. */
     final class Product implements Inputs {
-        private final List<List<String>> lists;
+        private final List<List<byte[]>> lists;
         private final long total;
         private long next;
 
-        Product(List<List<String>> lists) {
+        Product(List<List<byte[]>> lists) {
             this.lists = List.copyOf(lists);
             long t = 1;
-            for (List<String> l : this.lists) {
+            for (List<byte[]> l : this.lists) {
                 t = l.isEmpty() ? 0 : (t > Long.MAX_VALUE / l.size() ? Long.MAX_VALUE : t * l.size());
             }
             this.total = t;
         }
 
         @Override
-        public List<String> next() {
+        public List<byte[]> next() {
             if (next >= total) {
                 return null;
             }
-            String[] values = new String[lists.size()];
+            byte[][] values = new byte[lists.size()][];
             long rest = next++;
             for (int i = lists.size() - 1; i >= 0; i--) {
-                List<String> l = lists.get(i);
+                List<byte[]> l = lists.get(i);
                 values[i] = l.get((int) (rest % l.size()));
                 rest /= l.size();
             }
@@ -79,7 +78,7 @@ sealed interface Inputs {
     }
 
     /**
-     * Items of a byte stream split at a separator, decoded as UTF-8. Reads ahead (up to
+     * Items of a byte stream split at a separator, kept as the bytes they are. Reads ahead (up to
      * {@link #LOOKAHEAD} items) only what the stream has ready without blocking, so the total
      * becomes known early for short inputs and a slow producer never delays the first jobs.
      */
@@ -90,7 +89,7 @@ sealed interface Inputs {
         private final InputStream in;
         private final byte separator;
         private final byte[] chunk = new byte[64 * 1024];
-        private final ArrayDeque<String> ahead = new ArrayDeque<>();
+        private final ArrayDeque<byte[]> ahead = new ArrayDeque<>();
         private byte[] partial = new byte[256];
         private int partialLength;
         private boolean eof;
@@ -103,14 +102,14 @@ sealed interface Inputs {
         }
 
         @Override
-        public List<String> next() throws IOException {
+        public List<byte[]> next() throws IOException {
             while (ahead.isEmpty() && !eof) {
                 fill();
             }
             while (!eof && ahead.size() < LOOKAHEAD && in.available() > 0) {
                 fill();
             }
-            String item = ahead.poll();
+            byte[] item = ahead.poll();
             if (item == null) {
                 return null;
             }
@@ -148,7 +147,7 @@ sealed interface Inputs {
         }
 
         private void emit() {
-            ahead.add(new String(partial, 0, partialLength, StandardCharsets.UTF_8));
+            ahead.add(Arrays.copyOf(partial, partialLength));
             partialLength = 0;
             if (partial.length > 64 * 1024) {
                 partial = new byte[256];

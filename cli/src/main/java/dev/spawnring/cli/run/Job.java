@@ -8,7 +8,7 @@ final class Job {
     /** Its number, from 1, in input order ({@code {#}}). */
     final long seq;
     /** The input values it was made from. */
-    final List<String> inputs;
+    final List<byte[]> inputs;
     /** Its job slot ({@code {%}}), from 1, while an attempt runs. */
     int slot;
     /** Attempts made before this one (retries). */
@@ -20,11 +20,11 @@ final class Job {
     /** Killed by {@code --halt now}: its output is not printed. */
     boolean killedByHalt;
     /** The argv the template gave. */
-    List<String> argv;
+    List<byte[]> argv;
     /** The bytes it wrote to stdout ({@code --line-buffer}: counted as they pass). */
     volatile long received;
 
-    Job(long seq, List<String> inputs) {
+    Job(long seq, List<byte[]> inputs) {
         this.seq = seq;
         this.inputs = inputs;
     }

@@ -1,8 +1,9 @@
 package dev.spawnring.cli.run;
 
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,15 +21,16 @@ import java.util.Locale;
  * </pre>
  *
  * Starttime is seconds since the epoch and JobRuntime seconds, both with 3 decimals; Receive
- * the bytes the job wrote to stdout; Exitval is -1 for a job killed by its timeout.
+ * the bytes the job wrote to stdout; Exitval is -1 for a job killed by its timeout. Command is
+ * the job's command line, its bytes as they are (as GNU parallel writes it).
  */
 final class JobLog implements Closeable {
     /** The header line, without its newline. */
     public static final String HEADER = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand";
 
-    private final BufferedWriter out;
+    private final OutputStream out;
 
-    private JobLog(BufferedWriter out) {
+    private JobLog(OutputStream out) {
         this.out = out;
     }
 
@@ -40,11 +42,10 @@ final class JobLog implements Closeable {
         boolean append = name.startsWith("+");
         Path path = Path.of(append ? name.substring(1) : name);
         boolean header = !append || !Files.exists(path) || Files.size(path) == 0;
-        BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        OutputStream w = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING));
         if (header) {
-            w.write(HEADER);
-            w.write('\n');
+            w.write((HEADER + "\n").getBytes(StandardCharsets.US_ASCII));
             w.flush();
         }
         return new JobLog(w);
@@ -57,10 +58,13 @@ final class JobLog implements Closeable {
      * @param runtimeNanos how long it ran
      */
     public synchronized void write(long seq, long startMillis, long runtimeNanos, long received, int exitval,
-            int signal, String command) {
+            int signal, byte[] command) {
         try {
-            out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t0\t%d\t%d\t%d\t%s\n", seq,
-                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, received, exitval, signal, command));
+            out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t0\t%d\t%d\t%d\t", seq,
+                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, received, exitval, signal)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(command);
+            out.write('\n');
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -4,7 +4,6 @@ import dev.spawnring.MemfdOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,14 +31,14 @@ final class Printer {
         private MemfdOutput errFile;
         private byte[] out;
         private byte[] err;
-        private final String message;
+        private final byte[] message;
 
         /**
          * @param outFile the memfd the job's stdout went to, or null
          * @param errFile the memfd the job's stderr went to, or null
          * @param message printed on stderr after the job's own stderr (e.g. a timeout warning), or null
          */
-        Captured(MemfdOutput outFile, MemfdOutput errFile, String message) {
+        Captured(MemfdOutput outFile, MemfdOutput errFile, byte[] message) {
             this.outFile = outFile;
             this.errFile = errFile;
             this.message = message;
@@ -51,7 +50,7 @@ final class Printer {
         }
 
         /** @return only {@code message} (null: nothing) to print */
-        static Captured message(String message) {
+        static Captured message(byte[] message) {
             return new Captured(null, null, message);
         }
 
@@ -223,7 +222,7 @@ final class Printer {
                 c.errFile.transferTo(err);
             }
             if (c.message != null) {
-                err.write(c.message.getBytes(StandardCharsets.UTF_8));
+                err.write(c.message);
             }
             err.flush();
             drawBar();
@@ -250,12 +249,17 @@ final class Printer {
         }
     }
 
-    /** Prints {@code text} (lines ending in newlines) on stderr. */
+    /** Prints {@code text} (lines ending in newlines) on stderr, in the platform's charset. */
     void message(String text) {
+        message(Bytes.of(text));
+    }
+
+    /** Prints {@code text} (lines ending in newlines) on stderr, the bytes as they are. */
+    void message(byte[] text) {
         lock.lock();
         try {
             eraseBar();
-            err.write(text.getBytes(StandardCharsets.UTF_8));
+            err.write(text);
             err.flush();
             drawBar();
         } catch (IOException e) {

@@ -1,12 +1,13 @@
 package dev.spawnring.cli.run;
 
 import dev.spawnring.Spawner;
+import dev.spawnring.cli.Main;
+import dev.spawnring.cli.Problems;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Spec;
  * than 100), the {@code --halt} status, 255 for a usage or other error.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        exitCodeOnInvalidInput = 255, exitCodeOnExecutionException = 255,
+        exitCodeOnInvalidInput = Main.EXIT_USAGE, exitCodeOnExecutionException = RunCommand.EXIT_ERROR,
         modelTransformer = RunCommand.OptionsFirst.class,
         description = {
             "Run a command once per input, several at a time (as xargs -P or GNU parallel).",
@@ -58,6 +59,8 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
     /** The separator of input lists on the command line. */
     public static final String SEPARATOR = ":::";
+    /** Exit status when the runner itself fails (the joblog cannot be written, stdout is closed): GNU parallel's 255. */
+    public static final int EXIT_ERROR = 255;
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N",
             description = "Jobs at a time: N, 0 for as many as possible, N%% of the cores, +N or -N cores "
@@ -120,6 +123,8 @@ public final class RunCommand implements Callable<Integer> {
     private OutputStream out = new FileOutputStream(FileDescriptor.out);
     private OutputStream err = new FileOutputStream(FileDescriptor.err);
     private boolean ownStreams;
+    private String[] args = new String[0];
+    private RawArguments raw;
 
     /** Makes the command; picocli does this. */
     public RunCommand() {
@@ -143,15 +148,31 @@ public final class RunCommand implements Callable<Integer> {
         return this;
     }
 
+    /**
+     * The bytes of this JVM's command line ({@link RawArguments}), so that the command template
+     * and the {@code :::} inputs are the bytes the user gave, not the JVM's decoding of them.
+     * Without it (a command line driven from Java) the words are encoded in the platform's
+     * charset.
+     *
+     * @param args what {@code main} got: the whole command line, {@code run} included
+     * @param raw  their bytes, or why they could not be had
+     * @return this command
+     */
+    public RunCommand arguments(String[] args, RawArguments raw) {
+        this.args = args.clone();
+        this.raw = Objects.requireNonNull(raw, "raw");
+        return this;
+    }
+
     @Override
     public Integer call() throws IOException {
-        List<String> template = new ArrayList<>();
-        List<List<String>> lists = new ArrayList<>();
-        for (String w : words) {
-            if (w.equals(SEPARATOR)) {
+        List<byte[]> template = new ArrayList<>();
+        List<List<byte[]>> lists = new ArrayList<>();
+        for (byte[] w : wordBytes()) {
+            if (Bytes.is(w, SEPARATOR)) {
                 lists.add(new ArrayList<>());
-            } else if (w.equals("::::") || w.equals(":::+") || w.equals("::::+")) {
-                throw usage(w + " is not supported: give inputs with ::: or on stdin");
+            } else if (Bytes.is(w, "::::") || Bytes.is(w, ":::+") || Bytes.is(w, "::::+")) {
+                throw usage(Bytes.text(w) + " is not supported: give inputs with ::: or on stdin");
             } else if (lists.isEmpty()) {
                 template.add(w);
             } else {
@@ -162,14 +183,12 @@ public final class RunCommand implements Callable<Integer> {
             throw usage("no command given: spawnring run [OPTIONS] COMMAND [ARG...] [::: INPUT...]"
                     + " (to run each input as a command: spawnring run sh -c {} ::: 'echo a' 'echo b')");
         }
+        // Every option is checked before anything is read or run.
         Template t = Template.parse(template, shell);
-        Inputs inputs = lists.isEmpty() ? Inputs.lines(in, nul) : Inputs.of(lists);
-        if (lists.isEmpty() && !ownStreams && !dryRun && ProgressBar.isTerminal(0)) {
-            message("spawnring run: reading the inputs from the terminal, one per line (end with Ctrl-D)\n");
-        }
-        if (t.highestSource() > inputs.sources()) {
+        int sources = lists.isEmpty() ? 1 : lists.size();
+        if (t.highestSource() > sources) {
             throw usage("the command uses {" + t.highestSource() + "} but there "
-                    + (inputs.sources() == 1 ? "is 1 input source" : "are " + inputs.sources() + " input sources"));
+                    + (sources == 1 ? "is 1 input source" : "are " + sources + " input sources"));
         }
         int slots = parseJobs();
         Duration limit = timeout == null ? null : positive("--timeout", timeout);
@@ -189,6 +208,7 @@ public final class RunCommand implements Callable<Integer> {
         if (bar && noBar) {
             throw usage("--bar and --no-bar cannot be combined");
         }
+        Inputs inputs = lists.isEmpty() ? Inputs.lines(in, nul) : Inputs.of(lists);
         if (dryRun) {
             return dryRun(t, inputs, slots);
         }
@@ -197,9 +217,12 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 log = JobLog.open(joblog);
             } catch (IOException | RuntimeException e) {
-                message("spawnring run: --joblog " + joblog + ": " + e + "\n");
-                return 255;
+                message("spawnring run: --joblog " + joblog + ": cannot write it: " + Problems.describe(e) + "\n");
+                return EXIT_ERROR;
             }
+        }
+        if (lists.isEmpty() && !ownStreams && ProgressBar.isTerminal(0)) {
+            message("spawnring run: reading the inputs from the terminal, one per line (end with Ctrl-D)\n");
         }
         Printer printer = new Printer(out, err, keepOrder);
         Spawner spawner;
@@ -209,11 +232,11 @@ public final class RunCommand implements Callable<Integer> {
             int loops = Math.min(slots, Runtime.getRuntime().availableProcessors());
             spawner = Spawner.builder().loops(Math.max(1, Math.min(loops, Spawner.MAX_LOOPS))).build();
         } catch (IOException | RuntimeException e) {
-            message("spawnring run: cannot start: " + e.getMessage() + "\n");
+            message("spawnring run: cannot start: " + Problems.describe(e) + "\n");
             if (log != null) {
                 log.close();
             }
-            return 255;
+            return EXIT_ERROR;
         }
         Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
                 inputs, printer, log, spawner);
@@ -228,19 +251,51 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The positional words as bytes: from the command line's bytes when they are known (the
+     * words are the command line's last ones), else encoded from the strings, with a warning
+     * when the JVM's decoding may have lost bytes (U+FFFD in a word).
+     */
+    private List<byte[]> wordBytes() {
+        String problem = raw == null ? null : raw.problem();
+        if (raw != null && raw.bytes() != null) {
+            int from = args.length - words.size();
+            boolean same = from >= 0;
+            for (int i = 0; same && i < words.size(); i++) {
+                same = args[from + i].equals(words.get(i));
+            }
+            if (same) {
+                return raw.bytes().subList(from, args.length);
+            }
+            problem = "the command's words are not the command line's last " + words.size() + " arguments";
+        }
+        if (problem != null && words.stream().anyMatch(w -> w.indexOf('\ufffd') >= 0)) {
+            message("spawnring run: Warning: the command line's bytes are not known (" + problem + "): its words "
+                    + "are used as the JVM decoded them (" + Bytes.CHARSET + "), U+FFFD included\n");
+        }
+        return words.stream().map(Bytes::of).toList();
+    }
+
     private int dryRun(Template t, Inputs inputs, int slots) throws IOException {
         long seq = 0;
-        StringBuilder sb = new StringBuilder();
-        for (List<String> values; (values = inputs.next()) != null; ) {
-            seq++;
-            sb.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append('\n');
-            if (sb.length() > 8192) {
-                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                sb.setLength(0);
+        Bytes.Builder b = new Bytes.Builder();
+        try {
+            for (List<byte[]> values; (values = inputs.next()) != null; ) {
+                seq++;
+                b.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
+                if (b.length() > 8192) {
+                    out.write(b.toBytes());
+                    b = new Bytes.Builder();
+                }
             }
+            out.write(b.toBytes());
+            out.flush();
+        } catch (IOException e) {
+            if (!"Broken pipe".equals(e.getMessage())) { // a closed pipe is a normal end
+                message("spawnring run: writing output failed: " + Problems.describe(e) + "\n");
+            }
+            return EXIT_ERROR;
         }
-        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-        out.flush();
         return 0;
     }
 
@@ -314,7 +369,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private void message(String text) {
         try {
-            err.write(text.getBytes(StandardCharsets.UTF_8));
+            err.write(Bytes.of(text));
             err.flush();
         } catch (IOException e) {
             // stderr is gone: nothing left to tell

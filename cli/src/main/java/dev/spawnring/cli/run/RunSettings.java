@@ -3,7 +3,6 @@ package dev.spawnring.cli.run;
 import dev.spawnring.Command;
 import dev.spawnring.Signal;
 import dev.spawnring.Stdio;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,16 +29,17 @@ record RunSettings(Template template, int jobs, Duration timeout, Duration grace
      * @param programs where {@code argv[0]} is looked up once per name
      * @return what the job runs
      */
-    Command command(List<String> argv, Programs programs) throws IOException {
-        String program = argv.get(0);
-        String path = programs.resolve(program);
+    Command command(List<byte[]> argv, Programs programs) {
+        byte[] program = argv.get(0);
+        byte[] path = programs.resolve(program);
         Command c;
-        if (path.equals(program)) {
-            c = Command.of(argv);
+        if (Programs.same(program, path)) {
+            c = Command.ofBytes(argv);
         } else {
-            List<String> resolved = new ArrayList<>(argv);
+            // Programs looks up only names that are text, so argv0 takes the name as a string.
+            List<byte[]> resolved = new ArrayList<>(argv);
             resolved.set(0, path);
-            c = Command.of(resolved).argv0(program);
+            c = Command.ofBytes(resolved).argv0(Bytes.text(program));
         }
         c = c.stdin(Stdio.discard());
         c = lineBuffer ? c.stdout(Stdio.pipe()).stderr(Stdio.pipe()) : c.stdout(Stdio.memfd()).stderr(Stdio.memfd());

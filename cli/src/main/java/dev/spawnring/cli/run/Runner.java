@@ -8,7 +8,7 @@ import dev.spawnring.SpawnException;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs the jobs of one {@code spawnring run}: at most {@code -j} at a time, through one
@@ -40,6 +41,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     private final JobLog log;
     private final Spawner spawner;
     private final Programs programs = new Programs(System.getenv("PATH"));
+    /** The programs a job could not run (not there, or not runnable): said once each. */
+    private final Set<ByteBuffer> unrunnable = ConcurrentHashMap.newKeySet();
 
     // Guarded by lock.
     private boolean killing;
@@ -112,8 +115,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         try {
             job.argv = settings.template().argv(job.inputs, job.seq, job.slot);
             command = settings.command(job.argv, programs);
-        } catch (IOException | RuntimeException e) {
-            failedToStart(job, e.getMessage(), 126);
+        } catch (RuntimeException e) {
+            failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
         }
         job.startMillis = System.currentTimeMillis();
@@ -122,7 +125,12 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         try {
             child = spawner.spawn(command);
         } catch (SpawnException e) {
-            failedToStart(job, e.getMessage(), e.errnoName().equals("ENOENT") ? 127 : 126);
+            int exitval = e.errnoName().equals("ENOENT") ? 127 : 126;
+            // A program that is not there, or cannot run, is said once, not once per job.
+            boolean first = !e.step().equals("exec") || unrunnable.add(ByteBuffer.wrap(job.argv.get(0)));
+            failedToStart(job, first ? e.getMessage() + (e.step().equals("exec")
+                    ? " (said once: every job running it fails with exit value " + exitval + ")" : "") : null,
+                    exitval);
             return;
         } catch (RuntimeException e) {
             failedToStart(job, String.valueOf(e.getMessage()), 126);
@@ -152,12 +160,13 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         end.whenComplete((v, e) -> ended(job, exit.isCompletedExceptionally() ? null : exit.join()));
     }
 
+    /** @param message why, for stderr, or null to print nothing */
     private void failedToStart(Job job, String message, int exitval) {
         job.startMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
         job.argv = job.argv != null ? job.argv : List.of();
         Printer.Captured out = Printer.Captured.ofBytes(new byte[0],
-                (NAME + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+                message == null ? new byte[0] : Bytes.of(NAME + ": " + message + "\n"));
         complete(job, ExitStatus.exited(exitval), false, out);
     }
 
@@ -171,8 +180,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             running.remove(job);
             runningCount = running.size();
         });
-        String warning = timedOut ? NAME + ": Warning: This job was killed because it timed out:\n" + NAME
-                + ": Warning: " + display(job) + "\n" : null;
+        byte[] warning = timedOut ? new Bytes.Builder()
+                .append(Bytes.of(NAME + ": Warning: This job was killed because it timed out:\n" + NAME + ": Warning: "))
+                .append(display(job)).append((byte) '\n').toBytes() : null;
         complete(job, status, timedOut, settings.lineBuffer() ? Printer.Captured.message(warning)
                 : new Printer.Captured(job.child.stdoutMemfd(), job.child.stderrMemfd(), warning));
     }
@@ -220,7 +230,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             }
         }
         printer.finished(job.seq, output);
-        List<String> messages = new ArrayList<>();
+        List<byte[]> messages = new ArrayList<>();
         locked(() -> {
             if (tally.finished(ok, exitval, signal, display(job), messages)) {
                 halt(messages);
@@ -229,8 +239,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 stopStarting = true;
                 error = true;
                 if (!"Broken pipe".equals(printer.failure().getMessage())) { // a closed pipe is a normal end
-                    messages.add(NAME + ": writing output failed (" + printer.failure().getMessage()
-                            + "): starting no more jobs\n");
+                    messages.add(Bytes.of(NAME + ": writing output failed (" + printer.failure().getMessage()
+                            + "): starting no more jobs\n"));
                 }
             }
         });
@@ -240,7 +250,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     }
 
     /** {@code --halt}'s condition is met: no new job starts, and with {@code now} the running ones are killed. Caller holds the lock. */
-    private void halt(List<String> messages) {
+    private void halt(List<byte[]> messages) {
         if (stopStarting) {
             return;
         }
@@ -251,7 +261,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             signalRunning(Signal.SIGTERM);
             scheduleKill(settings.grace());
         } else if (!running.isEmpty()) {
-            messages.add(NAME + ": Starting no more jobs. Waiting for " + running.size() + " jobs to finish.\n");
+            messages.add(Bytes.of(NAME + ": Starting no more jobs. Waiting for " + running.size() + " jobs to finish.\n"));
         }
     }
 
@@ -270,7 +280,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         });
     }
 
-    private String display(Job job) {
+    private byte[] display(Job job) {
         return job.argv == null || job.argv.isEmpty()
                 ? settings.template().display(job.inputs, job.seq, Math.max(1, job.slot))
                 : settings.template().describe(job.argv);

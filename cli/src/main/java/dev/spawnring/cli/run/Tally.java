@@ -56,7 +56,7 @@ final class Tally {
      * @param messages where the messages {@code --halt} prints go
      * @return whether the run must halt ({@link Halt#when()} says how)
      */
-    boolean finished(boolean ok, int exitval, int signal, String display, List<String> messages) {
+    boolean finished(boolean ok, int exitval, int signal, byte[] display, List<byte[]> messages) {
         done++;
         if (!ok) {
             failed++;
@@ -66,14 +66,14 @@ final class Tally {
         }
         long limit = -1;
         if (!ok && halt.why() == Halt.Why.FAIL) {
-            messages.add(NAME + ": This job failed:\n" + display + "\n");
+            messages.add(message("This job failed", display));
             limit = failed;
         } else if (ok && halt.why() == Halt.Why.SUCCESS) {
-            messages.add(NAME + ": This job succeeded:\n" + display + "\n");
+            messages.add(message("This job succeeded", display));
             limit = done - failed;
         }
         if (halt.why() == Halt.Why.DONE) {
-            messages.add(NAME + ": This job finished:\n" + display + "\n");
+            messages.add(message("This job finished", display));
             limit = done;
         }
         if (limit < 0 || limit < halt.threshold(total())) {
@@ -92,6 +92,12 @@ final class Tally {
             }
         }
         return true;
+    }
+
+    /** @return {@code spawnring run: WHAT:}, a newline, the job's command line (its bytes), a newline */
+    private static byte[] message(String what, byte[] display) {
+        return new Bytes.Builder().append(Bytes.of(NAME + ": " + what + ":\n")).append(display).append((byte) '\n')
+                .toBytes();
     }
 
     private int percentFailed() {

@@ -1,6 +1,8 @@
 package dev.spawnring.cli.run;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -12,6 +14,9 @@ import java.util.List;
  * without extension, {@code {#}} the job number (from 1), {@code {%}} the job slot (1..j);
  * {@code {N}}, {@code {N.}}, {@code {N/}}, {@code {N//}}, {@code {N/.}} the same for input
  * source N. Any other text in braces is left as it is.
+ *
+ * <p>Everything is bytes: the words, the inputs and what they make; {@code '/'} and
+ * {@code '.'} are the ASCII bytes, and any other byte is data, as in GNU parallel.
  *
  * <p>Without {@code --shell} every template word stays one argv element, whatever the input
  * holds; a word that is exactly {@code {}} (or {@code {.}} ...) becomes one element per input
@@ -38,8 +43,8 @@ final class Template {
     sealed interface Part {
     }
 
-    /** Literal text. */
-    record Text(String text) implements Part {
+    /** Literal bytes. */
+    record Text(byte[] bytes) implements Part {
     }
 
     /** An input placeholder; {@code source} is 0 for all sources, else 1-based. */
@@ -53,6 +58,9 @@ final class Template {
     /** {@code {%}}. */
     record Slot() implements Part {
     }
+
+    private static final byte[] SH = Bytes.of("/bin/sh");
+    private static final byte[] DASH_C = Bytes.of("-c");
 
     private final List<List<Part>> words;
     private final boolean shell;
@@ -81,46 +89,50 @@ final class Template {
     /**
      * Parses the template words.
      *
-     * @param words the command and its arguments as given on the command line
+     * @param words the command and its arguments as given on the command line, as bytes
      * @param shell whether the filled command runs through {@code sh -c}
      * @return the template
      */
-    public static Template parse(List<String> words, boolean shell) {
+    public static Template parse(List<byte[]> words, boolean shell) {
         List<List<Part>> parsed = new ArrayList<>();
-        for (String w : words) {
+        for (byte[] w : words) {
             parsed.add(parseWord(w));
         }
         return new Template(List.copyOf(parsed), shell);
     }
 
-    private static List<Part> parseWord(String w) {
+    private static List<Part> parseWord(byte[] w) {
         List<Part> parts = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
+        int textFrom = 0;
         int i = 0;
-        while (i < w.length()) {
-            char c = w.charAt(i);
-            int close = c == '{' ? w.indexOf('}', i + 1) : -1;
-            Part p = close > 0 ? placeholder(w.substring(i + 1, close)) : null;
+        while (i < w.length) {
+            int close = w[i] == '{' ? Bytes.indexOf(w, (byte) '}', i + 1) : -1;
+            Part p = close > 0 ? placeholder(w, i + 1, close) : null;
             if (p == null) {
-                text.append(c);
                 i++;
                 continue;
             }
-            if (!text.isEmpty()) {
-                parts.add(new Text(text.toString()));
-                text.setLength(0);
+            if (i > textFrom) {
+                parts.add(new Text(Arrays.copyOfRange(w, textFrom, i)));
             }
             parts.add(p);
             i = close + 1;
+            textFrom = i;
         }
-        if (!text.isEmpty() || parts.isEmpty()) {
-            parts.add(new Text(text.toString()));
+        if (textFrom < w.length || parts.isEmpty()) {
+            parts.add(new Text(Arrays.copyOfRange(w, textFrom, w.length)));
         }
         return List.copyOf(parts);
     }
 
-    /** The placeholder between braces, or null when {@code inner} is not one. */
-    private static Part placeholder(String inner) {
+    /** The placeholder {@code w[from, to)} names between braces, or null when it is not one. */
+    private static Part placeholder(byte[] w, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (w[i] < 0) {
+                return null; // a placeholder is ASCII
+            }
+        }
+        String inner = new String(w, from, to - from, StandardCharsets.US_ASCII);
         switch (inner) {
             case "#":
                 return new Seq();
@@ -130,7 +142,7 @@ final class Template {
                 break;
         }
         int digits = 0;
-        while (digits < inner.length() && Character.isDigit(inner.charAt(digits)) && inner.charAt(digits) < 128) {
+        while (digits < inner.length() && inner.charAt(digits) >= '0' && inner.charAt(digits) <= '9') {
             digits++;
         }
         int source = 0;
@@ -173,25 +185,25 @@ final class Template {
      * @param seq    the job number, from 1
      * @param slot   the job slot, from 1
      * @return the argv to run: without {@code --shell} the program and its arguments,
-     *         with it {@code [sh, -c, command]}
+     *         with it {@code [/bin/sh, -c, command]}
      */
-    public List<String> argv(List<String> inputs, long seq, int slot) {
+    public List<byte[]> argv(List<byte[]> inputs, long seq, int slot) {
         if (shell) {
-            return List.of("/bin/sh", "-c", shellCommand(inputs, seq, slot));
+            return List.of(SH, DASH_C, shellCommand(inputs, seq, slot));
         }
-        List<String> argv = new ArrayList<>();
+        List<byte[]> argv = new ArrayList<>();
         for (List<Part> w : words) {
             if (w.size() == 1 && w.get(0) instanceof Input in && in.source() == 0 && inputs.size() > 1) {
-                for (String v : inputs) {
+                for (byte[] v : inputs) {
                     argv.add(transform(v, in.transform()));
                 }
                 continue;
             }
-            StringBuilder sb = new StringBuilder();
+            Bytes.Builder b = new Bytes.Builder();
             for (Part p : w) {
-                sb.append(value(p, inputs, seq, slot, false));
+                value(b, p, inputs, seq, slot, false);
             }
-            argv.add(sb.toString());
+            argv.add(b.toBytes());
         }
         if (!hasPlaceholder) {
             argv.addAll(inputs);
@@ -201,81 +213,81 @@ final class Template {
 
     /**
      * The command as a user reads it (dry run, joblog, messages): argv shell-quoted where
-     * needed, or the shell command itself with {@code --shell}.
+     * needed, or the shell command itself with {@code --shell}; the bytes as they are.
      */
-    public String display(List<String> inputs, long seq, int slot) {
+    public byte[] display(List<byte[]> inputs, long seq, int slot) {
         if (shell) {
             return shellCommand(inputs, seq, slot);
         }
-        return display(argv(inputs, seq, slot));
+        return commandLine(argv(inputs, seq, slot));
     }
 
     /**
      * @param argv what {@link #argv} returned
      * @return the command as {@link #display(List, long, int)} shows it
      */
-    public String describe(List<String> argv) {
-        return shell ? argv.get(2) : display(argv);
+    public byte[] describe(List<byte[]> argv) {
+        return shell ? argv.get(2) : commandLine(argv);
     }
 
     /** @return {@code argv} as one line a shell would split back into it */
-    public static String display(List<String> argv) {
-        StringBuilder sb = new StringBuilder();
-        for (String a : argv) {
-            if (!sb.isEmpty()) {
-                sb.append(' ');
+    public static byte[] commandLine(List<byte[]> argv) {
+        Bytes.Builder b = new Bytes.Builder();
+        for (byte[] a : argv) {
+            if (!b.isEmpty()) {
+                b.append((byte) ' ');
             }
-            sb.append(quote(a));
+            b.append(quote(a));
         }
-        return sb.toString();
+        return b.toBytes();
     }
 
-    private String shellCommand(List<String> inputs, long seq, int slot) {
-        StringBuilder sb = new StringBuilder();
+    private byte[] shellCommand(List<byte[]> inputs, long seq, int slot) {
+        Bytes.Builder b = new Bytes.Builder();
         for (List<Part> w : words) {
-            if (!sb.isEmpty()) {
-                sb.append(' ');
+            if (!b.isEmpty()) {
+                b.append((byte) ' ');
             }
             for (Part p : w) {
-                sb.append(value(p, inputs, seq, slot, true));
+                value(b, p, inputs, seq, slot, true);
             }
         }
         if (!hasPlaceholder) {
-            for (String v : inputs) {
-                if (!sb.isEmpty()) {
-                    sb.append(' ');
+            for (byte[] v : inputs) {
+                if (!b.isEmpty()) {
+                    b.append((byte) ' ');
                 }
-                sb.append(quote(v));
+                b.append(quote(v));
             }
         }
-        return sb.toString();
+        return b.toBytes();
     }
 
-    private static String value(Part p, List<String> inputs, long seq, int slot, boolean quote) {
-        return switch (p) {
-            case Text t -> t.text();
-            case Seq s -> Long.toString(seq);
-            case Slot s -> Integer.toString(slot);
+    private static void value(Bytes.Builder b, Part p, List<byte[]> inputs, long seq, int slot, boolean quote) {
+        switch (p) {
+            case Text t -> b.append(t.bytes());
+            case Seq s -> b.ascii(Long.toString(seq));
+            case Slot s -> b.ascii(Integer.toString(slot));
             case Input in when in.source() > 0 -> {
-                String v = transform(inputs.get(in.source() - 1), in.transform());
-                yield quote ? quote(v) : v;
+                byte[] v = transform(inputs.get(in.source() - 1), in.transform());
+                b.append(quote ? quote(v) : v);
             }
             case Input in -> {
-                StringBuilder sb = new StringBuilder();
-                for (String v : inputs) {
-                    if (!sb.isEmpty()) {
-                        sb.append(' ');
+                boolean first = true;
+                for (byte[] v : inputs) {
+                    if (!first) {
+                        b.append((byte) ' ');
                     }
-                    String t = transform(v, in.transform());
-                    sb.append(quote ? quote(t) : t);
+                    first = false;
+                    byte[] t = transform(v, in.transform());
+                    b.append(quote ? quote(t) : t);
                 }
-                yield sb.toString();
             }
-        };
+        }
     }
 
     /** Applies a placeholder's transform to one value, with GNU parallel's rules. */
-    static String transform(String v, Transform t) {
+    static byte[] transform(byte[] v, Transform t) {
         return switch (t) {
             case NONE -> v;
             case NO_EXTENSION -> noExtension(v);
@@ -286,49 +298,59 @@ final class Template {
     }
 
     /** GNU parallel's {@code s:\.[^/.]*$::}: the last dot and what follows, if no slash follows. */
-    static String noExtension(String v) {
-        int dot = v.lastIndexOf('.');
-        return dot >= 0 && v.indexOf('/', dot) < 0 ? v.substring(0, dot) : v;
+    static byte[] noExtension(byte[] v) {
+        int dot = Bytes.lastIndexOf(v, (byte) '.');
+        return dot >= 0 && Bytes.indexOf(v, (byte) '/', dot) < 0 ? Arrays.copyOf(v, dot) : v;
     }
 
     /** GNU parallel's {@code s:.*\/::}: what follows the last slash. */
-    static String basename(String v) {
-        return v.substring(v.lastIndexOf('/') + 1);
+    static byte[] basename(byte[] v) {
+        return Arrays.copyOfRange(v, Bytes.lastIndexOf(v, (byte) '/') + 1, v.length);
     }
 
     /** Perl's {@code File::Basename::dirname}, as POSIX {@code dirname}. */
-    static String dirname(String v) {
-        String s = stripTrailingSlashes(v);
-        if (s.equals("/")) {
-            return "/";
+    static byte[] dirname(byte[] v) {
+        int end = withoutTrailingSlashes(v, v.length);
+        if (end == 1 && v[0] == '/') {
+            return new byte[] {'/'};
         }
-        int slash = s.lastIndexOf('/');
+        int slash = Bytes.lastIndexOf(v, (byte) '/', end - 1);
         if (slash < 0) {
-            return ".";
+            return new byte[] {'.'};
         }
-        String d = stripTrailingSlashes(s.substring(0, slash + 1));
-        return d.isEmpty() ? "/" : d;
+        return Arrays.copyOf(v, withoutTrailingSlashes(v, slash + 1));
     }
 
-    private static String stripTrailingSlashes(String s) {
-        int end = s.length();
-        while (end > 1 && s.charAt(end - 1) == '/') {
+    /** @return the length of {@code v[0, end)} without its trailing slashes (a lone "/" stays) */
+    private static int withoutTrailingSlashes(byte[] v, int end) {
+        while (end > 1 && v[end - 1] == '/') {
             end--;
         }
-        return s.substring(0, end);
+        return end;
     }
 
     /** @return {@code s} as a shell word: as it is when safe, else in single quotes */
-    public static String quote(String s) {
-        if (s.isEmpty()) {
-            return "''";
+    public static byte[] quote(byte[] s) {
+        if (s.length == 0) {
+            return new byte[] {'\'', '\''};
         }
         boolean safe = true;
-        for (int i = 0; i < s.length() && safe; i++) {
-            char c = s.charAt(i);
+        for (int i = 0; i < s.length && safe; i++) {
+            byte c = s[i];
             safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "_@%+=:,./-".indexOf(c) >= 0;
+                    || (c > 0 && "_@%+=:,./-".indexOf(c) >= 0);
         }
-        return safe ? s : "'" + s.replace("'", "'\\''") + "'";
+        if (safe) {
+            return s;
+        }
+        Bytes.Builder b = new Bytes.Builder().append((byte) '\'');
+        for (byte c : s) {
+            if (c == '\'') {
+                b.ascii("'\\''");
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append((byte) '\'').toBytes();
     }
 }

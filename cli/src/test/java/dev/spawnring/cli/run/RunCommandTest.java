@@ -571,8 +571,9 @@ class RunCommandTest {
             Path tmux = Path.of("/usr/bin/tmux");
             Assumptions.assumeTrue(Files.isExecutable(tmux), "skipped: tmux is not installed at /usr/bin/tmux");
             String socket = "spawnring-run-test-" + ProcessHandle.current().pid();
-            String command = Template.display(Runs.runnerJvm("-j", "2", "sleep", ":::",
-                    "0.4", "0.4", "0.4", "0.4", "0.4", "0.4")) + "; echo EXITED $?; sleep 60";
+            String command = new String(Template.commandLine(Runs.runnerJvm("-j", "2", "sleep", ":::",
+                    "0.4", "0.4", "0.4", "0.4", "0.4", "0.4").stream().map(String::getBytes).toList()))
+                    + "; echo EXITED $?; sleep 60";
             try {
                 assertEquals(0, tmux(socket, "new-session", "-d", "-s", "run", "-x", "120", "-y", "30", command));
                 String screen = "";

@@ -5,6 +5,8 @@ import dev.spawnring.Command;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.cli.Main;
+import dev.spawnring.Result;
+import dev.spawnring.cli.run.RawArguments;
 import dev.spawnring.cli.run.RunCommand;
 import dev.spawnring.testkit.Procs;
 import java.io.ByteArrayInputStream;
@@ -13,6 +15,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +52,62 @@ public record Runs(int exitCode, String out, String err, String usage, long mill
         long millis = (System.nanoTime() - t0) / 1_000_000;
         return new Runs(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
                 usage.toString(), millis);
+    }
+
+    /** What a run given bytes printed: its stdout and stderr as bytes, picocli's messages as text. */
+    public record Raw(int exitCode, byte[] out, byte[] err, String usage) {
+        /** @return everything, for assertion messages (the bytes shown as Latin-1) */
+        public String all() {
+            return "exit " + exitCode + "\n--- out\n" + new String(out, StandardCharsets.ISO_8859_1) + "--- err\n"
+                    + new String(err, StandardCharsets.ISO_8859_1) + "--- usage\n" + usage;
+        }
+    }
+
+    /**
+     * Runs {@code spawnring run args...} in this JVM as {@code main} would with a command line
+     * of these bytes: picocli parses the strings this JVM decodes from them, and the run is
+     * given the bytes ({@link RawArguments}).
+     */
+    public static Raw withBytes(byte[] stdin, byte[]... args) {
+        StringWriter usage = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(usage));
+        cl.setErr(new PrintWriter(usage));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] all = new String[args.length + 1];
+        List<byte[]> bytes = new ArrayList<>();
+        all[0] = "run";
+        bytes.add(all[0].getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < args.length; i++) {
+            all[i + 1] = new String(args[i], Charset.forName(System.getProperty("sun.jnu.encoding")));
+            bytes.add(args[i]);
+        }
+        RunCommand run = cl.getSubcommands().get("run").getCommand();
+        run.io(new ByteArrayInputStream(stdin), out, err).arguments(all, new RawArguments(bytes, null));
+        int code = cl.execute(all);
+        return new Raw(code, out.toByteArray(), err.toByteArray(), usage.toString());
+    }
+
+    /**
+     * Runs {@code spawnring run args...} in a JVM of its own started under {@code LC_ALL=C}
+     * (Docker's and cron's locale: the JVM decodes its arguments as ASCII), in {@code dir}, with
+     * {@code stdin} on its stdin; the command line is bytes, as a shell would pass them.
+     */
+    public static Raw underCLocale(Spawner spawner, Path dir, byte[] stdin, byte[]... args) throws Exception {
+        List<byte[]> argv = new ArrayList<>();
+        for (String a : runnerJvm()) {
+            argv.add(a.getBytes(StandardCharsets.UTF_8));
+        }
+        argv.addAll(List.of(args));
+        Path in = Files.write(dir.resolve(".stdin-" + System.nanoTime()), stdin);
+        try {
+            Result r = spawner.run(Command.ofBytes(argv).directory(dir).env("LC_ALL", "C").env("LANG", "C")
+                    .stdin(Stdio.from(in))).get();
+            return new Raw(r.status().exitValue(), r.stdout(), r.stderr(), "");
+        } finally {
+            Files.deleteIfExists(in);
+        }
     }
 
     /** @return stdout's lines */

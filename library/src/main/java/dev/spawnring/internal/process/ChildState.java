@@ -4,9 +4,11 @@ import static dev.spawnring.uring.IoUring.P_PIDFD;
 import static dev.spawnring.uring.IoUring.WEXITED;
 import static dev.spawnring.uring.IoUring.WNOHANG;
 import static dev.spawnring.uring.IoUring.WNOWAIT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.spawnring.ExitStatus;
 import dev.spawnring.internal.sys.Errno;
+import dev.spawnring.internal.sys.Kernel;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
@@ -27,17 +29,26 @@ import java.util.concurrent.TimeoutException;
 /**
  * One child's life on the loop that cloned it, behind a public {@code Child}.
  *
- * <p><b>Exit, group, reap.</b> The exit is first <em>seen</em>, not reaped: an io_uring
- * WAITID on the pidfd with {@code WNOWAIT} leaves the child a zombie, so its pid, and the
- * number of the process group it leads, cannot name anything else yet. Then what the command
- * asked is done to its group: SIGKILL with {@code killProcessGroupOnExit}; and when a
- * timeout's SIGTERM was sent and the grace period runs, the reap waits for the grace period's
- * SIGKILL (unless {@code killProcessGroupOnExit} has just sent it). Then the child is reaped
- * ({@code waitid(WNOHANG)} on the pidfd, which returns at once) and the pidfd closed, under
- * the lock every signal takes: so no signal, to the child or to its group, is ever sent
- * after the reap. Group signals go through {@code pidfd_send_signal} with
- * {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9), else {@code kill(-pid)}: both are safe
- * because the leader is never reaped yet when they are sent.
+ * <p><b>Exit, group, reap.</b> The exit is first <em>seen</em>, not reaped, so the child
+ * stays a zombie and its pid, and the number of the process group it leads, cannot name
+ * anything else yet: an io_uring WAITID on the pidfd with {@code WNOWAIT} (Linux 6.7+, and
+ * FALLBACK); on an older io_uring, a POLL_ADD on the pidfd (readable once the child has
+ * exited) and then {@code waitid(P_PIDFD, WEXITED | WNOHANG | WNOWAIT)}. Then what the command
+ * asked is done to its group: SIGKILL with {@code killProcessGroupOnExit}. Then the child is
+ * reaped ({@code waitid(WNOHANG)} on the pidfd, which returns at once) and the pidfd closed,
+ * under the lock every signal takes: so no signal to the child is ever sent after the reap.
+ *
+ * <p><b>Groups.</b> A group signal goes through {@code pidfd_send_signal} with
+ * {@code PIDFD_SIGNAL_PROCESS_GROUP} where the kernel has it (Linux 6.9+): the pidfd names
+ * the group's {@code struct pid}, so a group that took the same number later is never hit,
+ * even after the reap. Before 6.9 it is {@code kill(-pid)}, which is safe only while the
+ * leader is unreaped: then no group signal is sent after the reap.
+ *
+ * <p><b>A timeout's grace period.</b> When the timeout's SIGTERM made the child exit and the
+ * grace period runs, the child is reaped at once all the same (so {@code waitFor} returns
+ * then). What is left of its group gets the grace period's SIGKILL: with
+ * {@code PIDFD_SIGNAL_PROCESS_GROUP}, at the end of the grace period, through the pidfd,
+ * kept open until then; before 6.9, at the leader's exit, just before the reap.
  *
  * <p>Loop thread: {@link #started} and every completion. Any thread: the signals, the waits
  * and the accessors.
@@ -77,6 +88,8 @@ public final class ChildState {
     private int timerSignal;
     private long timerUserData;
     private boolean timedOut;
+    /** The reaped child's pidfd, kept for the grace period's SIGKILL to its group (Linux 6.9+), or -1. */
+    private int gracePidfd = -1;
 
     ChildState(EventLoop loop, long pid, int pidfd, ProcessSpec spec, ChildStreams streams, boolean supervised) {
         this.loop = loop;
@@ -94,30 +107,59 @@ public final class ChildState {
         loop.retain();
         loop.childStarted();
         siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
-        loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED | WNOWAIT, 0).userData(loop.register(this::exitSeen));
+        watchExit();
         if (supervised && spec.timeout() != null) {
             armTimer(spec.timeout(), Linux.SIGTERM);
         }
     }
 
-    /** The WAITID (WNOWAIT) completed: the child is a zombie, or could not be waited for. */
-    private void exitSeen(Cqe cqe) {
+    /** A WAITID(WNOWAIT) on the pidfd where the ring has it, else a POLL_ADD on the pidfd. */
+    private void watchExit() {
+        if (loop.hasWaitid()) {
+            loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED | WNOWAIT, 0)
+                    .userData(loop.register(cqe -> exitSeen(cqe.res(), "waitid")));
+        } else {
+            loop.sqe().prepPollAdd(pidfd, Linux.POLLIN).userData(loop.register(this::pidfdReadable));
+        }
+    }
+
+    /** The POLL_ADD on the pidfd completed: the child has exited (it is then a zombie), or no poll. */
+    private void pidfdReadable(Cqe cqe) {
         if (cqe.res() < 0) {
-            // Nothing tells how it ended (the loop failed and cancels what is in flight).
+            exitSeen(cqe.res(), "poll of the pidfd");
+            return;
+        }
+        siginfo.set(JAVA_INT, Linux.SI_PID, 0);
+        // Sees the exit without reaping, and never blocks.
+        int r = Sys.waitid(Linux.P_PIDFD, pidfd, siginfo, Linux.WEXITED | WNOHANG | WNOWAIT);
+        if (r == 0 && siginfo.get(JAVA_INT, Linux.SI_PID) == 0) {
+            watchExit(); // readable, but not waitable yet: watch again
+            return;
+        }
+        exitSeen(r, "waitid");
+    }
+
+    /** The exit is seen ({@code res} 0: the child is a zombie), or could not be waited for. */
+    private void exitSeen(int res, String what) {
+        if (res < 0) {
+            // Nothing tells how it ended (the loop failed and cancels what is in flight, say).
             cancelTimer();
-            reap(null, new IOException("waitid for pid " + pid + ": " + Errno.describe(-cqe.res())));
+            reap(null, loop.error(what + " for pid " + pid, res));
             return;
         }
         seen = ExitStatus.fromSiginfo(siginfo);
-        boolean killGroup = supervised && spec.killProcessGroupOnExit();
-        if (killGroup) {
+        if (supervised && spec.killProcessGroupOnExit()) {
             sendToGroup(Linux.SIGKILL);
-        }
-        if (timerSignal == Linux.SIGKILL && !killGroup) {
-            return; // the grace period's SIGKILL for what is left of the group comes first; then the reap
+        } else if (timerSignal == Linux.SIGKILL) {
+            // It ended in its grace period; what is left of its group gets the SIGKILL.
+            if (Kernel.groupSignalByPidfd()) {
+                reap(seen, null, true); // the timer stays armed; the group is signalled through the kept pidfd
+                return;
+            }
+            sendToGroup(Linux.SIGKILL); // before 6.9, only while the leader is unreaped
         }
         cancelTimer();
-        reap(seen, null);
+        reap(seen, null, false);
     }
 
     /**
@@ -138,32 +180,49 @@ public final class ChildState {
         }
         timerSignal = 0;
         if (cqe.res() != -Errno.ETIME) {
-            return; // cancelled: the loop is ending
+            endGrace(); // cancelled: the loop is ending
+            return;
         }
         if (signal == Linux.SIGTERM) {
             timedOut = true;
             sendToGroup(Linux.SIGTERM);
             armTimer(spec.grace(), Linux.SIGKILL);
+        } else if (gracePidfd >= 0) {
+            Sys.pidfdSendSignal(gracePidfd, Linux.SIGKILL, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
+            endGrace();
         } else {
-            sendToGroup(Linux.SIGKILL);
-            if (seen != null) {
-                reap(seen, null);
-            }
+            sendToGroup(Linux.SIGKILL); // the leader is alive: its exit is seen next, then the reap
+        }
+    }
+
+    /** The grace period of a reaped child is over: its pidfd goes, and the loop may end. */
+    private void endGrace() {
+        if (gracePidfd >= 0) {
+            Sys.close(gracePidfd);
+            gracePidfd = -1;
+            loop.release();
         }
     }
 
     private void cancelTimer() {
         if (timerSignal != 0) {
             timerSignal = 0;
-            loop.sqe().prepTimeoutRemove(timerUserData, 0).userData(loop.register(c -> { }));
+            if (loop.failure() == null) { // a failed loop cancels every request itself
+                loop.sqe().prepTimeoutRemove(timerUserData, 0).userData(loop.register(c -> { }));
+            }
         }
+    }
+
+    private void reap(ExitStatus status, IOException failure) {
+        reap(status, failure, false);
     }
 
     /**
      * Reaps the zombie (or, with {@code failure}, gives it up), closes the pidfd under the
-     * signals' lock, gives back idle streams and completes the status.
+     * signals' lock (or, with {@code keepForGrace}, keeps it for the grace period's SIGKILL to
+     * the group, and the loop alive until then), gives back idle streams and completes the status.
      */
-    private void reap(ExitStatus status, IOException failure) {
+    private void reap(ExitStatus status, IOException failure, boolean keepForGrace) {
         synchronized (this) {
             if (reaped) {
                 return;
@@ -173,7 +232,12 @@ public final class ChildState {
                 Sys.waitid(Linux.P_PIDFD, pidfd, siginfo, Linux.WEXITED | WNOHANG);
             }
             reaped = true;
-            Sys.close(pidfd);
+            if (keepForGrace) {
+                gracePidfd = pidfd;
+                loop.retain();
+            } else {
+                Sys.close(pidfd);
+            }
             pidfd = -1;
         }
         NativeMemory.free(siginfo);
@@ -193,8 +257,9 @@ public final class ChildState {
         if (reaped) {
             return;
         }
-        int r = Sys.pidfdSendSignal(pidfd, signal, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
-        if (r == -Errno.EINVAL) {
+        if (Kernel.groupSignalByPidfd()) {
+            Sys.pidfdSendSignal(pidfd, signal, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
+        } else {
             Sys.kill(-pid, signal); // before 6.9: the unreaped leader keeps the number its group's
         }
     }

@@ -4,6 +4,8 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.sys.SysException;
+import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.IoUring;
 import dev.spawnring.uring.Ring;
@@ -26,8 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * on the loop that cloned it: its WAITID, pipes and timeouts go through this ring. Other
  * threads hand it work with {@link #execute}; a READ on an eventfd, always armed, wakes it.
  *
- * <p>Everything but {@link #execute}, {@link #inLoop}, {@link #shutdown} and the load
- * counters ({@link #load}) runs on the loop thread only.
+ * <p>Everything but {@link #execute}, {@link #inLoop}, {@link #shutdown}, {@link #failure}
+ * and the load counters ({@link #load}) runs on the loop thread only.
+ *
+ * <p><b>When the loop thread fails</b> (its ring's {@code io_uring_enter} fails, say), no
+ * caller is left waiting: every request in flight is cancelled, every registered completion
+ * runs with {@code -ECANCELED} (its owner then fails its future or stream, naming this
+ * failure, see {@link #error}), the tasks already accepted still run (a request they make is
+ * refused, and its completion runs with {@code -ECANCELED} too), and {@link #execute} refuses
+ * new work with an {@link IllegalStateException} that names the failure.
  */
 final class EventLoop implements Runnable {
     /** What a request does when it completes; runs on the loop thread. */
@@ -36,6 +45,10 @@ final class EventLoop implements Runnable {
     }
 
     private static final AtomicInteger NEXT_NUMBER = new AtomicInteger();
+    /** Makes exits watched as before Linux 6.7 (POLL_ADD on the pidfd), for tests of that path. */
+    static final String NO_WAITID_PROPERTY = "spawnring.debug.noRingWaitid";
+    /** io_uring's answer to IORING_REGISTER_PROBE for WAITID, once asked. */
+    private static volatile Boolean kernelWaitid;
 
     private final Ring ring;
     private final int index;
@@ -61,6 +74,14 @@ final class EventLoop implements Runnable {
     /** Guarded by gate: the loop takes no more tasks and its eventfd is (being) closed. */
     private boolean ended;
     private final List<Runnable> onTermination = new CopyOnWriteArrayList<>();
+    /** Why the loop thread failed, or null. */
+    private volatile Throwable failure;
+    /** A fault a test asked the loop thread to fail with ({@link #injectFault}), or null. */
+    private volatile RuntimeException injected;
+    /** Loop thread: the ring is closed (the loop is ending); {@link #sqe} refuses. */
+    private boolean drained;
+    /** Whether the ring runs IORING_OP_WAITID (io_uring from Linux 6.7, and FALLBACK). */
+    private final boolean waitidOp;
 
     EventLoop(Ring ring, int index) throws IOException {
         this.ring = ring;
@@ -74,6 +95,40 @@ final class EventLoop implements Runnable {
         wakeOne.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
         this.thread = Thread.ofPlatform().daemon().name("spawnring-loop-" + NEXT_NUMBER.incrementAndGet())
                 .unstarted(this);
+        this.waitidOp = ringHasWaitid(ring);
+    }
+
+    /**
+     * Whether {@code ring} runs {@code IORING_OP_WAITID}: FALLBACK always; io_uring from Linux
+     * 6.7, as {@code IORING_REGISTER_PROBE} says (asked once per JVM: the kernel's answer does
+     * not change). {@code -Dspawnring.debug.noRingWaitid=true} answers no, for tests of the
+     * other path on a newer kernel.
+     */
+    static boolean ringHasWaitid(Ring ring) {
+        if (Boolean.getBoolean(NO_WAITID_PROPERTY)) {
+            return false;
+        }
+        if (ring.backend() == Backend.FALLBACK) {
+            return true;
+        }
+        Boolean k = kernelWaitid;
+        if (k == null) {
+            try {
+                k = ring.probe().supports(IoUring.IORING_OP_WAITID);
+            } catch (IOException | RuntimeException e) {
+                k = false; // the POLL_ADD path needs nothing newer than the ring itself
+            }
+            kernelWaitid = k;
+        }
+        return k;
+    }
+
+    /**
+     * @return whether the ring has {@code IORING_OP_WAITID}; where it has not (io_uring before
+     *         Linux 6.7), an exit is watched with a POLL_ADD on the pidfd instead
+     */
+    boolean hasWaitid() {
+        return waitidOp;
     }
 
     /** @return this loop's place among its Spawner's loops, from 0 */
@@ -129,7 +184,7 @@ final class EventLoop implements Runnable {
         gate.readLock().lock();
         try {
             if (ended) {
-                throw new IllegalStateException("spawner is closed");
+                throw refused();
             }
             tasks.add(task);
             if (!inLoop() && wakePending.compareAndSet(false, true)) {
@@ -142,6 +197,46 @@ final class EventLoop implements Runnable {
 
     boolean inLoop() {
         return Thread.currentThread() == thread;
+    }
+
+    /** @return why the loop thread failed, or null (it runs, or ended normally) */
+    Throwable failure() {
+        return failure;
+    }
+
+    /** What {@link #execute} and {@link #sqe} throw once the loop has ended: names its failure, if any. */
+    IllegalStateException refused() {
+        Throwable f = failure;
+        return f == null ? new IllegalStateException("spawner is closed")
+                : new IllegalStateException("spawnring event loop " + thread.getName() + " failed: " + f, f);
+    }
+
+    /**
+     * The error a request that completed with {@code res < 0} gives its waiter: when the loop
+     * failed and cancelled it, the loop's failure (as the cause), else the errno, as a
+     * {@link SysException} (which {@code JdkProcess} turns into the JDK's message).
+     *
+     * @param what what failed, e.g. {@code "read stdout of 1234"}
+     */
+    IOException error(String what, int res) {
+        Throwable f = failure;
+        if (f != null && res == -Errno.ECANCELED) {
+            return new IOException(what + ": spawnring event loop " + thread.getName() + " failed: " + f, f);
+        }
+        return new SysException(what, -res);
+    }
+
+    /**
+     * Makes the loop thread fail with {@code fault}, as if its ring had failed, the next time
+     * it wakes (which this call makes happen): for tests of what a failing loop does.
+     */
+    void injectFault(RuntimeException fault) {
+        injected = fault;
+        try {
+            execute(() -> { });
+        } catch (IllegalStateException ended) {
+            // Nothing left to fail.
+        }
     }
 
     /** Asks the loop to end once nothing keeps it alive. */
@@ -174,8 +269,14 @@ final class EventLoop implements Runnable {
         keepAlive--;
     }
 
-    /** @return a free SQE, submitting first when the queue is full */
+    /**
+     * @return a free SQE, submitting first when the queue is full
+     * @throws IllegalStateException once the loop is ending and its ring is closed
+     */
     Sqe sqe() {
+        if (drained) {
+            throw refused();
+        }
         Sqe s = ring.getSqe();
         if (s == null) {
             submit();
@@ -186,6 +287,9 @@ final class EventLoop implements Runnable {
 
     /** Makes sure {@code n} SQEs can be got without a submission in between (a chain). */
     void reserve(int n) {
+        if (drained) {
+            throw refused();
+        }
         if (ring.sqSpaceLeft() < n) {
             submit();
         }
@@ -203,6 +307,9 @@ final class EventLoop implements Runnable {
     }
 
     void submit() {
+        if (drained) {
+            throw refused();
+        }
         try {
             ring.submit();
         } catch (IOException e) {
@@ -222,6 +329,10 @@ final class EventLoop implements Runnable {
                 for (Runnable t; (t = tasks.poll()) != null; ) {
                     runSafely(t);
                 }
+                RuntimeException fault = injected;
+                if (fault != null) {
+                    throw fault;
+                }
                 if (shuttingDown && keepAlive == 0 && tasks.isEmpty() && end()) {
                     break;
                 }
@@ -237,25 +348,65 @@ final class EventLoop implements Runnable {
                     }
                 } while ((cqe = ring.peekCqe()) != null);
             }
-        } catch (IOException | RuntimeException e) {
-            System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR, "spawnring event loop failed", e);
+        } catch (IOException | RuntimeException | Error e) {
+            failure = e;
+            System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR,
+                    "spawnring event loop " + thread.getName() + " failed; what waits on it fails too", e);
         } finally {
             endNow();
+            completions.remove(wakeUserData);
             // Cancels and reaps what is still in flight (a read of a pipe a grandchild keeps
             // open, say), so the kernel no longer touches any buffer; then tells each waiter.
+            cancelInFlight();
+            drained = true;
             ring.close();
-            completions.remove(wakeUserData);
-            for (Map.Entry<Long, Completion> e : List.copyOf(completions.entrySet())) {
-                runSafely(() -> e.getValue().complete(Cqe.of(e.getKey(), -Errno.ECANCELED, 0)));
-            }
-            completions.clear();
-            for (Runnable t; (t = tasks.poll()) != null; ) {
-                runSafely(t);
-            }
+            failWaiters();
             Sys.close(wakeFd);
             NativeMemory.free(wakeBuf);
             NativeMemory.free(wakeOne);
             onTermination.forEach(EventLoop::runSafely);
+        }
+    }
+
+    /**
+     * Cancels each registered request by its user_data. Ring.close cancels everything with one
+     * {@code IORING_ASYNC_CANCEL_ANY}, but io_uring has that only from Linux 5.19; this works
+     * everywhere. Best effort: the ring may be what failed.
+     */
+    private void cancelInFlight() {
+        try {
+            for (long target : List.copyOf(completions.keySet())) {
+                sqe().prepCancel(target, 0).userData(0);
+            }
+            if (wakeUserData != 0) {
+                sqe().prepCancel(wakeUserData, 0).userData(0);
+            }
+            ring.submit();
+        } catch (IOException | RuntimeException e) {
+            // Ring.close cancels what it can, and waits a while for the rest.
+        }
+    }
+
+    /**
+     * The loop has ended and its ring is closed: every registered completion runs with
+     * {@code -ECANCELED}, and every task still queued runs (what it asks of the ring is
+     * refused, and what it registered meanwhile is completed the same way), until none is left.
+     */
+    private void failWaiters() {
+        while (true) {
+            if (!completions.isEmpty()) {
+                List<Map.Entry<Long, Completion>> pending = List.copyOf(completions.entrySet());
+                completions.clear();
+                for (Map.Entry<Long, Completion> e : pending) {
+                    runSafely(() -> e.getValue().complete(Cqe.of(e.getKey(), -Errno.ECANCELED, 0)));
+                }
+                continue;
+            }
+            Runnable t = tasks.poll();
+            if (t == null) {
+                return;
+            }
+            runSafely(t);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,16 +35,19 @@ public final class JdkExec {
     /** {@code PATH_MAX}: the JDK's launcher skips a {@code $PATH} entry that would make a longer path. */
     static final int PATH_MAX = 4096;
 
-    private final byte[][] argv;
-    private final byte[][] envp;
-    private final byte[][] shellArgvTail;
-    private final List<byte[]> candidates;
+    private final NativeStrings argv;
+    private final NativeStrings envp;
+    private final NativeStrings candidates;
+    private final List<NativeStrings> shellArgvs;
     private final boolean searchEndsTooLong;
-    private final byte[] directory;
+    private final NativeStrings directory;
     private volatile ProcessHandle handle;
     private volatile boolean started;
 
     /**
+     * Lays out every string the spawn passes, once, as {@link NativeStrings} (freed by the garbage
+     * collector once the spec that holds this is gone, after the child has exec'd).
+     *
      * @param argv              the arguments, {@code argv[0]} the program as the caller named it;
      *                          none contains a NUL byte
      * @param envp              the environment, {@code NAME=value} entries
@@ -54,42 +58,56 @@ public final class JdkExec {
      */
     public JdkExec(byte[][] argv, byte[][] envp, List<byte[]> candidates, boolean searchEndsTooLong,
             byte[] directory) {
-        this.argv = argv.clone();
-        this.envp = envp.clone();
-        this.candidates = List.copyOf(candidates);
+        this.argv = NativeStrings.of("argv", osStrings(argv));
+        this.envp = NativeStrings.of("envp", osStrings(envp));
+        this.candidates = NativeStrings.of("candidates", osStrings(candidates.toArray(byte[][]::new)));
         this.searchEndsTooLong = searchEndsTooLong;
-        this.directory = directory;
-        // "/bin/sh" and the file come first; argv[1..] follow (execvp's script fallback).
-        this.shellArgvTail = java.util.Arrays.copyOfRange(argv, Math.min(1, argv.length), argv.length);
+        this.directory = directory == null ? null : NativeStrings.one("directory", OsString.of(directory));
+        // execvp's script fallback: /bin/sh, the file, then argv[1...]
+        List<OsString> tail = this.argv.strings().subList(Math.min(1, argv.length), argv.length);
+        List<NativeStrings> sh = new ArrayList<>();
+        for (OsString c : this.candidates.strings()) {
+            List<OsString> a = new ArrayList<>(tail.size() + 2);
+            a.add(SHELL.strings().getFirst());
+            a.add(c);
+            a.addAll(tail);
+            sh.add(NativeStrings.of("argv", a));
+        }
+        this.shellArgvs = List.copyOf(sh);
     }
 
-    byte[][] argv() {
+    private static List<OsString> osStrings(byte[][] strings) {
+        List<OsString> l = new ArrayList<>(strings.length);
+        for (byte[] b : strings) {
+            l.add(OsString.of(b));
+        }
+        return l;
+    }
+
+    NativeStrings argv() {
         return argv;
     }
 
-    byte[][] envp() {
+    NativeStrings envp() {
         return envp;
     }
 
-    List<byte[]> candidates() {
+    NativeStrings candidates() {
         return candidates;
     }
 
-    byte[] directory() {
+    /** @return the working directory, or null for the parent's */
+    NativeStrings directory() {
         return directory;
     }
 
-    /** argv of the shell fallback for {@code file}: {@code /bin/sh file argv[1]...}. */
-    byte[][] shellArgv(byte[] file) {
-        byte[][] a = new byte[shellArgvTail.length + 2][];
-        a[0] = SHELL;
-        a[1] = file;
-        System.arraycopy(shellArgvTail, 0, a, 2, shellArgvTail.length);
-        return a;
+    /** argv of the shell fallback for candidate {@code i}: {@code /bin/sh file argv[1]...}. */
+    NativeStrings shellArgv(int i) {
+        return shellArgvs.get(i);
     }
 
     /** {@code _PATH_BSHELL}. */
-    static final byte[] SHELL = {'/', 'b', 'i', 'n', '/', 's', 'h'};
+    static final NativeStrings SHELL = NativeStrings.one("shell", OsString.of(new byte[] {'/', 'b', 'i', 'n', '/', 's', 'h'}));
 
     /** Loop thread, the child just cloned and not reaped: takes the JDK's handle of it. */
     void started(long pid) {
@@ -164,25 +182,5 @@ public final class JdkExec {
         MemorySegment s = NativeMemory.calloc(bytes.length + 1L);
         MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
         return s;
-    }
-
-    /**
-     * A NULL-terminated {@code char *[]} of {@code strings} in one {@link NativeMemory#calloc}
-     * block, as {@code NativeMemory.cStringArray} makes from Strings.
-     */
-    static MemorySegment cArray(byte[][] strings) {
-        long pointers = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
-        long total = pointers;
-        for (byte[] s : strings) {
-            total += s.length + 1L;
-        }
-        MemorySegment block = NativeMemory.calloc(total);
-        long at = pointers;
-        for (int i = 0; i < strings.length; i++) {
-            MemorySegment.copy(strings[i], 0, block, ValueLayout.JAVA_BYTE, at, strings[i].length);
-            block.setAtIndex(ValueLayout.ADDRESS, i, block.asSlice(at));
-            at += strings[i].length + 1L;
-        }
-        return block;
     }
 }

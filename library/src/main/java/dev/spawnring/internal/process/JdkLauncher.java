@@ -389,7 +389,7 @@ public final class JdkLauncher {
         JdkEnvironment.Candidates candidates = JdkEnvironment.candidates(argv[0], envp);
         JdkExec jdk = new JdkExec(argv, env, candidates.paths(), candidates.endsTooLong(),
                 dir == null ? null : JdkEnvironment.bytes(dir));
-        return new ProcessSpec(cmdarray[0], List.of(cmdarray), List.of(), List.of(), null, stdio[0], stdio[1],
+        return new ProcessSpec(cmdarray[0], jdk.argv(), jdk.envp(), jdk.candidates(), null, null, stdio[0], stdio[1],
                 stdio[2], redirectErrorStream, Map.of(), true, false, null, null, Map.of(), false, 0, null,
                 Duration.ZERO, false, jdk);
     }

@@ -9,6 +9,7 @@ import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Sqe;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -22,8 +23,10 @@ import java.util.function.Consumer;
 
 /**
  * One {@link ProcessSpec} compiled for one spawn: the parent's side (pipes, files, memfds,
- * fds moved out of the way, native argv/envp) prepared on the caller's thread, then the
- * CLONE chain submitted on the loop thread:
+ * fds moved out of the way) prepared on the caller's thread, then the CLONE chain submitted
+ * on the loop thread. argv, envp, the exec candidates and the directory are the spec's
+ * {@link NativeStrings}, made once for every spawn of the command; the chain refers to them,
+ * and this launch holds the spec until the chain has completed.
  *
  * <pre>
  * CLONE(pidfd, CLONE_FILES) → CLOSE_RANGE(maxFd+1.., UNSHARE) → CLOSE_RANGE(3.., CLOEXEC) → DUP2 per fd
@@ -49,7 +52,6 @@ final class Launch {
     private final ProcessSpec spec;
     private final List<Step> steps = new ArrayList<>();
     private final List<String> candidates = new ArrayList<>();
-    private final List<MemorySegment> memory = new ArrayList<>();
     /** Parent fds that exist only to be given to the child: closed once it is cloned. */
     private final List<Integer> childSideFds = new ArrayList<>();
     private final MemorySegment pidfd = NativeMemory.calloc(4);
@@ -69,12 +71,11 @@ final class Launch {
     }
 
     /**
-     * Prepares {@code spec} on the calling thread: opens pipes, files and memfds, builds argv and envp.
+     * Prepares {@code spec} on the calling thread: opens pipes, files and memfds.
      *
      * @param devNull      the fd every {@code Stdio.discard()} gets
      * @param captureLimit {@code Spawner.run}'s capture limit, or -1 for a spawn
      * @throws SpawnException when a file cannot be opened or a pipe made
-     * @throws IllegalArgumentException when a string holds a NUL character
      */
     static Launch compile(int devNull, ProcessSpec spec, int captureLimit) throws SpawnException {
         Launch l = new Launch(devNull, spec, captureLimit);
@@ -88,12 +89,11 @@ final class Launch {
     }
 
     private void compile() throws SpawnException {
-        // ProcessBuilder's spawns bring their own bytes (see JdkExec); a Command's are its Strings.
+        // argv, envp, the candidates and the directory were made once, for every spawn of the command
+        // (a ProcessBuilder's by its JdkExec, from the bytes the JDK would pass).
         JdkExec jdk = spec.jdk();
-        MemorySegment argv = keep(jdk != null ? JdkExec.cArray(jdk.argv())
-                : NativeMemory.cStringArray("argv", spec.argv().toArray(String[]::new)));
-        MemorySegment cEnvp = keep(jdk != null ? JdkExec.cArray(jdk.envp())
-                : NativeMemory.cStringArray("envp", spec.envp().toArray(String[]::new)));
+        MemorySegment argv = spec.argv().array();
+        MemorySegment envp = spec.envp().array();
 
         // The fds the child gets: target -> parent fd.
         Map<Integer, Integer> give = new TreeMap<>();
@@ -122,10 +122,11 @@ final class Launch {
                 s -> s.prepDup2(source, target))));
         Path dir = spec.directory();
         if (dir != null) {
-            steps.add(new Step("chdir " + dir, s -> s.prepChdir(dir.toString())));
+            MemorySegment path = spec.chdir().string(0);
+            steps.add(new Step("chdir " + dir, s -> s.prepRw(IORING_OP_CHDIR, 0, path.address(), 0, 0)));
         }
         if (jdk != null && jdk.directory() != null) { // ProcessBuilder: the directory's bytes as the JDK passes them
-            MemorySegment jdkDir = keep(JdkExec.cString(jdk.directory()));
+            MemorySegment jdkDir = jdk.directory().string(0);
             steps.add(new Step("chdir", s -> s.prepRw(IORING_OP_CHDIR, 0, jdkDir.address(), 0, 0)));
         }
         if (spec.newSession()) {
@@ -152,13 +153,14 @@ final class Launch {
             steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath)));
         }
         if (jdk != null) {
-            jdkExecSteps(jdk, argv, cEnvp);
+            jdkExecSteps(jdk, argv, envp);
             return;
         }
-        candidates.addAll(spec.candidates());
-        for (String c : candidates) {
-            MemorySegment path = keep(NativeMemory.cString(NativeMemory.CALLOC_ALLOCATOR, "program path", c));
-            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
+        NativeStrings paths = spec.candidates();
+        for (int i = 0; i < paths.size(); i++) {
+            MemorySegment path = paths.string(i);
+            candidates.add(paths.strings().get(i).text());
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, envp, 0)));
         }
     }
 
@@ -168,11 +170,12 @@ final class Launch {
      * search skips. Both steps count as exec candidates (hardlinked but the very last).
      */
     private void jdkExecSteps(JdkExec jdk, MemorySegment argv, MemorySegment cEnvp) {
-        MemorySegment sh = keep(JdkExec.cString(JdkExec.SHELL));
-        for (byte[] c : jdk.candidates()) {
-            MemorySegment path = keep(JdkExec.cString(c));
-            MemorySegment shArgv = keep(JdkExec.cArray(jdk.shellArgv(c)));
-            candidates.add(new String(c, java.nio.charset.StandardCharsets.UTF_8));
+        MemorySegment sh = JdkExec.SHELL.string(0);
+        NativeStrings paths = jdk.candidates();
+        for (int i = 0; i < paths.size(); i++) {
+            MemorySegment path = paths.string(i);
+            MemorySegment shArgv = jdk.shellArgv(i).array();
+            candidates.add(paths.strings().get(i).text());
             steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
             candidates.add("/bin/sh " + candidates.getLast());
             steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, sh, shArgv, cEnvp,
@@ -207,7 +210,7 @@ final class Launch {
             case Stdio.File f -> {
                 int flags = target == 0 ? Linux.O_RDONLY
                         : Linux.O_WRONLY | Linux.O_CREAT | (f.append() ? Linux.O_APPEND : Linux.O_TRUNC);
-                int fd = Sys.openat(Linux.AT_FDCWD, f.path().toString(), flags | Linux.O_CLOEXEC | Linux.O_NOCTTY, 0666);
+                int fd = open(f.path(), flags | Linux.O_CLOEXEC | Linux.O_NOCTTY);
                 if (fd < 0) {
                     throw fail("open " + name + " " + f.path(), -fd, List.of());
                 }
@@ -226,6 +229,16 @@ final class Launch {
                 give.put(target, childEnd);
                 pipes[target] = parentEnd;
             }
+        }
+    }
+
+    /** Opens {@code path} with its name encoded as the JDK encodes file names ({@code sun.jnu.encoding}). */
+    private static int open(Path path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] name = path.toString().getBytes(OsString.CHARSET);
+            MemorySegment c = arena.allocate(name.length + 1L);
+            MemorySegment.copy(name, 0, c, ValueLayout.JAVA_BYTE, 0, name.length);
+            return Sys.openat(Linux.AT_FDCWD, c, flags, 0666);
         }
     }
 
@@ -250,11 +263,6 @@ final class Launch {
                 e.setValue(moved);
             }
         }
-    }
-
-    private MemorySegment keep(MemorySegment m) {
-        memory.add(m);
-        return m;
     }
 
     private SpawnException fail(String step, int errno, List<String> tried) {
@@ -305,12 +313,12 @@ final class Launch {
 
     private void finish(EventLoop loop, int[] res, CompletableFuture<ChildState> result) {
         closeChildSide();
-        freeMemory();
         int pid = res[0];
         if (pid < 0) {
             closeParentSide();
             NativeMemory.free(pidfd);
-            result.completeExceptionally(fail("clone", -pid, List.of()));
+            result.completeExceptionally(pid == -Errno.ECANCELED && loop.failure() != null ? loop.refused()
+                    : fail("clone", -pid, List.of()));
             return;
         }
         int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
@@ -372,7 +380,6 @@ final class Launch {
     void discard() {
         closeChildSide();
         closeParentSide();
-        freeMemory();
         NativeMemory.free(pidfd);
     }
 
@@ -390,10 +397,5 @@ final class Launch {
             }
             Arrays.fill(fds, -1);
         }
-    }
-
-    private void freeMemory() {
-        memory.forEach(NativeMemory::free);
-        memory.clear();
     }
 }

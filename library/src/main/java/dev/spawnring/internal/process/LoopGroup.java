@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A Spawner's machinery: its event loops (each a thread and a ring), the {@code /dev/null}
@@ -23,18 +24,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Each spawn goes to the least busy loop: the one with the fewest spawns waiting to be
  * cloned, then the fewest live children, then the first. A child stays on the loop that
  * cloned it for its whole life.
+ *
+ * <p>The first loop is started with the group (its ring decides the backend, and a ring that
+ * cannot be opened fails the Spawner at once); each other loop when a spawn first picks it,
+ * that is when every loop before it is busy. A loop not started yet counts as idle, so the
+ * choice is the one it would be were every loop running; a Spawner that never has two
+ * children at once never pays for a second thread and ring. A loop that cannot be started
+ * then (no fd left for its ring) leaves the spawn to the first loop.
  */
 public final class LoopGroup {
     private static final int RING_ENTRIES = 256;
 
-    private final EventLoop[] loops;
+    /** The loops; null until started. Only {@link #startLoop} writes an element, under {@link #lock}. */
+    private final AtomicReferenceArray<EventLoop> loops;
+    private final int loopCount;
     private final int devNull;
-    /** Loops not yet ended (or never made); /dev/null is closed when this reaches 0. */
-    private final AtomicInteger running;
+    /** Loops started and not yet ended, plus one while the group is open: /dev/null is closed at 0. */
+    private final AtomicInteger holders = new AtomicInteger(1);
+    /** Guards starting a loop against {@link #close()}. */
+    private final Object lock = new Object();
     private volatile boolean closed;
 
     /**
-     * Opens the rings and starts the loop threads.
+     * Opens the first loop's ring and starts its thread; the others start when first needed.
      *
      * @param backend   every ring's backend, or null for io_uring where allowed (as {@link Ring#open(int)})
      * @param loopCount how many loops
@@ -42,67 +54,96 @@ public final class LoopGroup {
     public LoopGroup(Backend backend, int loopCount) throws IOException {
         this.devNull = Errno.check("open /dev/null", Sys.openat(Linux.AT_FDCWD, "/dev/null",
                 Linux.O_RDWR | Linux.O_CLOEXEC, 0));
-        this.loops = new EventLoop[loopCount];
-        this.running = new AtomicInteger(loopCount);
-        int made = 0;
+        this.loops = new AtomicReferenceArray<>(loopCount);
+        this.loopCount = loopCount;
         try {
-            for (; made < loopCount; made++) {
-                // The first ring picks the backend (or is told); the others follow it.
-                Ring ring = made == 0 && backend == null ? Ring.open(RING_ENTRIES)
-                        : Ring.open(RING_ENTRIES, made == 0 ? backend : loops[0].ring().backend());
-                EventLoop loop;
-                try {
-                    loop = new EventLoop(ring, made);
-                } catch (IOException | RuntimeException e) {
-                    ring.close();
-                    throw e;
-                }
-                loop.onTermination(this::loopEnded);
-                loops[made] = loop;
-                loop.start();
-            }
+            // The first ring picks the backend (or is told); the others follow it.
+            Ring ring = backend == null ? Ring.open(RING_ENTRIES) : Ring.open(RING_ENTRIES, backend);
+            start(ring, 0);
         } catch (IOException | RuntimeException e) {
-            // The loops never made will never end: count them out, then end the others.
-            if (running.addAndGet(made - loopCount) == 0) {
-                Sys.close(devNull);
-            }
-            for (int i = 0; i < made; i++) {
-                loops[i].shutdown();
-            }
+            Sys.close(devNull);
             throw e;
         }
     }
 
-    private void loopEnded() {
-        if (running.decrementAndGet() == 0) {
+    /** Starts loop {@code index} on {@code ring} (closed if that fails). */
+    private EventLoop start(Ring ring, int index) throws IOException {
+        EventLoop loop;
+        try {
+            loop = new EventLoop(ring, index);
+        } catch (IOException | RuntimeException e) {
+            ring.close();
+            throw e;
+        }
+        holders.incrementAndGet();
+        loop.onTermination(new Runnable() { // not a lambda: see Handoff
+            @Override
+            public void run() {
+                release();
+            }
+        });
+        loops.set(index, loop);
+        loop.start();
+        return loop;
+    }
+
+    /** Loop {@code index}, started now unless it runs already; the first loop when it cannot be. */
+    private EventLoop loop(int index) {
+        EventLoop loop = loops.get(index);
+        if (loop != null) {
+            return loop;
+        }
+        synchronized (lock) {
+            loop = loops.get(index);
+            if (loop != null || closed) {
+                return loop != null ? loop : loops.get(0); // closed: the first loop refuses the spawn
+            }
+            try {
+                return start(Ring.open(RING_ENTRIES, backend()), index);
+            } catch (IOException | RuntimeException e) {
+                System.getLogger("dev.spawnring").log(System.Logger.Level.WARNING,
+                        "spawnring could not start event loop " + index + ", its spawns go to the first loop", e);
+                return loops.get(0);
+            }
+        }
+    }
+
+    private void release() {
+        if (holders.decrementAndGet() == 0) {
             Sys.close(devNull);
         }
     }
 
     /** @return the backend the rings run on */
     public Backend backend() {
-        return loops[0].ring().backend();
+        return loops.get(0).ring().backend();
     }
 
-    /** @return how many loops there are */
+    /** @return how many loops there are (started or not) */
     public int loops() {
-        return loops.length;
+        return loopCount;
     }
 
-    /** The least busy loop: fewest spawns waiting, then fewest live children, then the first. */
+    /**
+     * The least busy loop: fewest spawns waiting, then fewest live children, then the first.
+     * A loop not started yet is idle; it is started when picked. A loop that failed is passed
+     * over while another can take the spawn (it would refuse it).
+     */
     private EventLoop pick() {
-        EventLoop best = loops[0];
-        if (loops.length > 1) {
-            long least = best.load();
-            for (int i = 1; i < loops.length && least != 0; i++) {
-                long l = loops[i].load();
-                if (l < least) {
-                    least = l;
-                    best = loops[i];
-                }
+        int best = -1;
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < loopCount && least != 0; i++) {
+            EventLoop l = loops.get(i);
+            if (l != null && l.failure() != null) {
+                continue;
+            }
+            long load = l == null ? 0 : l.load();
+            if (load < least) {
+                least = load;
+                best = i;
             }
         }
-        return best;
+        return best < 0 ? loops.get(0) : loop(best);
     }
 
     /**
@@ -120,7 +161,7 @@ public final class LoopGroup {
      * killed (SIGKILL) and reaped, and the first failure is thrown.
      */
     public List<ChildState> spawnAll(List<ProcessSpec> specs) throws SpawnException {
-        return spawnAll(specs, loops.length, false);
+        return spawnAll(specs, loopCount, false);
     }
 
     /**
@@ -151,19 +192,19 @@ public final class LoopGroup {
         for (int i = 0; i < launches.size(); i++) {
             futures.add(new CompletableFuture<>());
         }
-        int used = Math.min(Math.min(maxLoops, loops.length), launches.size());
+        int used = Math.min(Math.min(maxLoops, loopCount), launches.size());
         int first = pick().index();
         for (int k = 0; k < used; k++) {
-            EventLoop loop = loops[(first + k) % loops.length];
-            List<Integer> mine = new ArrayList<>();
+            EventLoop loop = loop((first + k) % loopCount);
+            Handoff handoff = new Handoff(loop);
             for (int i = k; i < launches.size(); i += used) {
-                mine.add(i);
+                handoff.add(launches.get(i), futures.get(i));
             }
-            submit(loop, mine.size(), () -> mine.forEach(i -> launches.get(i).start(loop, futures.get(i))), () -> {
-                for (int i : mine) {
-                    launches.get(i).discard();
-                }
-            }, e -> mine.forEach(i -> futures.get(i).completeExceptionally(e)));
+            try {
+                handoff.submit();
+            } catch (IllegalStateException e) {
+                handoff.fail(e);
+            }
         }
         List<ChildState> children = new ArrayList<>();
         Exception failure = null;
@@ -229,36 +270,66 @@ public final class LoopGroup {
         ensureOpen();
         Launch launch = Launch.compile(devNull, spec, captureLimit);
         CompletableFuture<ChildState> future = new CompletableFuture<>();
-        EventLoop loop = pick();
-        submit(loop, 1, () -> launch.start(loop, future), launch::discard, e -> {
-            throw e;
-        });
+        Handoff handoff = new Handoff(pick());
+        handoff.add(launch, future);
+        handoff.submit();
         return future;
     }
 
     /**
-     * Hands {@code n} launches to {@code loop}: {@code start} queues their chains, then one
-     * submission clones them (vfork style, on the loop thread).
-     *
-     * @param discard  gives the launches back when the loop has ended
-     * @param refused  told why, then
+     * Launches handed to one loop: on the loop thread, their chains are queued, then one
+     * submission clones them (vfork style). A class rather than a lambda, as is everything on
+     * the way to a first spawn: a cold JVM pays for each lambda with a class spun at run time.
      */
-    private static void submit(EventLoop loop, int n, Runnable start, Runnable discard,
-            java.util.function.Consumer<IllegalStateException> refused) {
-        loop.spawnsQueued(n);
-        try {
-            loop.execute(() -> {
-                try {
-                    start.run();
-                    loop.submit(); // the clones happen here, vfork style
-                } finally {
-                    loop.spawnsDone(n);
+    private static final class Handoff implements Runnable {
+        private final EventLoop loop;
+        private final List<Launch> launches = new ArrayList<>();
+        private final List<CompletableFuture<ChildState>> futures = new ArrayList<>();
+
+        Handoff(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void add(Launch launch, CompletableFuture<ChildState> future) {
+            launches.add(launch);
+            futures.add(future);
+        }
+
+        /**
+         * Hands the launches to the loop.
+         *
+         * @throws IllegalStateException when the loop has ended; the launches are given back
+         */
+        void submit() {
+            loop.spawnsQueued(launches.size());
+            try {
+                loop.execute(this);
+            } catch (IllegalStateException e) {
+                loop.spawnsDone(launches.size());
+                for (Launch l : launches) {
+                    l.discard();
                 }
-            });
-        } catch (IllegalStateException e) {
-            loop.spawnsDone(n);
-            discard.run();
-            refused.accept(e);
+                throw e;
+            }
+        }
+
+        /** Fails every launch's future with {@code e}. */
+        void fail(IllegalStateException e) {
+            for (CompletableFuture<ChildState> f : futures) {
+                f.completeExceptionally(e);
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (int i = 0; i < launches.size(); i++) {
+                    launches.get(i).start(loop, futures.get(i));
+                }
+                loop.submit(); // the clones happen here, vfork style
+            } finally {
+                loop.spawnsDone(launches.size());
+            }
         }
     }
 
@@ -285,19 +356,36 @@ public final class LoopGroup {
 
     /** Refuses new spawns; each loop ends once every child it cloned is reaped. */
     public void close() {
-        if (closed) {
-            return;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
-        for (EventLoop loop : loops) {
-            loop.shutdown();
+        for (int i = 0; i < loopCount; i++) {
+            EventLoop loop = loops.get(i);
+            if (loop != null) {
+                loop.shutdown();
+            }
         }
+        release();
     }
 
-    /** Waits until every loop thread has ended. */
+    /**
+     * For tests of what a failing loop does: makes loop {@code index}'s thread (started if it
+     * was not) fail with {@code fault} as if its ring had, the next time it wakes (at once).
+     */
+    public void injectFault(int index, RuntimeException fault) {
+        loop(index).injectFault(fault);
+    }
+
+    /** Waits until every loop thread started has ended. */
     public void awaitTermination() throws InterruptedException {
-        for (EventLoop loop : loops) {
-            loop.join();
+        for (int i = 0; i < loopCount; i++) {
+            EventLoop loop = loops.get(i);
+            if (loop != null) {
+                loop.join();
+            }
         }
     }
 }

@@ -68,7 +68,7 @@ final class Output {
             if (res == 0) {
                 done.complete(bytes.toByteArray());
             } else {
-                done.completeExceptionally(new IOException("read captured output: " + Errno.describe(-res)));
+                done.completeExceptionally(loop.error("read captured output", res));
             }
         }
 

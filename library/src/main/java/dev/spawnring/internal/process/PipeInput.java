@@ -250,7 +250,7 @@ final class PipeInput extends InputStream {
                 pending = true;
                 submitRead();
             } else {
-                error = new IOException("read " + name + ": " + Errno.describe(-res));
+                error = loop.error("read " + name, res);
             }
             ready.signalAll();
         } finally {

@@ -1,6 +1,5 @@
 package dev.spawnring.internal.process;
 
-import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.NativeMemory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -74,8 +73,7 @@ final class PipeOutput extends OutputStream {
             while (done < n) {
                 int res = writeOnce(done, n - done);
                 if (res < 0) {
-                    // the same message as before, and the errno for the java.lang.Process view (JdkProcess)
-                    throw new dev.spawnring.internal.sys.SysException("write " + name, -res);
+                    throw loop.error("write " + name, res);
                 }
                 done += res;
             }
@@ -99,7 +97,11 @@ final class PipeOutput extends OutputStream {
         try {
             return result.get();
         } catch (InterruptedException e) {
-            loop.execute(() -> loop.sqe().prepCancel(userData[0], 0).userData(loop.register(c -> { })));
+            try {
+                loop.execute(() -> loop.sqe().prepCancel(userData[0], 0).userData(loop.register(c -> { })));
+            } catch (IllegalStateException ended) {
+                // The ending loop cancels every request in flight and completes it.
+            }
             result.join();
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing " + name);

@@ -2,8 +2,10 @@ package dev.spawnring.internal.process;
 
 import dev.spawnring.SpawnException;
 import dev.spawnring.Stdio;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,14 +13,16 @@ import java.util.Objects;
 
 /**
  * One command, resolved once for every spawn of it: argv as the program sees it, the
- * environment as {@code KEY=VALUE} strings, the exec candidates of the PATH search, and the
- * options, all immutable and already checked against each other.
+ * environment and the exec candidates of the PATH search as native-ready strings (made once,
+ * passed to every spawn as they are), and the options, all immutable and already checked
+ * against each other.
  *
  * @param program          the program as the command names it ({@code argv[0]}), for messages
  * @param argv             the arguments, {@code argv[0]} as the program will see it
- * @param envp             the environment, {@code KEY=VALUE}
+ * @param envp             the environment, {@code NAME=VALUE}
  * @param candidates       the paths to exec in order: the program, or one per {@code $PATH} entry
  * @param directory        the working directory, or null for the parent's
+ * @param chdir            {@code directory} as the child's CHDIR takes it, or null
  * @param stdin            where stdin comes from
  * @param stdout           where stdout goes
  * @param stderr           where stderr goes (ignored when {@code redirectErrorStream})
@@ -35,32 +39,33 @@ import java.util.Objects;
  * @param grace            between the timeout's SIGTERM and its SIGKILL
  * @param killProcessGroupOnExit whether the child's group is sent SIGKILL when it exits, before it is reaped
  * @param jdk              for a {@code java.lang.ProcessBuilder}: what is done the JDK's way (bytes,
- *                         exec, signals; see {@link JdkExec}), which then takes the place of
- *                         {@code argv}, {@code envp}, {@code candidates}, {@code directory} and
- *                         {@code resetSignals}; null for a {@code Command}
+ *                         exec, signals; see {@link JdkExec}): {@code argv}, {@code envp} and
+ *                         {@code candidates} are then its strings, its directory and exec steps
+ *                         take the place of {@code directory} and {@code candidates}, its
+ *                         signal handling that of {@code resetSignals}; null for a {@code Command}
  */
-public record ProcessSpec(String program, List<String> argv, List<String> envp, List<String> candidates,
-        Path directory, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
+public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
+        Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
         Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
         Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout, Duration grace,
         boolean killProcessGroupOnExit, JdkExec jdk) {
     /** A {@code Command}'s spec: {@code jdk} null. */
-    public ProcessSpec(String program, List<String> argv, List<String> envp, List<String> candidates,
-            Path directory, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
-            Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
-            Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout,
-            Duration grace, boolean killProcessGroupOnExit) {
-        this(program, argv, envp, candidates, directory, stdin, stdout, stderr, redirectErrorStream, fds,
+    public ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
+            Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr,
+            boolean redirectErrorStream, Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession,
+            Integer processGroup, Integer umask, Map<Integer, long[]> rlimits, boolean resetSignals,
+            int parentDeathSignal, Duration timeout, Duration grace, boolean killProcessGroupOnExit) {
+        this(program, argv, envp, candidates, directory, chdir, stdin, stdout, stderr, redirectErrorStream, fds,
                 closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals, parentDeathSignal, timeout,
                 grace, killProcessGroupOnExit, null);
     }
 
-    /** Copies the lists and maps (the rlimit pairs are the caller's, which never changes them). */
+    /** Copies the maps (the rlimit pairs are the caller's, which never changes them). */
     public ProcessSpec {
         Objects.requireNonNull(program, "program");
-        argv = List.copyOf(argv);
-        envp = List.copyOf(envp);
-        candidates = List.copyOf(candidates);
+        Objects.requireNonNull(argv, "argv");
+        Objects.requireNonNull(envp, "envp");
+        Objects.requireNonNull(candidates, "candidates");
         fds = Map.copyOf(fds);
         rlimits = Map.copyOf(rlimits);
     }
@@ -73,23 +78,35 @@ public record ProcessSpec(String program, List<String> argv, List<String> envp, 
     /**
      * The paths to try: {@code program} itself if it has a '/', else one per {@code $PATH}
      * entry (an empty entry is the working directory; a directory listed twice is tried once).
+     * Bytes, as the kernel sees them: '/' and ':' are the only bytes that count.
      *
      * @param program the program's name or path
      * @param path    the child's {@code $PATH}, or null for {@code /usr/local/bin:/usr/bin:/bin}
      * @return the candidates in order
      * @throws IllegalArgumentException when {@code program} is empty
      */
-    public static List<String> pathCandidates(String program, String path) {
-        if (program.isEmpty()) {
+    public static List<OsString> pathCandidates(OsString program, OsString path) {
+        byte[] name = program.bytes();
+        if (name.length == 0) {
             throw new IllegalArgumentException("the program name is empty");
         }
-        if (program.contains("/")) {
+        if (program.indexOf((byte) '/') >= 0) {
             return List.of(program);
         }
+        byte[] dirs = path != null ? path.bytes() : "/usr/local/bin:/usr/bin:/bin".getBytes(StandardCharsets.US_ASCII);
         // A directory listed twice is tried once: the second try could only fail the same way.
-        LinkedHashSet<String> out = new LinkedHashSet<>();
-        for (String dir : (path != null ? path : "/usr/local/bin:/usr/bin:/bin").split(":", -1)) {
-            out.add((dir.isEmpty() ? "." : dir) + "/" + program);
+        LinkedHashSet<OsString> out = new LinkedHashSet<>();
+        for (int from = 0; from <= dirs.length; ) {
+            int to = from;
+            while (to < dirs.length && dirs[to] != ':') {
+                to++;
+            }
+            byte[] dir = to == from ? new byte[] {'.'} : Arrays.copyOfRange(dirs, from, to);
+            byte[] candidate = Arrays.copyOf(dir, dir.length + 1 + name.length);
+            candidate[dir.length] = '/';
+            System.arraycopy(name, 0, candidate, dir.length + 1, name.length);
+            out.add(OsString.of(candidate));
+            from = to + 1;
         }
         return List.copyOf(out);
     }

@@ -53,10 +53,13 @@ public final class Errno {
     public static final int EALREADY = 114;
     public static final int ECANCELED = 125;
 
-    private static final MethodHandle STRERRORNAME_NP = LibC.optional("strerrorname_np",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERRORDESC_NP = LibC.optional("strerrordesc_np",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    /** glibc's names and messages (2.32+), linked when a message first needs them. */
+    private static final class Strings {
+        static final MethodHandle STRERRORNAME_NP = LibC.optional("strerrorname_np",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        static final MethodHandle STRERRORDESC_NP = LibC.optional("strerrordesc_np",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
 
     private Errno() {
     }
@@ -67,7 +70,7 @@ public final class Errno {
      */
     public static String name(int errno) {
         int e = Math.abs(errno);
-        String s = cString(STRERRORNAME_NP, e);
+        String s = cString(Strings.STRERRORNAME_NP, e);
         return s != null ? s : "E" + e;
     }
 
@@ -77,7 +80,7 @@ public final class Errno {
      */
     public static String message(int errno) {
         int e = Math.abs(errno);
-        String s = cString(STRERRORDESC_NP, e);
+        String s = cString(Strings.STRERRORDESC_NP, e);
         return s != null ? s : "Unknown error " + e;
     }
 

@@ -1,24 +1,18 @@
 package dev.spawnring.internal.sys;
 
-import static dev.spawnring.internal.sys.LibC.LONG;
-import static dev.spawnring.internal.sys.LibC.PTR;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Native memory whose lifetime spawnring decides: {@code calloc}/{@code free}
  * (cheap, any thread may free, unlike a confined arena), and C strings that refuse
- * an embedded NUL instead of truncating silently.
+ * an embedded NUL instead of truncating silently. {@code calloc} and {@code free} are
+ * the C library's, called through {@link SrCall}.
  */
 public final class NativeMemory {
-    private static final MethodHandle CALLOC = LibC.call("calloc", FunctionDescriptor.of(PTR, LONG, LONG));
-    private static final MethodHandle FREE = LibC.call("free", FunctionDescriptor.ofVoid(PTR));
     /** {@code -Dspawnring.debug.nativeMemory=true}: count live blocks (the leak tests do). */
     private static final boolean COUNT = Boolean.getBoolean("spawnring.debug.nativeMemory");
     private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
@@ -35,18 +29,14 @@ public final class NativeMemory {
         if (size < 0) {
             throw new IllegalArgumentException("calloc: negative size " + size);
         }
-        try {
-            MemorySegment p = (MemorySegment) CALLOC.invokeExact(1L, Math.max(1L, size));
-            if (p.equals(MemorySegment.NULL)) {
-                throw new OutOfMemoryError("calloc of " + size + " bytes failed");
-            }
-            if (COUNT) {
-                LIVE.incrementAndGet();
-            }
-            return p.reinterpret(size);
-        } catch (Throwable t) {
-            throw Sys.rethrow(t);
+        long p = SrCall.call(SrCall.CALLOC, Math.max(1L, size), 0, 0, 0, 0, 0);
+        if (p == 0) {
+            throw new OutOfMemoryError("calloc of " + size + " bytes failed");
         }
+        if (COUNT) {
+            LIVE.incrementAndGet();
+        }
+        return MemorySegment.ofAddress(p).reinterpret(size);
     }
 
     /** Gives back memory from {@link #calloc}; NULL is ignored. */
@@ -54,11 +44,7 @@ public final class NativeMemory {
         if (p == null || p.equals(MemorySegment.NULL)) {
             return;
         }
-        try {
-            FREE.invokeExact(p);
-        } catch (Throwable t) {
-            throw Sys.rethrow(t);
-        }
+        SrCall.call(SrCall.FREE, p.address(), 0, 0, 0, 0, 0);
         if (COUNT) {
             LIVE.decrementAndGet();
         }
@@ -73,7 +59,12 @@ public final class NativeMemory {
     }
 
     /** A {@link SegmentAllocator} over {@link #calloc}; the caller frees each segment. */
-    public static final SegmentAllocator CALLOC_ALLOCATOR = (size, align) -> calloc(size);
+    public static final SegmentAllocator CALLOC_ALLOCATOR = new SegmentAllocator() { // not a lambda: see Sys
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            return calloc(byteSize);
+        }
+    };
 
     /**
      * The UTF-8 bytes of {@code s} plus a terminating NUL.
@@ -123,16 +114,17 @@ public final class NativeMemory {
             throw new NullPointerException(what + " is null");
         }
         byte[][] bytes = new byte[strings.length][];
-        long total = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
+        long total = (strings.length + 1L) * Long.BYTES;
         for (int i = 0; i < strings.length; i++) {
             bytes[i] = cBytes(what + "[" + i + "]", strings[i]);
             total += bytes[i].length;
         }
         MemorySegment block = calloc(total);
-        long at = (strings.length + 1L) * ValueLayout.ADDRESS.byteSize();
+        long at = (strings.length + 1L) * Long.BYTES;
         for (int i = 0; i < strings.length; i++) {
             MemorySegment.copy(bytes[i], 0, block, ValueLayout.JAVA_BYTE, at, bytes[i].length);
-            block.setAtIndex(ValueLayout.ADDRESS, i, block.asSlice(at));
+            // The pointer as a long (x86_64's 8 bytes): no ADDRESS var handle for a cold JVM to make.
+            block.setAtIndex(ValueLayout.JAVA_LONG, i, block.address() + at);
             at += bytes[i].length;
         }
         // calloc left the terminating NULL pointer at index strings.length.

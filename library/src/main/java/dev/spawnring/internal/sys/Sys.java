@@ -1,14 +1,8 @@
 package dev.spawnring.internal.sys;
 
-import static dev.spawnring.internal.sys.LibC.INT;
-import static dev.spawnring.internal.sys.LibC.LONG;
-import static dev.spawnring.internal.sys.LibC.PTR;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * System calls through {@code java.lang.foreign}: no JNI, no JNA, no Unsafe.
@@ -16,6 +10,12 @@ import java.lang.invoke.MethodHandle;
  * <p>Every method returns what the kernel returns: a value {@code >= 0} on success
  * and {@code -errno} on failure, so that results can be put in a completion as
  * they are. {@link Errno#check} turns a result into a {@link SysException}.
+ *
+ * <p>Each is the raw system call, made by {@code sr_call} of spawnring's native library
+ * ({@link SrCall}): one downcall for them all, linked on the first call, which loads the
+ * library and throws what {@link NativeLibrary#lookup()} documents when it cannot. The
+ * memory a call reads or writes is passed by address: it must be native memory that stays
+ * alive until the call returns.
  *
  * <pre>{@code
  * int[] fds = new int[2];
@@ -26,10 +26,23 @@ public final class Sys {
     // x86_64 system call numbers from <asm/unistd_64.h>. Do not change.
     public static final long SYS_read = 0;
     public static final long SYS_write = 1;
+    public static final long SYS_close = 3;
     public static final long SYS_fstat = 5;
+    public static final long SYS_poll = 7;
+    public static final long SYS_mmap = 9;
+    public static final long SYS_munmap = 11;
     public static final long SYS_pread64 = 17;
     public static final long SYS_pwrite64 = 18;
+    public static final long SYS_getpid = 39;
     public static final long SYS_kill = 62;
+    public static final long SYS_fcntl = 72;
+    public static final long SYS_epoll_wait = 232;
+    public static final long SYS_epoll_ctl = 233;
+    public static final long SYS_openat = 257;
+    public static final long SYS_eventfd2 = 290;
+    public static final long SYS_epoll_create1 = 291;
+    public static final long SYS_pipe2 = 293;
+    public static final long SYS_memfd_create = 319;
     public static final long SYS_waitid = 247;
     public static final long SYS_gettid = 186;
     public static final long SYS_tgkill = 234;
@@ -49,63 +62,13 @@ public final class Sys {
     /** {@code ioctl} request: the bytes waiting in a pipe or socket. */
     public static final long FIONREAD = 0x541B;
 
-    private static final MethodHandle[] SYSCALL = new MethodHandle[7];
-
-    static {
-        for (int n = 0; n < SYSCALL.length; n++) {
-            java.lang.foreign.MemoryLayout[] args = new java.lang.foreign.MemoryLayout[n + 1];
-            java.util.Arrays.fill(args, LONG);
-            // long syscall(long number, ...): the arguments after the number are variadic.
-            SYSCALL[n] = LibC.errnoCall("syscall", FunctionDescriptor.of(LONG, args),
-                    Linker.Option.firstVariadicArg(1));
+    // Not ThreadLocal.withInitial(lambda): a cold JVM pays for each lambda with a class spun at run time.
+    private static final ThreadLocal<MemorySegment> INT_OUT = new ThreadLocal<>() {
+        @Override
+        protected MemorySegment initialValue() {
+            return Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
         }
-    }
-
-    private static final MethodHandle MMAP = LibC.errnoCall("mmap",
-            FunctionDescriptor.of(PTR, PTR, LONG, INT, INT, INT, LONG));
-    private static final MethodHandle MUNMAP = LibC.errnoCall("munmap",
-            FunctionDescriptor.of(INT, PTR, LONG));
-    private static final MethodHandle PIPE2 = LibC.errnoCall("pipe2",
-            FunctionDescriptor.of(INT, PTR, INT));
-    private static final MethodHandle CLOSE = LibC.errnoCall("close",
-            FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle READ = LibC.errnoCall("read",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG));
-    /**
-     * {@code read(2)} straight into a Java array: a critical downcall, which may take heap memory
-     * and keeps the GC out while it runs, so it is only called when it cannot block.
-     */
-    private static final MethodHandle READ_CRITICAL = LibC.errnoCall("read",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG), java.lang.foreign.Linker.Option.critical(true));
-    private static final ThreadLocal<MemorySegment> INT_OUT = ThreadLocal.withInitial(
-            () -> java.lang.foreign.Arena.ofAuto().allocate(ValueLayout.JAVA_INT));
-    private static final MethodHandle WRITE = LibC.errnoCall("write",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG));
-    private static final MethodHandle PREAD = LibC.errnoCall("pread",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
-    private static final MethodHandle PWRITE = LibC.errnoCall("pwrite",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
-    private static final MethodHandle OPENAT = LibC.errnoCall("openat",
-            FunctionDescriptor.of(INT, INT, PTR, INT, INT), Linker.Option.firstVariadicArg(3));
-    private static final MethodHandle FCNTL = LibC.errnoCall("fcntl",
-            FunctionDescriptor.of(INT, INT, INT, LONG), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle EPOLL_CREATE1 = LibC.errnoCall("epoll_create1",
-            FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle EPOLL_CTL = LibC.errnoCall("epoll_ctl",
-            FunctionDescriptor.of(INT, INT, INT, INT, PTR));
-    private static final MethodHandle EPOLL_WAIT = LibC.errnoCall("epoll_wait",
-            FunctionDescriptor.of(INT, INT, PTR, INT, INT));
-    private static final MethodHandle EVENTFD = LibC.errnoCall("eventfd",
-            FunctionDescriptor.of(INT, INT, INT));
-    private static final MethodHandle MEMFD_CREATE = LibC.errnoCall("memfd_create",
-            FunctionDescriptor.of(INT, PTR, INT));
-    private static final MethodHandle POLL = LibC.errnoCall("poll",
-            FunctionDescriptor.of(INT, PTR, LONG, INT));
-    private static final MethodHandle GETPID = LibC.call("getpid", FunctionDescriptor.of(INT));
-    private static final MethodHandle CLOCK_GETTIME = LibC.call("clock_gettime",
-            FunctionDescriptor.of(INT, INT, PTR));
-    private static final ThreadLocal<MemorySegment> TIMESPEC = ThreadLocal.withInitial(
-            () -> java.lang.foreign.Arena.ofAuto().allocate(16, 8));
+    };
 
     /** {@link Linux#CLOCK_MONOTONIC}, for {@link #clockGettime}. */
     public static final int CLOCK_MONOTONIC = Linux.CLOCK_MONOTONIC;
@@ -119,65 +82,38 @@ public final class Sys {
 
     /** {@code syscall(nr)}; returns the result or {@code -errno}. */
     public static long syscall(long nr) {
-        try {
-            return LibC.result((long) SYSCALL[0].invokeExact(LibC.capture(), nr));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(nr, 0, 0, 0, 0, 0, 0);
     }
 
     /** {@code syscall(nr, a1)}; returns the result or {@code -errno}. */
     public static long syscall(long nr, long a1) {
-        try {
-            return LibC.result((long) SYSCALL[1].invokeExact(LibC.capture(), nr, a1));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(nr, a1, 0, 0, 0, 0, 0);
     }
 
     /** {@code syscall(nr, a1, a2)}; returns the result or {@code -errno}. */
     public static long syscall(long nr, long a1, long a2) {
-        try {
-            return LibC.result((long) SYSCALL[2].invokeExact(LibC.capture(), nr, a1, a2));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(nr, a1, a2, 0, 0, 0, 0);
     }
 
     /** {@code syscall(nr, a1, a2, a3)}; returns the result or {@code -errno}. */
     public static long syscall(long nr, long a1, long a2, long a3) {
-        try {
-            return LibC.result((long) SYSCALL[3].invokeExact(LibC.capture(), nr, a1, a2, a3));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(nr, a1, a2, a3, 0, 0, 0);
     }
 
     /** {@code syscall(nr, a1, a2, a3, a4)}; returns the result or {@code -errno}. */
     public static long syscall(long nr, long a1, long a2, long a3, long a4) {
-        try {
-            return LibC.result((long) SYSCALL[4].invokeExact(LibC.capture(), nr, a1, a2, a3, a4));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(nr, a1, a2, a3, a4, 0, 0);
     }
 
     /** {@code syscall(nr, a1, a2, a3, a4, a5)}; returns the result or {@code -errno}. */
     public static long syscall(long nr, long a1, long a2, long a3, long a4, long a5) {
-        try {
-            return LibC.result((long) SYSCALL[5].invokeExact(LibC.capture(), nr, a1, a2, a3, a4, a5));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(nr, a1, a2, a3, a4, a5, 0);
     }
 
-    /** {@code syscall(nr, a1, ..., a6)}; returns the result or {@code -errno}. */
+    /** {@code syscall(nr, a1, ..., a6)}; returns the result or {@code -errno} ({@code -ENOSYS} for {@code nr < 0}). */
     public static long syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-        try {
-            return LibC.result((long) SYSCALL[6].invokeExact(LibC.capture(), nr, a1, a2, a3, a4, a5, a6));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        // sr_call takes a negative number for one of its own functions: never one of those here.
+        return nr < 0 ? -Errno.ENOSYS : SrCall.call(nr, a1, a2, a3, a4, a5, a6);
     }
 
     // ---- memory
@@ -190,27 +126,16 @@ public final class Sys {
      */
     public static MemorySegment mmap(String what, long length, int prot, int flags, int fd, long offset)
             throws SysException {
-        try {
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(LibC.capture(), MemorySegment.NULL,
-                    length, prot, flags, fd, offset);
-            if (p.address() == -1L) {
-                throw new SysException("mmap " + what, LibC.errno());
-            }
-            return p.reinterpret(length);
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
+        long p = syscall(SYS_mmap, 0L, length, prot, flags, fd, offset);
+        if (p < 0) {
+            throw new SysException("mmap " + what, (int) -p);
         }
+        return MemorySegment.ofAddress(p).reinterpret(length);
     }
 
     /** {@code munmap(2)} of a whole mapping; returns 0 or {@code -errno}. */
     public static int munmap(MemorySegment mapping) {
-        try {
-            return LibC.result((int) MUNMAP.invokeExact(LibC.capture(), mapping, mapping.byteSize()));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_munmap, address("munmap", mapping), mapping.byteSize());
     }
 
     // ---- file descriptors
@@ -224,36 +149,26 @@ public final class Sys {
         if (fds.length != 2) {
             throw new IllegalArgumentException("pipe2 needs an int[2], got int[" + fds.length + "]");
         }
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment p = arena.allocate(INT, 2);
-            int r = LibC.result((int) PIPE2.invokeExact(LibC.capture(), p, flags));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocate(ValueLayout.JAVA_INT, 2);
+            int r = (int) syscall(SYS_pipe2, p.address(), flags);
             if (r == 0) {
-                fds[0] = p.getAtIndex(INT, 0);
-                fds[1] = p.getAtIndex(INT, 1);
+                fds[0] = p.getAtIndex(ValueLayout.JAVA_INT, 0);
+                fds[1] = p.getAtIndex(ValueLayout.JAVA_INT, 1);
             }
             return r;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** {@code close(2)}; returns 0 or {@code -errno}. */
     public static int close(int fd) {
-        try {
-            return LibC.result((int) CLOSE.invokeExact(LibC.capture(), fd));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_close, fd);
     }
 
     /** {@code read(2)} into {@code buf}; returns the bytes read or {@code -errno}. */
     public static long read(int fd, MemorySegment buf, long count) {
         checkBuffer("read", buf, count);
-        try {
-            return LibC.result((long) READ.invokeExact(LibC.capture(), fd, buf, count));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(SYS_read, fd, buf.address(), count);
     }
 
     /**
@@ -265,12 +180,7 @@ public final class Sys {
      */
     public static long readNow(int fd, byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
-        try {
-            return LibC.result((long) READ_CRITICAL.invokeExact(LibC.capture(), fd,
-                    MemorySegment.ofArray(b).asSlice(off, len), (long) len));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return SrCall.readCritical(fd, MemorySegment.ofArray(b).asSlice(off, len), len);
     }
 
     /** {@code ioctl(fd, FIONREAD)}: the bytes a pipe holds now, or {@code -errno}. */
@@ -283,56 +193,36 @@ public final class Sys {
     /** {@code write(2)} from {@code buf}; returns the bytes written or {@code -errno}. */
     public static long write(int fd, MemorySegment buf, long count) {
         checkBuffer("write", buf, count);
-        try {
-            return LibC.result((long) WRITE.invokeExact(LibC.capture(), fd, buf, count));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(SYS_write, fd, buf.address(), count);
     }
 
     /** {@code pread(2)}; returns the bytes read or {@code -errno}. */
     public static long pread(int fd, MemorySegment buf, long count, long offset) {
         checkBuffer("pread", buf, count);
-        try {
-            return LibC.result((long) PREAD.invokeExact(LibC.capture(), fd, buf, count, offset));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(SYS_pread64, fd, buf.address(), count, offset);
     }
 
     /** {@code pwrite(2)}; returns the bytes written or {@code -errno}. */
     public static long pwrite(int fd, MemorySegment buf, long count, long offset) {
         checkBuffer("pwrite", buf, count);
-        try {
-            return LibC.result((long) PWRITE.invokeExact(LibC.capture(), fd, buf, count, offset));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall(SYS_pwrite64, fd, buf.address(), count, offset);
     }
 
     /** {@code openat(2)} with a NUL-terminated path; returns the fd or {@code -errno}. */
     public static int openat(int dirfd, MemorySegment path, int flags, int mode) {
-        try {
-            return LibC.result((int) OPENAT.invokeExact(LibC.capture(), dirfd, path, flags, mode));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_openat, dirfd, address("openat path", path), flags, mode);
     }
 
     /** {@code openat(2)}; returns the fd or {@code -errno}. */
     public static int openat(int dirfd, String path, int flags, int mode) {
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined()) {
             return openat(dirfd, NativeMemory.cString(arena, "openat path", path), flags, mode);
         }
     }
 
     /** {@code fcntl(2)} with an integer argument; returns its result or {@code -errno}. */
     public static int fcntl(int fd, int cmd, long arg) {
-        try {
-            return LibC.result((int) FCNTL.invokeExact(LibC.capture(), fd, cmd, arg));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_fcntl, fd, cmd, arg);
     }
 
     /** {@code close_range(2)}; returns 0 or {@code -errno}. */
@@ -342,86 +232,55 @@ public final class Sys {
 
     /** {@code memfd_create(2)}; returns the fd or {@code -errno}. */
     public static int memfdCreate(String name, int flags) {
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            return LibC.result((int) MEMFD_CREATE.invokeExact(LibC.capture(),
-                    NativeMemory.cString(arena, "memfd_create name", name), flags));
-        } catch (Throwable t) {
-            throw rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) syscall(SYS_memfd_create, NativeMemory.cString(arena, "memfd_create name", name).address(),
+                    Integer.toUnsignedLong(flags));
         }
     }
 
     /** {@code eventfd(2)}; returns the fd or {@code -errno}. */
     public static int eventfd(int initval, int flags) {
-        try {
-            return LibC.result((int) EVENTFD.invokeExact(LibC.capture(), initval, flags));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_eventfd2, Integer.toUnsignedLong(initval), flags);
     }
 
     /** {@code poll(2)} over {@code struct pollfd[nfds]}; returns the ready count or {@code -errno}. */
     public static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
-        try {
-            return LibC.result((int) POLL.invokeExact(LibC.capture(), fds, nfds, timeoutMillis));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_poll, address("poll fds", fds), nfds, timeoutMillis);
     }
 
     // ---- epoll
 
     /** {@code epoll_create1(2)}; returns the fd or {@code -errno}. */
     public static int epollCreate1(int flags) {
-        try {
-            return LibC.result((int) EPOLL_CREATE1.invokeExact(LibC.capture(), flags));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_epoll_create1, flags);
     }
 
     /** {@code epoll_ctl(2)} with a {@code struct epoll_event} (or NULL for DEL); returns 0 or {@code -errno}. */
     public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
-        try {
-            return LibC.result((int) EPOLL_CTL.invokeExact(LibC.capture(), epfd, op, fd, event));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_epoll_ctl, epfd, op, fd, address("epoll_ctl event", event));
     }
 
     /** {@code epoll_wait(2)} into {@code struct epoll_event[max]}; returns the count or {@code -errno}. */
     public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
-        try {
-            return LibC.result((int) EPOLL_WAIT.invokeExact(LibC.capture(), epfd, events, max, timeoutMillis));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_epoll_wait, epfd, address("epoll_wait events", events), max, timeoutMillis);
     }
 
     // ---- time
 
     /** {@code clock_gettime(2)} (through the vDSO) in nanoseconds. */
     public static long clockGettime(int clock) {
-        MemorySegment ts = TIMESPEC.get();
-        try {
-            int r = (int) CLOCK_GETTIME.invokeExact(clock, ts);
-            if (r != 0) {
-                throw new IllegalArgumentException("clock_gettime: bad clock " + clock);
-            }
-        } catch (Throwable t) {
-            throw rethrow(t);
+        long ns = SrCall.call(SrCall.CLOCK_GETTIME, clock, 0, 0, 0, 0, 0);
+        if (ns < 0) {
+            throw new IllegalArgumentException("clock_gettime: bad clock " + clock);
         }
-        return ts.get(LONG, 0) * 1_000_000_000L + ts.get(LONG, 8);
+        return ns;
     }
 
     // ---- processes
 
     /** {@code getpid(2)}. */
     public static int getpid() {
-        try {
-            return (int) GETPID.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(SYS_getpid);
     }
 
     /**
@@ -460,10 +319,10 @@ public final class Sys {
 
     /** {@code fstat(2)}'s {@code st_size}: the size of the file behind {@code fd}, or {@code -errno}. */
     public static long fstatSize(int fd) {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment stat = arena.allocate(STAT_SIZE, 8);
             long r = syscall(SYS_fstat, fd, stat.address());
-            return r < 0 ? r : stat.get(LONG, STAT_ST_SIZE);
+            return r < 0 ? r : stat.get(ValueLayout.JAVA_LONG, STAT_ST_SIZE);
         }
     }
 
@@ -472,6 +331,7 @@ public final class Sys {
         return (int) syscall(SYS_prctl, option, arg2, arg3, arg4, arg5);
     }
 
+    /** Checks that the kernel may write {@code count} bytes to {@code buf} (or read them from it). */
     private static void checkBuffer(String what, MemorySegment buf, long count) {
         if (buf == null) {
             throw new NullPointerException(what + ": buffer is null");
@@ -480,6 +340,15 @@ public final class Sys {
             throw new IndexOutOfBoundsException(what + ": " + count + " bytes do not fit a buffer of "
                     + buf.byteSize());
         }
+        address(what, buf);
+    }
+
+    /** The address of native memory for the kernel (NULL is 0); a heap segment is refused, as FFM refuses it. */
+    private static long address(String what, MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException(what + ": a heap segment cannot be passed to the kernel");
+        }
+        return segment.address();
     }
 
     static RuntimeException rethrow(Throwable t) {

@@ -12,7 +12,10 @@ import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeLibrary;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.testkit.Procs;
+import dev.spawnring.testing.Isolation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * static programs of {@code src/test/c}, found through the system property
  * {@code spawnring.nativeBin}.
  */
+@Tag(Isolation.TAG)
+@Tag(KernelSuiteMain.TAG)
 class ChildProgramTest {
     private static final int ECANCELED = -Errno.ECANCELED;
     private static final int SIGWINCH = 28;
@@ -53,7 +59,7 @@ class ChildProgramTest {
 
     @BeforeEach
     void setUp() {
-        arena = Arena.ofConfined();
+        arena = Arena.ofShared(); // set up, used and closed on three threads (the timeout's SEPARATE_THREAD mode)
         program = new ChildProgram();
     }
 
@@ -598,6 +604,7 @@ class ChildProgramTest {
     }
 
     @Test
+    @Tag(Stress.TAG)
     void twoThousandRunsLeaveTheJvmDescriptorCountUnchanged() throws IOException {
         int exec = exec(bin("sr-true"), false, "sr-true");
         for (int i = 0; i < 20; i++) { // warm up: lazily opened JDK files are opened now
@@ -612,9 +619,8 @@ class ChildProgramTest {
                 assertExited(0, exit);
             }
         }
-        // At most as many: streams other tests dropped unclosed may be cleaned up meanwhile.
-        long after = openFds();
-        assertTrue(after <= before, "open fds in /proc/self/fd: " + before + " before, " + after + " after");
+        // Exactly as many: no other test runs in this JVM.
+        assertEquals(before, openFds(), "open fds in /proc/self/fd before and after");
     }
 
     // ---- helpers

@@ -1,4 +1,4 @@
-package dev.spawnring;
+package dev.spawnring.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * signals ignored or blocked, or to be killed. Its stdout and stderr are one stream, read
  * line by line; its stdin takes the test's cues.
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
     /** How long {@link #await} waits for a line: a hang guard, not a speed check. */
     private static final long AWAIT_SECONDS = 120;
     private static final String END = new String("end of output");
@@ -51,18 +51,18 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** The classpath of this test JVM (main classes, test classes, every dependency), for a JVM without modules. */
-    static String classpath() {
+    public static String classpath() {
         String modules = System.getProperty("jdk.module.path", "");
         String classes = System.getProperty("java.class.path", "");
         return modules.isEmpty() ? classes : modules + ":" + classes;
     }
 
-    static String java() {
+    public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** {@code prefix... java [options] -cp ... mainClass args...}, on {@code backend} (null: the JVM's choice). */
-    static List<String> command(List<String> prefix, Backend backend, List<String> options, String mainClass,
+    public static List<String> command(List<String> prefix, Backend backend, List<String> options, String mainClass,
             String... args) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(java());
@@ -83,27 +83,27 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Starts {@link ChildJvmMain} {@code mode args} behind {@code prefix} on {@code backend}. */
-    static ChildJvm start(List<String> prefix, Backend backend, String mode, String... args) throws IOException {
+    public static ChildJvm start(List<String> prefix, Backend backend, String mode, String... args) throws IOException {
         List<String> all = new ArrayList<>();
         all.add(mode);
         all.addAll(List.of(args));
         return start(command(prefix, backend, List.of(), ChildJvmMain.class.getName(), all.toArray(String[]::new)));
     }
 
-    static ChildJvm start(List<String> command) throws IOException {
+    public static ChildJvm start(List<String> command) throws IOException {
         return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** Reads lines until one starts with {@code prefix}; returns it. Fails if the JVM ends first, or hangs. */
-    String await(String prefix) throws Exception {
+    public String await(String prefix) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(AWAIT_SECONDS);
         while (true) {
             String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -121,12 +121,12 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Sends one line to the child's stdin. */
-    void tell(String line) {
+    public void tell(String line) {
         in.println(line);
     }
 
     /** Waits (at most {@code seconds}: a hang guard) for the exit code, with all the output read. */
-    int finish(long seconds) throws Exception {
+    public int finish(long seconds) throws Exception {
         in.close();
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -139,7 +139,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Everything the child printed so far. */
-    String transcript() {
+    public String transcript() {
         synchronized (transcript) {
             return transcript.toString();
         }

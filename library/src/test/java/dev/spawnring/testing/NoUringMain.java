@@ -1,9 +1,12 @@
-package dev.spawnring;
+package dev.spawnring.testing;
 
+import dev.spawnring.Command;
+import dev.spawnring.Result;
+import dev.spawnring.Spawner;
 import dev.spawnring.uring.Ring;
 
 /**
- * Run by {@link IoUringDeniedTest} in a JVM where io_uring_setup fails with EPERM:
+ * Run by {@link dev.spawnring.IoUringDeniedTest} in a JVM where io_uring_setup fails with EPERM:
  * prints why io_uring is unusable, the backend picked, and what a spawned echo printed.
  */
 public final class NoUringMain {

@@ -1,5 +1,11 @@
-package dev.spawnring;
+package dev.spawnring.testing;
 
+import dev.spawnring.Child;
+import dev.spawnring.Command;
+import dev.spawnring.Result;
+import dev.spawnring.SpawnException;
+import dev.spawnring.Spawner;
+import dev.spawnring.Stdio;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;

@@ -1,4 +1,4 @@
-package dev.spawnring;
+package dev.spawnring.testing;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
@@ -12,8 +12,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * Runs the named test classes on the JUnit platform in this JVM and prints a summary: how
- * {@link IoUringDeniedSuiteTest} runs part of the suite in a JVM where io_uring is refused.
- * Exits 0 when no test failed, 1 otherwise.
+ * {@link dev.spawnring.IoUringDeniedSuiteTest} runs part of the suite in a JVM where io_uring
+ * is refused. Exits 0 when no test failed, 1 otherwise.
  */
 public final class JUnitMain {
     private JUnitMain() {

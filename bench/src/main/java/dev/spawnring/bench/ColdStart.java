@@ -1,0 +1,140 @@
+package dev.spawnring.bench;
+
+import dev.spawnring.Command;
+import dev.spawnring.Spawner;
+import dev.spawnring.bench.BenchCommand.Row;
+import dev.spawnring.bench.SpawnContenders.Cell;
+import dev.spawnring.bench.SpawnContenders.Workload;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The cold-start section: what a fresh JVM pays to start one program and wait for it. Each
+ * sample is a new {@code java} process (the bench's own jar on the class path, the JVM's
+ * default options plus {@code --enable-native-access=ALL-UNNAMED}) running this class's
+ * {@link #main}, which starts the program with spawnring's {@code Spawner} or with
+ * {@code ProcessBuilder} and waits for it. Two figures per sample: (a) from the first line
+ * of {@code main} to the child's exit, timed inside the JVM, and (b) the whole {@code java}
+ * process, timed by the bench from before it is started until it has exited. The contenders
+ * take turns, sample by sample (the order flipped every other sample), after one untimed run
+ * each (which also leaves spawnring's library in its per-user cache, where every later JVM
+ * finds it).
+ *
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED -cp spawnring-bench.jar dev.spawnring.bench.ColdStart spawnring|processbuilder PROGRAM
+ * </pre>
+ *
+ * prints {@code cold MAIN_TO_EXIT_NS SETUP_NS BACKEND}: the setup is {@code Spawner.create()}
+ * (0 for ProcessBuilder), the backend the Spawner's ({@code -} for ProcessBuilder).
+ */
+public final class ColdStart {
+    /** What the child JVMs start. */
+    static final String PROGRAM = "/bin/true";
+
+    private ColdStart() {
+    }
+
+    /**
+     * One sample, in a fresh JVM.
+     *
+     * @param args {@code spawnring} or {@code processbuilder}, then the program
+     */
+    public static void main(String[] args) throws Exception {
+        long start = System.nanoTime();
+        // Each contender in a class of its own, so that the other's classes are never loaded.
+        String[] setupAndBackend = args[0].equals("spawnring") ? WithSpawner.run(args[1], start)
+                : WithProcessBuilder.run(args[1]);
+        long end = System.nanoTime();
+        System.out.println("cold " + (end - start) + " " + setupAndBackend[0] + " " + setupAndBackend[1]);
+    }
+
+    private static final class WithSpawner {
+        static String[] run(String program, long start) throws Exception {
+            try (Spawner spawner = Spawner.create()) {
+                long setup = System.nanoTime() - start;
+                int code = spawner.spawn(Command.of(program).inheritIO()).waitFor().code();
+                if (code != 0) {
+                    throw new IllegalStateException(program + " exited " + code);
+                }
+                return new String[] {Long.toString(setup), spawner.backend().name()};
+            }
+        }
+    }
+
+    private static final class WithProcessBuilder {
+        static String[] run(String program) throws Exception {
+            int code = new ProcessBuilder(program).inheritIO().start().waitFor();
+            if (code != 0) {
+                throw new IllegalStateException(program + " exited " + code);
+            }
+            return new String[] {"0", "-"};
+        }
+    }
+
+    /** A sample: {main to exit, java wall time, setup} in ns, and the backend. */
+    private record Sample(long[] figures, String backend) {
+    }
+
+    /**
+     * Runs {@code samples} cold starts per contender, taking turns.
+     *
+     * @return spawnring's row (named after the backend its Spawners chose), then ProcessBuilder's
+     */
+    static List<Row> run(int samples, Consumer<String> progress) throws IOException, InterruptedException {
+        Cell cell = new Cell(Workload.COLD_START, "fresh JVM", List.of(PROGRAM));
+        progress.accept("cold start: one untimed run each");
+        sample("spawnring");
+        sample("processbuilder");
+        List<long[]> spawnring = new ArrayList<>();
+        List<long[]> pb = new ArrayList<>();
+        String backend = "";
+        for (int i = 0; i < samples; i++) {
+            if (i % 10 == 0) {
+                progress.accept(String.format("cold start: samples %d-%d of %d", i + 1, Math.min(samples, i + 10),
+                        samples));
+            }
+            for (String who : i % 2 == 0 ? List.of("spawnring", "processbuilder") : List.of("processbuilder", "spawnring")) {
+                Sample s = sample(who);
+                if (who.equals("spawnring")) {
+                    spawnring.add(s.figures());
+                    backend = s.backend();
+                } else {
+                    pb.add(s.figures());
+                }
+            }
+        }
+        return List.of(new Row(cell, "spawnring Spawner " + backend, spawnring), new Row(cell, BenchReport.PB, pb));
+    }
+
+    /** One fresh JVM. */
+    private static Sample sample(String who) throws IOException, InterruptedException {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                ColdStart.class.getName(), who, PROGRAM);
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        long wall = System.nanoTime() - start;
+        String line = out.lines().filter(l -> l.startsWith("cold ")).findFirst().orElse(null);
+        if (code != 0 || line == null) {
+            throw new IOException("cold start of " + who + " failed (exit " + code + "): " + out);
+        }
+        String[] w = line.split(" ");
+        return new Sample(new long[] {Long.parseLong(w[1]), wall, Long.parseLong(w[2])}, w[3]);
+    }
+
+    /** The load average over the last minute, from /proc/loadavg, or NaN. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+}
