@@ -115,7 +115,11 @@ final class Hook {
         synchronized (this) {
             if (launcher == null && !broken) {
                 try {
-                    launcher = new JdkLauncher(new LoopGroup(null, loops()));
+                    int loops = loops();
+                    LoopGroup group = new LoopGroup(null, loops);
+                    launcher = new JdkLauncher(group);
+                    Log.once("on", "spawnring-agent: ProcessBuilder.start, startPipeline and Runtime.exec go through"
+                            + " spawnring (" + group.backend() + " ring, up to " + loops + " event loops)");
                 } catch (IOException | RuntimeException | LinkageError e) {
                     broken = true;
                     Log.once("spawner", "spawnring-agent: spawnring could not start, so every process is started by"

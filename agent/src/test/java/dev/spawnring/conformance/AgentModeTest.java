@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -47,15 +42,15 @@ class AgentModeTest {
 
     /** Runs the cases in a JVM with the agent on {@code backend}; one test per case it reports. */
     private static Stream<DynamicNode> cases(Backend backend, Path failures) {
-        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+        List<String> cmd = new ArrayList<>(List.of(AgentJvm.java(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-                "-javaagent:" + agentJar(), "-Dspawnring.agent.verbose=true",
+                "-javaagent:" + AgentJvm.agentJar(), "-Dspawnring.agent.verbose=true",
                 "-D" + Backend.PROPERTY + "=" + backend.name(),
                 "-D" + Mode.PROPERTY + "=AGENT",
                 "-D" + JdkControl.RESULTS_PROPERTY + "=" + failures,
                 "-Dspawnring.nativeBin=" + System.getProperty("spawnring.nativeBin"),
-                "-Dspawnring.agent.testJar=" + agentJar(),
-                "-cp", classpath(), ConformanceMain.class.getName()));
+                "-Dspawnring.agent.testJar=" + AgentJvm.agentJar(),
+                "-cp", AgentJvm.classpath(), ConformanceMain.class.getName()));
         Arrays.stream(CASES).map(Class::getName).forEach(cmd::add);
         String transcript;
         int exit;
@@ -107,47 +102,6 @@ class AgentModeTest {
             }
         }
         return n;
-    }
-
-    static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /** This test JVM's classpath (the test and main classes of the agent and the library, JUnit). */
-    static String classpath() {
-        String modules = System.getProperty("jdk.module.path", "");
-        String classes = System.getProperty("java.class.path", "");
-        return modules.isEmpty() ? classes : modules + ":" + classes;
-    }
-
-    private static volatile Path agentJar;
-
-    /**
-     * An agent jar for the tests: the real one's manifest, its classes taken from this JVM's class
-     * path (the build's {@code target/classes} of the agent and the library), so that the tests
-     * need no {@code package} first. {@code scripts/agent-proof.sh} uses the packaged jar.
-     */
-    static synchronized Path agentJar() {
-        if (agentJar == null) {
-            Path jar = Path.of(System.getProperty("spawnring.agent.testJar",
-                    System.getProperty("java.io.tmpdir") + "/spawnring-agent-test.jar"));
-            Manifest mf = new Manifest();
-            Attributes a = mf.getMainAttributes();
-            a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            a.putValue("Premain-Class", "dev.spawnring.agent.Agent");
-            a.putValue("Agent-Class", "dev.spawnring.agent.Agent");
-            a.putValue("Can-Retransform-Classes", "true");
-            try {
-                Files.createDirectories(jar.getParent());
-                try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, mf)) {
-                    j.flush();
-                }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            agentJar = jar;
-        }
-        return agentJar;
     }
 
     static String utf8(byte[] b) {

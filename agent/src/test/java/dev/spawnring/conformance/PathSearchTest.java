@@ -19,18 +19,18 @@ class PathSearchTest {
     static void runChild(Mode m, String scenario, Map<String, String> env, List<String> prefix, Path dir)
             throws Exception {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.add(AgentModeTest.java());
+        cmd.add(AgentJvm.java());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
         if (m == Mode.AGENT) {
-            cmd.add("-javaagent:" + AgentModeTest.agentJar());
+            cmd.add("-javaagent:" + AgentJvm.agentJar());
         }
         if (m.backend() != null) {
             cmd.add("-D" + Backend.PROPERTY + "=" + m.backend().name());
         }
         cmd.add("-Dspawnring.nativeBin=" + System.getProperty("spawnring.nativeBin"));
-        cmd.addAll(List.of("-cp", AgentModeTest.classpath(), PathChild.class.getName(), m.name(), scenario));
+        cmd.addAll(List.of("-cp", AgentJvm.classpath(), PathChild.class.getName(), m.name(), scenario));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         env.forEach((k, v) -> {
             if (v == null) {
