@@ -242,6 +242,7 @@ class RingOpsTest {
     @EnumSource(Backend.class)
     void waitidByPidfdReapsARealChildAndFillsSiginfo(Backend backend) throws IOException {
         try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
+            Rings.assumeWaitid(ring);
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             int pid = startShell(ring, pidfd, "exit 7");
             MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
@@ -260,6 +261,7 @@ class RingOpsTest {
     @EnumSource(Backend.class)
     void waitidByPidWaitsForAChildKilledByASignal(Backend backend) throws IOException {
         try (Ring ring = Rings.open(backend); Arena arena = Arena.ofConfined()) {
+            Rings.assumeWaitid(ring);
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
             int pid = startShell(ring, pidfd, "kill -TERM $$; sleep 5");
             MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
@@ -276,6 +278,7 @@ class RingOpsTest {
     @EnumSource(Backend.class)
     void waitidOfSomebodyElsesProcessFailsWithEchild(Backend backend) throws IOException {
         try (Ring ring = Rings.open(backend)) {
+            Rings.assumeWaitid(ring);
             ring.getSqe().prepWaitid(P_PID, 1, null, WEXITED, 0).userData(1);
             ring.submit();
             assertEquals(-Errno.ECHILD, Rings.reap(ring, 1));
