@@ -375,4 +375,9 @@ public final class ChildState {
     ChildStreams streams() {
         return streams;
     }
+
+    /** @return what the child was started from (for JdkProcess, the java.lang.Process view) */
+    ProcessSpec spec() {
+        return spec;
+    }
 }

@@ -4,6 +4,7 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.sys.SysException;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.IoUring;
@@ -212,7 +213,8 @@ final class EventLoop implements Runnable {
 
     /**
      * The error a request that completed with {@code res < 0} gives its waiter: when the loop
-     * failed and cancelled it, the loop's failure (as the cause), else the errno.
+     * failed and cancelled it, the loop's failure (as the cause), else the errno, as a
+     * {@link SysException} (which {@code JdkProcess} turns into the JDK's message).
      *
      * @param what what failed, e.g. {@code "read stdout of 1234"}
      */
@@ -221,7 +223,7 @@ final class EventLoop implements Runnable {
         if (f != null && res == -Errno.ECANCELED) {
             return new IOException(what + ": spawnring event loop " + thread.getName() + " failed: " + f, f);
         }
-        return new IOException(what + ": " + Errno.describe(-res));
+        return new SysException(what, -res);
     }
 
     /**

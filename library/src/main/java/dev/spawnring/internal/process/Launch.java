@@ -89,7 +89,9 @@ final class Launch {
     }
 
     private void compile() throws SpawnException {
-        // argv, envp, the candidates and the directory were made once, for every spawn of the command.
+        // argv, envp, the candidates and the directory were made once, for every spawn of the command
+        // (a ProcessBuilder's by its JdkExec, from the bytes the JDK would pass).
+        JdkExec jdk = spec.jdk();
         MemorySegment argv = spec.argv().array();
         MemorySegment envp = spec.envp().array();
 
@@ -123,6 +125,10 @@ final class Launch {
             MemorySegment path = spec.chdir().string(0);
             steps.add(new Step("chdir " + dir, s -> s.prepRw(IORING_OP_CHDIR, 0, path.address(), 0, 0)));
         }
+        if (jdk != null && jdk.directory() != null) { // ProcessBuilder: the directory's bytes as the JDK passes them
+            MemorySegment jdkDir = jdk.directory().string(0);
+            steps.add(new Step("chdir", s -> s.prepRw(IORING_OP_CHDIR, 0, jdkDir.address(), 0, 0)));
+        }
         if (spec.newSession()) {
             steps.add(new Step("setsid", Sqe::prepSetsid));
         }
@@ -139,16 +145,41 @@ final class Launch {
         if (spec.resetSignals()) {
             steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults));
             steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
+        } else if (jdk != null) { // ProcessBuilder: the JDK's child clears the mask, keeps ignored signals ignored
+            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
         }
         int pdeath = spec.parentDeathSignal();
         if (pdeath != 0) {
             steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath)));
+        }
+        if (jdk != null) {
+            jdkExecSteps(jdk, argv, envp);
+            return;
         }
         NativeStrings paths = spec.candidates();
         for (int i = 0; i < paths.size(); i++) {
             MemorySegment path = paths.string(i);
             candidates.add(paths.strings().get(i).text());
             steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, envp, 0)));
+        }
+    }
+
+    /**
+     * ProcessBuilder's exec, as the JDK's launcher does it: per candidate, the file, then (only
+     * after ENOEXEC) {@code /bin/sh file args...}; the search goes on only past the errors a PATH
+     * search skips. Both steps count as exec candidates (hardlinked but the very last).
+     */
+    private void jdkExecSteps(JdkExec jdk, MemorySegment argv, MemorySegment cEnvp) {
+        MemorySegment sh = JdkExec.SHELL.string(0);
+        NativeStrings paths = jdk.candidates();
+        for (int i = 0; i < paths.size(); i++) {
+            MemorySegment path = paths.string(i);
+            MemorySegment shArgv = jdk.shellArgv(i).array();
+            candidates.add(paths.strings().get(i).text());
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0)));
+            candidates.add("/bin/sh " + candidates.getLast());
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, sh, shArgv, cEnvp,
+                    IORING_EXEC_IF_ENOEXEC | IORING_EXEC_PATH_SEARCH)));
         }
     }
 
@@ -301,6 +332,9 @@ final class Launch {
             ChildState child = new ChildState(loop, pid, fd, spec,
                     new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true);
             child.started();
+            if (spec.jdk() != null) {
+                spec.jdk().started(pid); // the JDK's handle, taken before this loop can reap the child
+            }
             result.complete(child);
             return;
         }
@@ -318,6 +352,13 @@ final class Launch {
             if (res[i] < 0 && res[i] != -Errno.ECANCELED) {
                 return fail(steps.get(i - 1).label(), -res[i], List.of());
             }
+        }
+        if (spec.jdk() != null) { // ProcessBuilder: the JDK's errno, from each candidate's fallback step
+            int[] fallbacks = new int[(res.length - firstExec) / 2];
+            for (int k = 0; k < fallbacks.length; k++) {
+                fallbacks[k] = res[firstExec + 2 * k + 1];
+            }
+            return fail("exec", spec.jdk().errno(fallbacks), List.of());
         }
         // Every candidate failed: EACCES if one was found but not runnable, as execvp says,
         // else the first error that is not "not there", else ENOENT.

@@ -161,6 +161,22 @@ public final class LoopGroup {
      * killed (SIGKILL) and reaped, and the first failure is thrown.
      */
     public List<ChildState> spawnAll(List<ProcessSpec> specs) throws SpawnException {
+        return spawnAll(specs, loopCount, false);
+    }
+
+    /**
+     * Starts every child in one submission on one loop (the least busy), as one chain after
+     * another: a pipeline's stages, started together. Otherwise as {@link #spawnAll(List)}, but
+     * when one fails the others are not only killed but waited for (reaped) before the failure is
+     * thrown, as {@code ProcessBuilder.startPipeline} waits for the stages it started.
+     */
+    public List<ChildState> spawnTogether(List<ProcessSpec> specs) throws SpawnException {
+        return spawnAll(specs, 1, true);
+    }
+
+    /** {@link #spawnAll(List)} over at most {@code maxLoops} loops. */
+    private List<ChildState> spawnAll(List<ProcessSpec> specs, int maxLoops, boolean awaitKilled)
+            throws SpawnException {
         List<Launch> launches = new ArrayList<>();
         try {
             for (ProcessSpec spec : specs) {
@@ -176,7 +192,7 @@ public final class LoopGroup {
         for (int i = 0; i < launches.size(); i++) {
             futures.add(new CompletableFuture<>());
         }
-        int used = Math.min(loopCount, launches.size());
+        int used = Math.min(Math.min(maxLoops, loopCount), launches.size());
         int first = pick().index();
         for (int k = 0; k < used; k++) {
             EventLoop loop = loop((first + k) % loopCount);
@@ -201,6 +217,9 @@ public final class LoopGroup {
         }
         if (failure != null) {
             children.forEach(c -> c.signal(Linux.SIGKILL));
+            if (awaitKilled) {
+                children.forEach(c -> c.onExit().exceptionally(e -> null).join());
+            }
             if (failure instanceof SpawnException s) {
                 throw s;
             }

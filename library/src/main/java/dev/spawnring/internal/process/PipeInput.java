@@ -156,11 +156,29 @@ final class PipeInput extends InputStream {
         return (int) n;
     }
 
+    /**
+     * What can be read without blocking, as {@code FileInputStream.available()} says for a pipe:
+     * what is buffered here plus what the pipe holds now ({@code FIONREAD}); after the child's
+     * exit, what was kept of the pipe.
+     *
+     * @throws IOException {@code "Stream closed"} once the stream is closed
+     */
     @Override
-    public int available() {
+    public int available() throws IOException {
         lock.lock();
         try {
-            return closed ? 0 : rest != null ? rest.length - restPos : limit - pos;
+            if (closed) {
+                throw new IOException("Stream closed");
+            }
+            if (rest != null) {
+                return rest.length - restPos;
+            }
+            int buffered = limit - pos;
+            if (eof || released || error != null) {
+                return buffered;
+            }
+            int inPipe = Sys.bytesAvailable(fd); // the fd is ours until released
+            return inPipe > 0 ? buffered + inPipe : buffered;
         } finally {
             lock.unlock();
         }

@@ -38,12 +38,28 @@ import java.util.Objects;
  * @param timeout          the timeout, or null
  * @param grace            between the timeout's SIGTERM and its SIGKILL
  * @param killProcessGroupOnExit whether the child's group is sent SIGKILL when it exits, before it is reaped
+ * @param jdk              for a {@code java.lang.ProcessBuilder}: what is done the JDK's way (bytes,
+ *                         exec, signals; see {@link JdkExec}): {@code argv}, {@code envp} and
+ *                         {@code candidates} are then its strings, its directory and exec steps
+ *                         take the place of {@code directory} and {@code candidates}, its
+ *                         signal handling that of {@code resetSignals}; null for a {@code Command}
  */
 public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
         Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
         Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
         Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout, Duration grace,
-        boolean killProcessGroupOnExit) {
+        boolean killProcessGroupOnExit, JdkExec jdk) {
+    /** A {@code Command}'s spec: {@code jdk} null. */
+    public ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
+            Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr,
+            boolean redirectErrorStream, Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession,
+            Integer processGroup, Integer umask, Map<Integer, long[]> rlimits, boolean resetSignals,
+            int parentDeathSignal, Duration timeout, Duration grace, boolean killProcessGroupOnExit) {
+        this(program, argv, envp, candidates, directory, chdir, stdin, stdout, stderr, redirectErrorStream, fds,
+                closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals, parentDeathSignal, timeout,
+                grace, killProcessGroupOnExit, null);
+    }
+
     /** Copies the maps (the rlimit pairs are the caller's, which never changes them). */
     public ProcessSpec {
         Objects.requireNonNull(program, "program");
