@@ -3,6 +3,7 @@ package dev.spawnring.cli.run;
 import dev.spawnring.Command;
 import dev.spawnring.ExitStatus;
 import dev.spawnring.Spawner;
+import dev.spawnring.Stdio;
 import dev.spawnring.cli.run.ssh.Hosts;
 import dev.spawnring.cli.run.ssh.RemoteJob;
 import dev.spawnring.cli.run.ssh.SshLogin;
@@ -195,7 +196,8 @@ final class Remotes implements AutoCloseable {
         RemoteJob r = new RemoteJob(hosts.ssh(seat), hosts.sshOptions(seat), seat.host().login().host(), rsyncOpts,
                 remote, plan.workdir == null ? null : workdir(job), send, files(returns, job), plan.cleanup,
                 "...".equals(plan.workdir));
-        return settings.command(r.argv(), programs);
+        // stdin: a pipe held open until the job ends, for the watcher on the host (RemoteJob.watched).
+        return settings.command(r.argv(), programs).stdin(Stdio.pipe());
     }
 
     /** GNU parallel's variables for a remote job: {@code export PARALLEL_SEQ=... PARALLEL_JOBSLOT=... ...; } */
@@ -223,6 +225,11 @@ final class Remotes implements AutoCloseable {
         Hosts.Seat seat = p.seat;
         if (seat == null || seat.host().local()) {
             return;
+        }
+        try {
+            job.child.stdin().close(); // the watcher on the host: the job is over
+        } catch (IOException | RuntimeException e) {
+            // closed already
         }
         boolean ok = status != null && status.success();
         if (!ok) {

@@ -370,7 +370,7 @@ public final class Hosts implements AutoCloseable {
                 if (s.success()) {
                     return false;
                 }
-                why = "ssh " + s + stderrOf(check);
+                why = "a job ended with ssh's 255, and a check then with ssh " + s + stderrOf(check);
             } catch (SpawnException | RuntimeException e) {
                 why = String.valueOf(e.getMessage());
             } catch (InterruptedException e) {

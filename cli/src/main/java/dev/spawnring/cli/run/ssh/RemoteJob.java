@@ -46,11 +46,28 @@ public record RemoteJob(List<String> ssh, List<String> rsyncSsh, String host, Li
         byte[] workdir, List<byte[]> transfer, List<byte[]> returns, boolean cleanup, boolean removeWorkdir) {
     private static final byte[] SLASH_DOT_SLASH = ascii("/./");
 
+    /**
+     * What the remote shell runs around the command, so that it ends when the job's ssh does (a
+     * timeout, {@code --halt now}, Ctrl-C): the command in the background with stdin from
+     * {@code /dev/null}, and a watcher that reads the session's stdin, which this JVM holds
+     * open until the job ends. When the ssh is killed the session closes, the watcher reads
+     * its end, and sends the command SIGTERM, then SIGKILL 2 s later. Without job control the
+     * watcher reaches the command's process (a simple command is exec'd in place of its
+     * subshell), not what that process started.
+     */
+    static byte[] watched(byte[] command) {
+        // fd 3: the session's stdin, for the watcher (a background list's stdin is /dev/null otherwise).
+        return concat(ascii("trap '' HUP; exec 3<&0; ("), command, ascii("\n) </dev/null 3<&- & _p=$!; "
+                + "(while read -r _l; do :; done; kill -TERM $_p 2>/dev/null; sleep 2; kill -KILL $_p 2>/dev/null) <&3 & "
+                + "_w=$!; exec 3<&-; wait $_p; _s=$?; kill $_w 2>/dev/null; exit $_s"));
+    }
+
     /** @return the local argv that runs the job: ssh, or {@code /bin/sh -c} with the transfers */
     public List<byte[]> argv() {
-        byte[] remote = workdir == null ? command
+        byte[] body = watched(command);
+        byte[] remote = workdir == null ? body
                 : concat(ascii("mkdir -p -- "), Shell.quote(workdir), ascii(" 2>/dev/null; cd -- "), Shell.quote(workdir),
-                        ascii(" || exit 255; "), command);
+                        ascii(" || exit 255; "), body);
         if (transfer.isEmpty() && returns.isEmpty() && !removeWorkdir) {
             List<byte[]> argv = new ArrayList<>();
             ssh.forEach(w -> argv.add(ascii(w)));

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code spawnring run -S} against a real OpenSSH sshd ({@link Sshd}) on 127.0.0.1, .2 and .3,
  * three hosts with a home each: jobs spread over the hosts by their slots, the joblog's Host
  * column, inputs that stay data on the remote side, {@code --workdir}, files sent and fetched
- * back, a host that cannot be reached, one that fails once reached, and what a run leaves
- * behind (no ssh connection, no control directory).
+ * back, a timeout that reaches the remote command, a host that cannot be reached, one that
+ * fails once reached, and what a run leaves behind (no ssh connection, no control directory).
  */
 class SshTest {
     static Sshd sshd;
@@ -261,6 +261,18 @@ class SshTest {
         assertEquals(1, r.exitCode(), r.all());
         assertFalse(r.err().contains("is down"), r.all());
         assertEquals(Set.of("255", "0"), Set.copyOf(joblog(log).stream().map(row -> row[6]).toList()), r.all());
+    }
+
+    @Test
+    void aTimeoutEndsTheCommandOnTheHostTooNotOnlyItsSsh() throws Exception {
+        Runs r = run("-S", "1/127.0.0.2", "--timeout", "1", "sleep", ":::", "73");
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.err().contains("timed out"), r.all());
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!Runs.sleeps("73").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(List.of(), Runs.sleeps("73"), "the remote sleep is still running");
     }
 
     @Test
