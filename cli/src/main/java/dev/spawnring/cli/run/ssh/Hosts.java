@@ -394,8 +394,8 @@ public final class Hosts implements AutoCloseable {
             total = totalSlots();
         }
         warn.accept("Warning: " + host.name() + " is down (" + why + "): its jobs run on the other hosts");
+        capacity.accept(total); // first: a dispatcher finds no free slot until the run has fewer
         closeMasters(host);
-        capacity.accept(total);
     }
 
     private void closeMasters(Host host) {
