@@ -129,11 +129,12 @@ public record RemoteJob(List<String> ssh, List<String> rsyncSsh, String host, Li
     /** The local script, word by word. */
     private final class Script {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        /** At the start of a line, or after a space: the next word needs none before it. */
         private boolean lineStart = true;
 
         Script raw(String text) {
             out.writeBytes(ascii(text));
-            lineStart = text.endsWith("\n");
+            lineStart = text.endsWith("\n") || text.endsWith(" ");
             return this;
         }
 
