@@ -20,7 +20,7 @@ abstract class Dispatch {
     /** Signalled whenever a slot frees up, the run stops, or the input ends. */
     final Condition changed = lock.newCondition();
     final Printer printer;
-    private final int jobs;
+    private int jobs;
     private final Inputs inputs;
     // Guarded by lock.
     /** Jobs reserved a slot: being read, started, running or ending. */
@@ -125,6 +125,22 @@ abstract class Dispatch {
             locked(() -> error = true);
             return null;
         }
+    }
+
+    /**
+     * The run's job slots changed: a host went down ({@link Remotes}). With none left, no job
+     * starts and the run ends in error.
+     */
+    void capacity(int slots) {
+        locked(() -> {
+            jobs = slots;
+            if (slots == 0 && !stopStarting) {
+                stopStarting = true;
+                error = true;
+                printer.message(NAME + ": no host is up: starting no more jobs\n");
+            }
+            changed.signalAll();
+        });
     }
 
     /** A job's slot is free again (it ended, or will run again from {@link #retries}). */

@@ -23,6 +23,8 @@ final class Job {
     List<byte[]> argv;
     /** The bytes it wrote to stdout ({@code --line-buffer}: counted as they pass). */
     volatile long received;
+    /** Its host and files with {@code -S} or {@code --workdir} ({@link Remotes}), else null. */
+    Remotes.Place place;
 
     Job(long seq, List<byte[]> inputs) {
         this.seq = seq;

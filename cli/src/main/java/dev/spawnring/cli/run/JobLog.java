@@ -57,12 +57,26 @@ final class JobLog implements Closeable {
      * @param startMillis when it started, milliseconds since the epoch
      * @param runtimeNanos how long it ran
      */
-    public synchronized void write(long seq, long startMillis, long runtimeNanos, long received, int exitval,
+    public void write(long seq, long startMillis, long runtimeNanos, long received, int exitval,
             int signal, byte[] command) {
+        write(seq, ":", startMillis, runtimeNanos, 0, received, exitval, signal, command);
+    }
+
+    /**
+     * Writes one job's line, with its host ({@code :} for this machine) and the bytes of the
+     * files sent to it ({@code --transferfile}).
+     *
+     * @param host         the Host column: {@code :}, or the {@code -S} login as GNU parallel names it
+     * @param startMillis  when it started, milliseconds since the epoch
+     * @param runtimeNanos how long it ran
+     * @param sent         the Send column
+     */
+    public synchronized void write(long seq, String host, long startMillis, long runtimeNanos, long sent, long received,
+            int exitval, int signal, byte[] command) {
         try {
-            out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t0\t%d\t%d\t%d\t", seq,
-                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, received, exitval, signal)
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(String.format(Locale.ROOT, "%d\t%s\t%d.%03d\t%10.3f\t%d\t%d\t%d\t%d\t", seq, host,
+                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, sent, received, exitval, signal)
+                    .getBytes(StandardCharsets.UTF_8));
             out.write(command);
             out.write('\n');
             out.flush();

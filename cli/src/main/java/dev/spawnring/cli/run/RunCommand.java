@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -110,6 +111,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dry-run", description = "Print the commands (shell-quoted), one per line; run nothing.")
     boolean dryRun;
+
+    @Mixin
+    SshOptions ssh = new SshOptions();
 
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "The command template, then the ::: input lists, if any.")
@@ -208,6 +212,14 @@ public final class RunCommand implements Callable<Integer> {
         if (bar && noBar) {
             throw usage("--bar and --no-bar cannot be combined");
         }
+        Remotes.Plan remote = null;
+        if (ssh.any()) {
+            try {
+                remote = Remotes.Plan.of(ssh);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
         Inputs inputs = lists.isEmpty() ? Inputs.lines(in, nul) : Inputs.of(lists);
         if (dryRun) {
             return dryRun(t, inputs, slots);
@@ -238,8 +250,36 @@ public final class RunCommand implements Callable<Integer> {
             }
             return EXIT_ERROR;
         }
+        Remotes remotes = null;
+        if (remote != null) {
+            String problem = remote.movesFiles() && !SshOptions.hasRsync()
+                    ? "'rsync' is not in $PATH: --transferfile and --return need it" : null;
+            try {
+                remotes = problem != null ? null : Remotes.open(remote, spawner, jobs,
+                        Math.max(1, asManyAsPossible() / Math.max(1, remote.logins().size())),
+                        m -> message("spawnring run: " + m + "\n"));
+            } catch (IOException | RuntimeException e) {
+                problem = "cannot reach the hosts: " + Problems.describe(e);
+            }
+            if (problem == null && remotes.slots() == 0) {
+                problem = "no host is up";
+                remotes.close();
+            }
+            if (problem != null) {
+                message("spawnring run: " + problem + "\n");
+                spawner.close();
+                if (log != null) {
+                    log.close();
+                }
+                return EXIT_ERROR;
+            }
+            slots = remotes.slots() > 0 ? remotes.slots() : slots;
+        }
         Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
                 inputs, printer, log, spawner);
+        if (remotes != null) {
+            runner.remotes(remotes);
+        }
         if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
             printer.showBar(new ProgressBar(runner));
         }

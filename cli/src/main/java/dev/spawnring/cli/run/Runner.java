@@ -54,6 +54,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     private final Tally tally;
     // Written under lock, read without it (the progress bar).
     private volatile int runningCount;
+    /** The -S hosts and --workdir, or null. */
+    private Remotes remotes;
 
     Runner(RunSettings settings, Inputs inputs, Printer printer, JobLog log, Spawner spawner) {
         super(settings.jobs(), inputs, printer);
@@ -62,6 +64,15 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         this.tally = new Tally(settings.halt(), inputs);
         this.log = log;
         this.spawner = spawner;
+    }
+
+    /**
+     * Sends the jobs to the {@code -S} hosts, or into {@code --workdir}; closed with the run.
+     * Before {@link #run}.
+     */
+    void remotes(Remotes r) {
+        this.remotes = r;
+        r.onCapacity(this::capacity);
     }
 
     /**
@@ -97,6 +108,12 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             if (dropped) {
                 inFlight--;
                 changed.signalAll();
+            } else if (remotes != null && !remotes.place(job)) {
+                // Every host that is up is full: one just went down, and the slots are being cut.
+                inFlight--;
+                retries.addFirst(job);
+                changed.signalAll();
+                return;
             } else {
                 job.slot = slots.nextClearBit(1);
                 slots.set(job.slot);
@@ -114,7 +131,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         Command command;
         try {
             job.argv = settings.template().argv(job.inputs, job.seq, job.slot);
-            command = settings.command(job.argv, programs);
+            command = remotes == null ? settings.command(job.argv, programs) : remotes.command(job, settings, programs);
         } catch (RuntimeException e) {
             failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
@@ -180,6 +197,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             running.remove(job);
             runningCount = running.size();
         });
+        if (remotes != null) {
+            remotes.ended(job, status);
+        }
         byte[] warning = timedOut ? new Bytes.Builder()
                 .append(Bytes.of(NAME + ": Warning: This job was killed because it timed out:\n" + NAME + ": Warning: "))
                 .append(display(job)).append((byte) '\n').toBytes() : null;
@@ -197,10 +217,17 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             if (job.slot > 0) {
                 slots.clear(job.slot);
             }
+            boolean moved = job.place != null && job.place.moved;
+            if (remotes != null && job.place != null) {
+                remotes.release(job);
+                job.place.moved = false;
+            }
             discard = job.killedByHalt;
-            retry = !discard && !ok && job.attempt < settings.retries() && !stopStarting;
+            retry = !discard && !stopStarting && (moved || (!ok && job.attempt < settings.retries()));
             if (retry) {
-                job.attempt++;
+                if (!moved) {
+                    job.attempt++;
+                }
                 retries.add(job);
             }
         } finally {
@@ -219,8 +246,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         if (log != null) {
             long received = settings.lineBuffer() ? job.received : output.stdoutBytes();
             try {
-                log.write(job.seq, job.startMillis, System.nanoTime() - job.startNanos, received, exitval, signal,
-                        display(job));
+                Remotes.Place p = job.place;
+                log.write(job.seq, p == null ? ":" : p.host, job.startMillis, System.nanoTime() - job.startNanos,
+                        p == null ? 0 : p.sent, received + (p == null ? 0 : p.returned), exitval, signal, display(job));
             } catch (RuntimeException e) {
                 printer.message(NAME + ": writing the joblog: " + e.getMessage() + "\n");
                 locked(() -> {
@@ -353,6 +381,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 printer.message(NAME + ": closing the joblog: " + e.getMessage() + "\n");
                 error = true;
             }
+        }
+        if (remotes != null) {
+            remotes.close();
         }
         spawner.close();
     }
