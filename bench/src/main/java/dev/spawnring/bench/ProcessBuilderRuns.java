@@ -27,6 +27,7 @@ final class ProcessBuilderRuns {
         String program = cell.candidates().get(0);
         return switch (cell.workload()) {
             case START_REAP -> startReap(program, n);
+            case START_REAP_PIPES -> startReapPipes(program, n);
             case FIRST_INSTRUCTION -> firstInstruction(program, n);
             case THROUGHPUT -> throughput(program, (int) cell.param(), n);
             case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
@@ -52,6 +53,23 @@ final class ProcessBuilderRuns {
         for (int i = 0; i < n; i++) {
             long t0 = now();
             int rc = pb.start().waitFor();
+            samples[i] = now() - t0;
+            check(program, rc);
+        }
+        return samples;
+    }
+
+    /** Three pipes, the default: stdin closed, stdout and stderr read to their end, then waitFor. */
+    static long[] startReapPipes(String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        ProcessBuilder pb = new ProcessBuilder(program);
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            Process p = pb.start();
+            p.getOutputStream().close();
+            p.getInputStream().readAllBytes();
+            p.getErrorStream().readAllBytes();
+            int rc = p.waitFor();
             samples[i] = now() - t0;
             check(program, rc);
         }
