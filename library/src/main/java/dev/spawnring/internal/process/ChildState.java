@@ -63,19 +63,16 @@ public final class ChildState {
     /**
      * Completed on the loop thread the moment the child is reaped: only waited on
      * ({@link #waitFor}) and polled, so a waiter is woken by the loop thread directly rather
-     * than through a pool thread. Its one dependent is {@link #exit}'s hand-off.
+     * than through a pool thread. Its one dependent is {@link #exit}'s hand-off, once made.
      */
     private final CompletableFuture<ExitStatus> reapedStatus = new CompletableFuture<>();
     /**
      * The same outcome, completed off the loop thread (the common pool; always async, the
-     * failure too), so callers' dependents never run on the loop.
+     * failure too), so callers' dependents never run on the loop. Made by the first
+     * {@link #onExit()}: a child nobody asks it of costs no pool task at its reap. Written
+     * once under this object's lock; read without it (a volatile read: acquire).
      */
-    private final CompletableFuture<ExitStatus> exit = reapedStatus.handleAsync((status, failure) -> {
-        if (failure != null) {
-            throw new CompletionException(failure);
-        }
-        return status;
-    });
+    private volatile CompletableFuture<ExitStatus> exit;
     /** Guarded by this: the pidfd, closed (-1) at the reap. */
     private int pidfd;
     /** Guarded by this: the child has been reaped; no signal is sent from then on. */
@@ -306,9 +303,25 @@ public final class ChildState {
         sendToGroup(signal);
     }
 
-    /** @return a future of the status, completed on a pool thread */
+    /** @return a future of the status, completed on a pool thread; the same one on every call */
     public CompletableFuture<ExitStatus> onExit() {
-        return exit;
+        CompletableFuture<ExitStatus> e = exit;
+        if (e == null) {
+            synchronized (this) {
+                e = exit;
+                if (e == null) {
+                    // Async even when the child is reaped already: callers' dependents never run on the loop.
+                    e = reapedStatus.handleAsync((status, failure) -> {
+                        if (failure != null) {
+                            throw new CompletionException(failure);
+                        }
+                        return status;
+                    });
+                    exit = e; // volatile write: release
+                }
+            }
+        }
+        return e;
     }
 
     /** Waits for the reap. */
