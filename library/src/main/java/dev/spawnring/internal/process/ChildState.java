@@ -99,10 +99,13 @@ public final class ChildState {
 
     // ---- the loop thread
 
-    /** Loop thread: the child has been cloned; watch for its exit and arm its timeout. */
+    /**
+     * Loop thread: the child has been cloned; watch for its exit and arm its timeout. Whoever
+     * cloned it has counted it in its loop's load already ({@link EventLoop#childStarted}), so
+     * that the next spawn's choice of loop sees it even before this runs.
+     */
     void started() {
         loop.retain();
-        loop.childStarted();
         siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         watchExit();
         if (supervised && spec.timeout() != null) {
@@ -258,6 +261,49 @@ public final class ChildState {
             Sys.pidfdSendSignal(pidfd, signal, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
         } else {
             Sys.kill(-pid, signal); // before 6.9: the unreaped leader keeps the number its group's
+        }
+    }
+
+    // ---- the thread that cloned it on its own (Launch.startHere)
+
+    /**
+     * For a child cloned on a caller's thread whose loop refused it (the loop had ended, so
+     * {@link #started} will never run): SIGKILL through the pidfd, reaped here (it is our
+     * child and nobody else waits for it), its pipes closed, its waiters failed.
+     */
+    void abandon() {
+        synchronized (this) {
+            Sys.pidfdSendSignal(pidfd, Linux.SIGKILL, 0);
+            MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+            try {
+                int r;
+                do {
+                    r = Sys.waitid(Linux.P_PIDFD, pidfd, info, Linux.WEXITED);
+                } while (r == -Errno.EINTR);
+            } finally {
+                NativeMemory.free(info);
+            }
+            Sys.close(pidfd);
+            pidfd = -1;
+            reaped = true;
+        }
+        loop.childReaped();
+        for (java.io.Closeable c : new java.io.Closeable[] {streams.stdin(), streams.stdout(), streams.stderr()}) {
+            try {
+                c.close();
+            } catch (IOException | RuntimeException e) {
+                // Given back by its cleaner instead.
+            }
+        }
+        reapedStatus.completeExceptionally(new IOException("pid " + pid + " killed: spawner is closed"));
+    }
+
+    /** Waits, uninterruptibly, until the loop has reaped the child (or given it up). */
+    void awaitReap() {
+        try {
+            reapedStatus.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            // Reaped or given up: either way nothing is left to wait for.
         }
     }
 
