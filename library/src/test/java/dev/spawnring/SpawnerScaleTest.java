@@ -34,7 +34,9 @@ class SpawnerScaleTest {
             for (Child c : children) {
                 assertEquals(ExitStatus.exited(0), c.waitFor());
             }
-            assertTrue(threadsWithChildren <= threadsBefore + 1,
+            // A second loop starts once the first has a child alive: its thread and, on FALLBACK, its
+            // emulated ring's thread. Nothing more, whatever the number of children.
+            assertTrue(threadsWithChildren <= threadsBefore + 2,
                     "threads: " + threadsBefore + " before, " + threadsWithChildren + " with 2,000 children");
         }
     }
