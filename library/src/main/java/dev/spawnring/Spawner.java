@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Starts and supervises child processes through one or more event loops, each a thread of
  * its own with a ring of its own. {@link #spawn} may be called from any thread, virtual
- * threads included; children are cloned on a loop thread, their exits and pipes go through
- * that loop's ring, and no thread is added per child or per stream.
+ * threads included; a child is cloned on the calling thread (on a loop thread when it asks
+ * for a parent-death signal, and for {@link #run} and {@link #spawnAll}), its exit and pipes
+ * go through a loop's ring, and no thread is added per child or per stream.
  *
  * <pre>{@code
  * try (Spawner spawner = Spawner.create()) {
@@ -31,20 +32,23 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }</pre>
  *
- * <p><b>Loops.</b> A clone is vfork style: the loop thread that clones a child is suspended
- * until the child has exec'd, so one loop starts one child at a time. Several loops
- * ({@link Builder#loops}) start that many at once. Each spawn goes to the least busy loop:
+ * <p><b>Loops.</b> A clone is vfork style: the thread that clones a child is suspended
+ * until the child has exec'd. {@link #spawn} clones on the caller's thread (the child
+ * starts with that thread's signal mask, as a {@code ProcessBuilder} child does), so
+ * several callers start several children at once; where a loop thread clones, one loop
+ * starts one child at a time, and several loops ({@link Builder#loops}) that many at once.
+ * Each spawn goes to the least busy loop:
  * the one with the fewest spawns waiting to be cloned, then the fewest live children, then
  * the first; so one caller spawning one child at a time keeps using the first loop, and
- * concurrent callers spread over all of them. A child stays on the loop that cloned it for
- * its whole life: its exit (a WAITID), its pipes and its timeout go through that loop's ring.
+ * concurrent callers spread over all of them. A child stays on its loop for its whole
+ * life: its exit (a WAITID), its pipes and its timeout go through that loop's ring.
  * The default is {@link #DEFAULT_LOOPS}.
  *
  * <p><b>Parent-death signal.</b> Linux sends a child's parent-death signal
  * ({@link Command#parentDeathSignal}) when the <em>thread</em> that created it ends, not when
- * the process does. Children are never cloned on a caller's thread (which may be short-lived,
- * a pool's or a virtual thread's carrier), only on loop threads, and every loop thread is
- * long-lived: it starts when the Spawner is built (the first) or first needed (the others) and
+ * the process does. A child that asks for one is never cloned on a caller's thread (which may
+ * be short-lived, a pool's or a virtual thread's carrier), only on a loop thread, and every
+ * loop thread is long-lived: it starts when the Spawner is built (the first) or first needed (the others) and
  * ends only after {@link #close()}, once every child it cloned has been reaped. So, whichever loop cloned a child, its parent-death
  * signal comes when the JVM dies, not while the child runs under a live JVM.
  *
@@ -145,8 +149,9 @@ public final class Spawner implements AutoCloseable {
         }
 
         /**
-         * Sets how many event loops (threads, each with its ring) clone and supervise the
-         * children; at most this many children are being cloned at once. Default
+         * Sets how many event loops (threads, each with its ring) supervise the children and
+         * clone those a caller's thread does not (a parent-death signal, {@code run},
+         * {@code spawnAll}): at most this many of those are being cloned at once. Default
          * {@link #DEFAULT_LOOPS}.
          *
          * @param loops the number of loops, 1 to {@link #MAX_LOOPS}

@@ -165,6 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
                 if (sections.contains(Section.spawn)) {
                     for (Cell cell : List.of(
                             new Cell(Workload.START_REAP, "small", List.of(trueBin.toString())),
+                            new Cell(Workload.START_REAP_PIPES, "small", List.of(trueBin.toString())),
                             new Cell(Workload.FIRST_INSTRUCTION, "small", List.of(stamp.toString())),
                             new Cell(Workload.START_REAP, "small", trueSearch),
                             new Cell(Workload.FIRST_INSTRUCTION, "small", stampSearch))) {
@@ -217,7 +218,7 @@ public final class BenchCommand implements Callable<Integer> {
                 java.lang.ref.Reference.reachabilityFence(ballast);
             }
             printCold();
-            printSpawnTable(Workload.START_REAP, Workload.FIRST_INSTRUCTION);
+            printSpawnTable(Workload.START_REAP, Workload.START_REAP_PIPES, Workload.FIRST_INSTRUCTION);
             printThroughput();
             printLive();
             printOutput();

@@ -43,6 +43,7 @@ final class ProcessBuilderRuns {
         String program = cell.candidates().get(0);
         return switch (cell.workload()) {
             case START_REAP -> startReap(s, program, n);
+            case START_REAP_PIPES -> startReapPipes(s, program, n);
             case FIRST_INSTRUCTION -> firstInstruction(s, program, n);
             case THROUGHPUT -> throughput(s, program, (int) cell.param(), n);
             case LIVE_CHILDREN -> liveChildren(s, program, (int) cell.param());
@@ -68,6 +69,23 @@ final class ProcessBuilderRuns {
         for (int i = 0; i < n; i++) {
             long t0 = now();
             int rc = s.start(pb).waitFor();
+            samples[i] = now() - t0;
+            check(program, rc);
+        }
+        return samples;
+    }
+
+    /** Three pipes, the default: stdin closed, stdout and stderr read to their end, then waitFor. */
+    static long[] startReapPipes(Starter s, String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        ProcessBuilder pb = new ProcessBuilder(program);
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            Process p = s.start(pb);
+            p.getOutputStream().close();
+            p.getInputStream().readAllBytes();
+            p.getErrorStream().readAllBytes();
+            int rc = p.waitFor();
             samples[i] = now() - t0;
             check(program, rc);
         }

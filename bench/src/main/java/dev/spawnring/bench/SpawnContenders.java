@@ -29,6 +29,12 @@ final class SpawnContenders {
         /** From just before the spawn until the child has been reaped. */
         START_REAP("start-reap"),
         /**
+         * The same with the child's stdin, stdout and stderr pipes (spawnring's default): from
+         * just before the spawn until stdin is closed, stdout and stderr read to their end and
+         * the child reaped.
+         */
+        START_REAP_PIPES("start-reap-pipes"),
+        /**
          * Spawns per second with {@link Cell#param} children in flight, each started as soon as
          * one is reaped, for {@code n} ms; a run gives {@code {completed, elapsed ns}}.
          */
@@ -56,7 +62,7 @@ final class SpawnContenders {
 
         /** Whether a run gives one sample per operation (else one figure set per run). */
         boolean perOp() {
-            return this == FIRST_INSTRUCTION || this == START_REAP || this == CAPTURE;
+            return this == FIRST_INSTRUCTION || this == START_REAP || this == START_REAP_PIPES || this == CAPTURE;
         }
 
         static Workload of(String label) {

@@ -13,9 +13,7 @@ import dev.spawnring.uring.Sqe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,10 +60,10 @@ final class EventLoop implements Runnable {
     private final int wakeFd;
     private final MemorySegment wakeBuf = NativeMemory.calloc(8);
     private final MemorySegment wakeOne = NativeMemory.calloc(8);
-    private final Map<Long, Completion> completions = new HashMap<>();
+    /** The requests in flight by user_data: dispatched with no map look-up and no allocation. */
+    private final CompletionSlots<Completion> completions = new CompletionSlots<>();
     /** Children not yet reaped and streams not yet closed: the loop ends only when this is 0. */
     private int keepAlive;
-    private long nextUserData = 1;
     private long wakeUserData;
     private volatile boolean shuttingDown;
     /** Write-locked by the loop to end; read-locked by {@link #execute}. */
@@ -155,7 +153,7 @@ final class EventLoop implements Runnable {
         spawning.addAndGet(-n);
     }
 
-    /** Loop thread: a child cloned here was started, or reaped. */
+    /** Any thread: a child was cloned for this loop (here, or on a caller's thread), or reaped. */
     void childStarted() {
         children.incrementAndGet();
     }
@@ -301,9 +299,7 @@ final class EventLoop implements Runnable {
 
     /** @return a user_data whose completion runs {@code c} */
     long register(Completion c) {
-        long id = nextUserData++;
-        completions.put(id, c);
-        return id;
+        return completions.put(c);
     }
 
     void submit() {
@@ -336,15 +332,14 @@ final class EventLoop implements Runnable {
                 if (shuttingDown && keepAlive == 0 && tasks.isEmpty() && end()) {
                     break;
                 }
-                ring.submit();
+                // One io_uring_enter both submits and waits (it returns at once when a completion is there).
+                ring.submitAndWait(1);
                 Cqe cqe = ring.waitCqe();
                 do {
                     ring.cqeSeen(cqe);
-                    Completion c = (cqe.flags() & IoUring.IORING_CQE_F_MORE) != 0
-                            ? completions.get(cqe.userData()) : completions.remove(cqe.userData());
+                    Completion c = completions.take(cqe.userData(), (cqe.flags() & IoUring.IORING_CQE_F_MORE) != 0);
                     if (c != null) {
-                        Cqe done = cqe;
-                        runSafely(() -> c.complete(done));
+                        completeSafely(c, cqe);
                     }
                 } while ((cqe = ring.peekCqe()) != null);
             }
@@ -354,7 +349,7 @@ final class EventLoop implements Runnable {
                     "spawnring event loop " + thread.getName() + " failed; what waits on it fails too", e);
         } finally {
             endNow();
-            completions.remove(wakeUserData);
+            completions.take(wakeUserData, false);
             // Cancels and reaps what is still in flight (a read of a pipe a grandchild keeps
             // open, say), so the kernel no longer touches any buffer; then tells each waiter.
             cancelInFlight();
@@ -375,7 +370,7 @@ final class EventLoop implements Runnable {
      */
     private void cancelInFlight() {
         try {
-            for (long target : List.copyOf(completions.keySet())) {
+            for (long target : completions.userData()) {
                 sqe().prepCancel(target, 0).userData(0);
             }
             if (wakeUserData != 0) {
@@ -395,10 +390,11 @@ final class EventLoop implements Runnable {
     private void failWaiters() {
         while (true) {
             if (!completions.isEmpty()) {
-                List<Map.Entry<Long, Completion>> pending = List.copyOf(completions.entrySet());
-                completions.clear();
-                for (Map.Entry<Long, Completion> e : pending) {
-                    runSafely(() -> e.getValue().complete(Cqe.of(e.getKey(), -Errno.ECANCELED, 0)));
+                for (long userData : completions.userData()) {
+                    Completion c = completions.take(userData, false);
+                    if (c != null) {
+                        completeSafely(c, Cqe.of(userData, -Errno.ECANCELED, 0));
+                    }
                 }
                 continue;
             }
@@ -440,6 +436,14 @@ final class EventLoop implements Runnable {
             armWake();
         });
         sqe().prepRead(wakeFd, wakeBuf, 8, -1).userData(wakeUserData);
+    }
+
+    private static void completeSafely(Completion c, Cqe cqe) {
+        try {
+            c.complete(cqe);
+        } catch (RuntimeException | Error e) {
+            System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR, "spawnring callback failed", e);
+        }
     }
 
     private static void runSafely(Runnable r) {

@@ -147,12 +147,19 @@ public final class LoopGroup {
     }
 
     /**
-     * Starts one child; returns once it runs the program (or has failed to).
+     * Starts one child; returns once it runs the program (or has failed to). Without a
+     * parent-death signal the child is cloned on the calling thread and only its exit watch
+     * is handed to a loop; with one, the loop thread clones it (see {@link Launch#startHere}).
      *
      * @throws IllegalStateException when closed
      */
     public ChildState spawn(ProcessSpec spec) throws SpawnException {
-        return join(start(spec, -1));
+        ensureOpen();
+        Launch launch = Launch.compile(devNull, spec, -1);
+        if (launch.clonesOnCaller()) {
+            return launch.startHere(pick());
+        }
+        return join(handOff(launch));
     }
 
     /**
@@ -268,7 +275,11 @@ public final class LoopGroup {
 
     private CompletableFuture<ChildState> start(ProcessSpec spec, int captureLimit) throws SpawnException {
         ensureOpen();
-        Launch launch = Launch.compile(devNull, spec, captureLimit);
+        return handOff(Launch.compile(devNull, spec, captureLimit));
+    }
+
+    /** Hands {@code launch} to the least busy loop, whose thread clones it. */
+    private CompletableFuture<ChildState> handOff(Launch launch) {
         CompletableFuture<ChildState> future = new CompletableFuture<>();
         Handoff handoff = new Handoff(pick());
         handoff.add(launch, future);
