@@ -23,7 +23,7 @@ import java.util.List;
  *       is the JDK's: {@link #errno}.</li>
  *   <li><b>Signals.</b> The mask is cleared, dispositions are left as exec leaves them (handled
  *       ones back to default, ignored ones ignored), as the JDK's child does.</li>
- *   <li><b>The JDK's handle.</b> {@link #started} takes {@code ProcessHandle.of(pid)} on the loop
+ *   <li><b>The JDK's handle.</b> {@link #started} takes {@code ProcessHandle.of(pid)} on the
  *       thread that cloned the child, before it can be reaped, as {@code ProcessImpl} takes its
  *       handle before its reaper starts: so {@code Process.toHandle()} equals the handles the JDK
  *       hands out for that pid.</li>
@@ -109,7 +109,11 @@ public final class JdkExec {
     /** {@code _PATH_BSHELL}. */
     static final NativeStrings SHELL = NativeStrings.one("shell", OsString.of(new byte[] {'/', 'b', 'i', 'n', '/', 's', 'h'}));
 
-    /** Loop thread, the child just cloned and not reaped: takes the JDK's handle of it. */
+    /**
+     * The thread that cloned the child (a loop's, or the caller's), the child not reaped yet: takes
+     * the JDK's handle of it. The caller reads it after the start returns (the same thread, or
+     * after the start's future completed: happens-before either way).
+     */
     void started(long pid) {
         handle = ProcessHandle.of(pid).orElse(null);
         started = true;

@@ -428,6 +428,9 @@ final class Launch {
                 ? new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit)
                 : ChildStreams.none(loop, pid), execed);
         loop.childStarted(); // counted now, so the next spawn's choice of loop sees it
+        if (execed && spec.jdk() != null) {
+            spec.jdk().started(pid); // the JDK's handle, taken before the loop can reap the child
+        }
         try {
             loop.execute(child::started);
         } catch (IllegalStateException ended) {
