@@ -11,11 +11,11 @@ final class LinePump {
     }
 
     /**
-     * Starts a virtual thread that reads {@code in} to its end.
+     * Starts a virtual thread that reads {@code in}, job {@code seq}'s pipe, to its end.
      *
      * @return a future of the bytes read, completed when the pipe ends (or breaks)
      */
-    static CompletableFuture<Long> start(InputStream in, boolean toStderr, Printer printer) {
+    static CompletableFuture<Long> start(long seq, InputStream in, boolean toStderr, Printer printer) {
         CompletableFuture<Long> f = new CompletableFuture<>();
         Thread.ofVirtual().name("spawnring-run-lines").start(() -> {
             long total = 0;
@@ -25,7 +25,7 @@ final class LinePump {
                 while (true) {
                     if (held == buf.length) {
                         if (buf.length >= 1 << 20) {
-                            printer.lines(toStderr, buf, 0, held); // a very long line: let it out
+                            printer.lines(seq, toStderr, buf, 0, held); // a very long line: let it out
                             held = 0;
                         } else {
                             buf = Arrays.copyOf(buf, buf.length * 2);
@@ -45,7 +45,7 @@ final class LinePump {
                     }
                     held += n;
                     if (lastNewline >= 0) {
-                        printer.lines(toStderr, buf, 0, lastNewline + 1);
+                        printer.lines(seq, toStderr, buf, 0, lastNewline + 1);
                         System.arraycopy(buf, lastNewline + 1, buf, 0, held - lastNewline - 1);
                         held -= lastNewline + 1;
                     }
@@ -54,7 +54,7 @@ final class LinePump {
                 // The pipe broke: what was read is printed below.
             } finally {
                 if (held > 0) {
-                    printer.lines(toStderr, buf, 0, held);
+                    printer.lines(seq, toStderr, buf, 0, held);
                 }
                 f.complete(total);
             }

@@ -101,6 +101,8 @@ final class Printer {
     private final boolean keepOrder;
     // Guarded by lock.
     private final TreeMap<Long, Captured> waiting = new TreeMap<>();
+    /** {@code --line-buffer} with {@code --keep-order}: lines of jobs whose turn has not come. */
+    private final Map<Long, java.util.List<HeldLines>> held = new java.util.HashMap<>();
     private long nextSeq = 1;
     private int heldFds;
     private ProgressBar bar;
@@ -194,9 +196,10 @@ final class Printer {
         while (!waiting.isEmpty()) {
             Map.Entry<Long, Captured> first = waiting.firstEntry();
             if (!all && first.getKey() != nextSeq) {
-                return;
+                break;
             }
             waiting.pollFirstEntry();
+            releaseHeld(first.getKey());
             Captured c = first.getValue();
             if (c.holdsFiles()) {
                 heldFds--;
@@ -204,6 +207,7 @@ final class Printer {
             print(c);
             nextSeq = first.getKey() + 1;
         }
+        releaseHeld(nextSeq); // the oldest unfinished job: its lines go out as they come from now on
     }
 
     /** Caller holds the lock. */
@@ -233,10 +237,19 @@ final class Printer {
         }
     }
 
-    /** Writes {@code b[off..off+len)}, whole lines, to stdout or stderr ({@code --line-buffer}). */
-    void lines(boolean toStderr, byte[] b, int off, int len) {
+    /**
+     * Writes {@code b[off..off+len)}, whole lines of job {@code seq}, to stdout or stderr
+     * ({@code --line-buffer}). With {@code --keep-order} only the oldest unfinished job's
+     * lines go out at once; the others' are held until their turn.
+     */
+    void lines(long seq, boolean toStderr, byte[] b, int off, int len) {
         lock.lock();
         try {
+            if (keepOrder && seq != nextSeq) {
+                held.computeIfAbsent(seq, k -> new java.util.ArrayList<>())
+                        .add(new HeldLines(toStderr, java.util.Arrays.copyOfRange(b, off, off + len)));
+                return;
+            }
             eraseBar();
             OutputStream o = toStderr ? err : out;
             o.write(b, off, len);
@@ -246,6 +259,29 @@ final class Printer {
             failure = failure == null ? e : failure;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Lines of a line-buffered job held back by {@code --keep-order}. */
+    private record HeldLines(boolean toStderr, byte[] bytes) {
+    }
+
+    /** Caller holds the lock: prints the lines job {@code seq} has had held back, now its turn has come. */
+    private void releaseHeld(long seq) {
+        java.util.List<HeldLines> h = held.remove(seq);
+        if (h == null) {
+            return;
+        }
+        try {
+            eraseBar();
+            for (HeldLines l : h) {
+                (l.toStderr() ? err : out).write(l.bytes());
+            }
+            out.flush();
+            err.flush();
+            drawBar();
+        } catch (IOException e) {
+            failure = failure == null ? e : failure;
         }
     }
 

@@ -62,7 +62,7 @@ public final class RunCommand implements Callable<Integer> {
     /** Exit status when the runner itself fails (the joblog cannot be written, stdout is closed): GNU parallel's 255. */
     public static final int EXIT_ERROR = 255;
 
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+    @Option(names = {"-j", "--jobs", "-P", "--max-procs"}, paramLabel = "N",
             description = "Jobs at a time: N, 0 for as many as possible, N%% of the cores, +N or -N cores "
                     + "(default: the number of cores).")
     String jobs;
@@ -76,8 +76,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-k", "--keep-order"}, description = "Print the jobs' output in input order.")
     boolean keepOrder;
 
-    @Option(names = {"--line-buffer", "--lb"},
-            description = "Print output line by line as it comes, lines of different jobs interleaved.")
+    @Option(names = {"--line-buffer", "--lb", "--linebuffer"},
+            description = "Print output line by line as it comes, lines of different jobs interleaved "
+                    + "(with -k: the oldest running job's lines as they come, the others' when their turn comes).")
     boolean lineBuffer;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
@@ -89,16 +90,17 @@ public final class RunCommand implements Callable<Integer> {
             description = "Between SIGTERM and SIGKILL, for --timeout and --halt now (default: ${DEFAULT-VALUE}).")
     String timeoutGrace;
 
-    @Option(names = "--retries", paramLabel = "N", defaultValue = "0",
-            description = "Run a failed job up to N more times; only the last attempt is printed and logged.")
-    int retries;
+    @Option(names = "--retries", paramLabel = "N",
+            description = "Try a failed job N times in all (0: until it succeeds), as GNU parallel; only the "
+                    + "last attempt is printed and logged.")
+    Integer retries;
 
-    @Option(names = "--halt", paramLabel = "WHEN,WHY=N",
+    @Option(names = {"--halt", "--halt-on-error"}, paramLabel = "WHEN,WHY=N",
             description = "Stop early, as GNU parallel: now|soon,fail|success|done=N or =N%%; 'soon' starts no "
                     + "new job, 'now' also kills the running ones.")
     String halt;
 
-    @Option(names = "--joblog", paramLabel = "FILE",
+    @Option(names = {"--joblog", "--jl"}, paramLabel = "FILE",
             description = "Log every job in GNU parallel's tab-separated format (+FILE appends).")
     String joblog;
 
@@ -108,7 +110,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-bar", description = "Never show the progress bar.")
     boolean noBar;
 
-    @Option(names = "--dry-run", description = "Print the commands (shell-quoted), one per line; run nothing.")
+    @Option(names = {"--dry-run", "--dryrun"}, description = "Print the commands (shell-quoted), one per line; run nothing.")
     boolean dryRun;
 
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
@@ -193,17 +195,16 @@ public final class RunCommand implements Callable<Integer> {
         int slots = parseJobs();
         Duration limit = timeout == null ? null : positive("--timeout", timeout);
         Duration grace = duration("--timeout-grace", timeoutGrace);
-        if (retries < 0) {
+        if (retries != null && retries < 0) {
             throw usage("--retries " + retries + ": must be 0 or more");
         }
+        // GNU parallel: N tries in all; 0 tries until the job succeeds.
+        int tries = retries == null ? 1 : retries == 0 ? Integer.MAX_VALUE : retries;
         Halt h;
         try {
             h = halt == null ? Halt.NEVER : Halt.parse(halt);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-        if (lineBuffer && keepOrder) {
-            throw usage("--line-buffer and --keep-order cannot be combined: --line-buffer prints lines as they come");
         }
         if (bar && noBar) {
             throw usage("--bar and --no-bar cannot be combined");
@@ -238,7 +239,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             return EXIT_ERROR;
         }
-        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
+        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer),
                 inputs, printer, log, spawner);
         if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
             printer.showBar(new ProgressBar(runner));

@@ -114,7 +114,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         Command command;
         try {
             job.argv = settings.template().argv(job.inputs, job.seq, job.slot);
-            command = settings.command(job.argv, programs);
+            command = settings.command(job.argv, programs, job.seq, job.slot);
         } catch (RuntimeException e) {
             failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
@@ -153,8 +153,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         CompletableFuture<ExitStatus> exit = child.onExit();
         CompletableFuture<?> end = exit;
         if (settings.lineBuffer()) {
-            CompletableFuture<Long> out = LinePump.start(child.stdout(), false, printer);
-            CompletableFuture<Long> err = LinePump.start(child.stderr(), true, printer);
+            CompletableFuture<Long> out = LinePump.start(job.seq, child.stdout(), false, printer);
+            CompletableFuture<Long> err = LinePump.start(job.seq, child.stderr(), true, printer);
             end = CompletableFuture.allOf(exit, out.thenAccept(n -> job.received = n), err);
         }
         end.whenComplete((v, e) -> ended(job, exit.isCompletedExceptionally() ? null : exit.join()));
@@ -198,7 +198,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 slots.clear(job.slot);
             }
             discard = job.killedByHalt;
-            retry = !discard && !ok && job.attempt < settings.retries() && !stopStarting;
+            retry = !discard && !ok && job.attempt + 1 < settings.tries() && !stopStarting;
             if (retry) {
                 job.attempt++;
                 retries.add(job);

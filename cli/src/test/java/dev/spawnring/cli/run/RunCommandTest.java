@@ -314,7 +314,7 @@ class RunCommandTest {
         @Test
         void aFailedJobRunsAgainUntilItSucceedsAndOnlyTheLastAttemptIsPrinted() throws IOException {
             Path counter = dir.resolve("count");
-            Runs r = run("--retries", "2", "sh", "-c", COUNTING, ":::", counter.toString());
+            Runs r = run("--retries", "3", "sh", "-c", COUNTING, ":::", counter.toString());
             assertEquals(0, r.exitCode(), r.all());
             assertEquals("attempt 2\n", r.out());
             assertEquals("err 2\n", r.err());
@@ -322,10 +322,19 @@ class RunCommandTest {
         }
 
         @Test
+        void retriesZeroTriesAJobUntilItSucceedsAsGnuParallelDoes() throws IOException {
+            Path counter = dir.resolve("count");
+            Runs r = run("--retries", "0", "sh", "-c", COUNTING, ":::", counter.toString());
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("attempt 2\n", r.out());
+            assertEquals("3", Files.readString(counter).trim());
+        }
+
+        @Test
         void aJobStillFailingAfterItsRetriesCountsAsOneFailure() throws IOException {
             Path counter = dir.resolve("count");
             Path log = dir.resolve("log");
-            Runs r = run("--retries", "1", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
+            Runs r = run("--retries", "2", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
                     counter.toString());
             assertEquals(1, r.exitCode(), r.all());
             assertEquals("attempt 1\n", r.out());
@@ -453,7 +462,6 @@ class RunCommandTest {
             assertUsage("-j x", "-j", "x", "true", ":::", "a");
             assertUsage("--retries", "--retries", "many", "true", ":::", "a");
             assertUsage("Unknown option: '--frobnicate'", "--frobnicate", "true", ":::", "a");
-            assertUsage("--line-buffer and --keep-order cannot be combined", "--line-buffer", "-k", "true", ":::", "a");
         }
 
         private static void assertUsage(String message, String... args) {
