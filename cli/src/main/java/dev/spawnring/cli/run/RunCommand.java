@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
@@ -113,6 +114,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"--dry-run", "--dryrun"}, description = "Print the commands (shell-quoted), one per line; run nothing.")
     boolean dryRun;
 
+    @Mixin
+    InputOptions input = new InputOptions();
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "The command template, then the ::: input lists, if any.")
     List<String> words = new ArrayList<>();
@@ -169,29 +173,38 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<byte[]> template = new ArrayList<>();
-        List<List<byte[]>> lists = new ArrayList<>();
+        List<InputOptions.Source> sources = new ArrayList<>();
+        List<byte[]> list = null; // the ::: list being read
+        boolean files = false;    // after :::: or ::::+
+        boolean linkNext = false; // the next file is linked (::::+)
         for (byte[] w : wordBytes()) {
-            if (Bytes.is(w, SEPARATOR)) {
-                lists.add(new ArrayList<>());
-            } else if (Bytes.is(w, "::::") || Bytes.is(w, ":::+") || Bytes.is(w, "::::+")) {
-                throw usage(Bytes.text(w) + " is not supported: give inputs with ::: or on stdin");
-            } else if (lists.isEmpty()) {
-                template.add(w);
+            boolean linked = Bytes.is(w, ":::+") || Bytes.is(w, "::::+");
+            if (Bytes.is(w, SEPARATOR) || Bytes.is(w, ":::+")) {
+                list = new ArrayList<>();
+                files = false;
+                sources.add(new InputOptions.Source(list, null, false, linked));
+            } else if (Bytes.is(w, "::::") || Bytes.is(w, "::::+")) {
+                list = null;
+                files = true;
+                linkNext = linked;
+            } else if (files) {
+                sources.add(Bytes.is(w, "-") ? new InputOptions.Source(null, null, true, linkNext)
+                        : new InputOptions.Source(null, Path.of(Bytes.text(w)), false, linkNext));
+                linkNext = false;
+            } else if (list != null) {
+                list.add(w);
             } else {
-                lists.get(lists.size() - 1).add(w);
+                template.add(w);
             }
         }
-        if (template.isEmpty()) {
-            throw usage("no command given: spawnring run [OPTIONS] COMMAND [ARG...] [::: INPUT...]"
-                    + " (to run each input as a command: spawnring run sh -c {} ::: 'echo a' 'echo b')");
+        String problem = input.problem();
+        if (problem != null) {
+            throw usage(problem);
+        }
+        if (files && sources.isEmpty()) {
+            throw usage(":::: needs at least one file");
         }
         // Every option is checked before anything is read or run.
-        Template t = Template.parse(template, shell);
-        int sources = lists.isEmpty() ? 1 : lists.size();
-        if (t.highestSource() > sources) {
-            throw usage("the command uses {" + t.highestSource() + "} but there "
-                    + (sources == 1 ? "is 1 input source" : "are " + sources + " input sources"));
-        }
         int slots = parseJobs();
         Duration limit = timeout == null ? null : positive("--timeout", timeout);
         Duration grace = duration("--timeout-grace", timeoutGrace);
@@ -209,7 +222,21 @@ public final class RunCommand implements Callable<Integer> {
         if (bar && noBar) {
             throw usage("--bar and --no-bar cannot be combined");
         }
-        Inputs inputs = lists.isEmpty() ? Inputs.lines(in, nul) : Inputs.of(lists);
+        InputOptions.Built built;
+        try {
+            built = input.build(sources, in, nul);
+        } catch (IOException | RuntimeException e) {
+            message("spawnring run: reading the inputs: " + Problems.describe(e) + "\n");
+            return EXIT_ERROR;
+        }
+        Inputs inputs = built.inputs();
+        Template t = template.isEmpty() ? Template.commandLess()
+                : Template.parse(template, shell, built.names(), input.context);
+        int most = input.multiple || input.context ? Integer.MAX_VALUE : built.sources() * input.perJob();
+        if (t.highestSource() > most) {
+            throw usage("the command uses {" + t.highestSource() + "} but there "
+                    + (most == 1 ? "is 1 input source" : "are " + most + " input sources"));
+        }
         if (dryRun) {
             return dryRun(t, inputs, slots);
         }
@@ -222,7 +249,7 @@ public final class RunCommand implements Callable<Integer> {
                 return EXIT_ERROR;
             }
         }
-        if (lists.isEmpty() && !ownStreams && ProgressBar.isTerminal(0)) {
+        if (sources.isEmpty() && input.argFiles.isEmpty() && !ownStreams && ProgressBar.isTerminal(0)) {
             message("spawnring run: reading the inputs from the terminal, one per line (end with Ctrl-D)\n");
         }
         Printer printer = new Printer(out, err, keepOrder);
