@@ -59,9 +59,21 @@ final class JobLog implements Closeable {
      */
     public synchronized void write(long seq, long startMillis, long runtimeNanos, long received, int exitval,
             int signal, byte[] command) {
+        write(seq, startMillis, runtimeNanos, 0, received, exitval, signal, command);
+    }
+
+    /**
+     * Writes one job's line.
+     *
+     * @param startMillis when it started, milliseconds since the epoch
+     * @param runtimeNanos how long it ran
+     * @param sent the bytes given to its stdin ({@code --pipe})
+     */
+    public synchronized void write(long seq, long startMillis, long runtimeNanos, long sent, long received,
+            int exitval, int signal, byte[] command) {
         try {
-            out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t0\t%d\t%d\t%d\t", seq,
-                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, received, exitval, signal)
+            out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t%d\t%d\t%d\t%d\t", seq,
+                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, sent, received, exitval, signal)
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(command);
             out.write('\n');

@@ -32,6 +32,10 @@ final class Printer {
         private byte[] out;
         private byte[] err;
         private final byte[] message;
+        /** {@code --tag}: before each line, or null. */
+        private byte[] prefix;
+        /** {@code -v}: printed on stdout before the job's output (tagged), or null. */
+        private byte[] head;
 
         /**
          * @param outFile the memfd the job's stdout went to, or null
@@ -68,6 +72,31 @@ final class Printer {
                 return out != null ? out.length : outFile != null ? outFile.size() : 0;
             } catch (IOException e) {
                 return 0;
+            }
+        }
+
+        /**
+         * @param prefix before each line ({@code --tag}), or null
+         * @param head   printed first on stdout ({@code -v}), or null
+         * @return this
+         */
+        Captured decorate(byte[] prefix, byte[] head) {
+            this.prefix = prefix;
+            this.head = head;
+            return this;
+        }
+
+        /** Copies stdout to {@code o} and stderr to {@code e}, from their start (the output is still printable after). */
+        void copyTo(OutputStream o, OutputStream e) throws IOException {
+            if (out != null) {
+                o.write(out);
+            } else if (outFile != null) {
+                outFile.transferTo(o);
+            }
+            if (err != null) {
+                e.write(err);
+            } else if (errFile != null) {
+                errFile.transferTo(e);
             }
         }
 
@@ -214,16 +243,27 @@ final class Printer {
     private void print(Captured c) {
         try {
             eraseBar();
-            if (c.out != null) {
-                out.write(c.out);
-            } else if (c.outFile != null) {
-                c.outFile.transferTo(out);
-            }
-            out.flush();
-            if (c.err != null) {
-                err.write(c.err);
-            } else if (c.errFile != null) {
-                c.errFile.transferTo(err);
+            if (c.prefix != null || c.head != null) {
+                byte[] o = c.out != null ? c.out : c.outFile != null ? c.outFile.readAllBytes() : new byte[0];
+                byte[] e = c.err != null ? c.err : c.errFile != null ? c.errFile.readAllBytes() : new byte[0];
+                if (c.head != null) {
+                    out.write(Extras.tagLines(c.prefix, c.head, 0, c.head.length));
+                }
+                out.write(Extras.tagLines(c.prefix, o, 0, o.length));
+                out.flush();
+                err.write(Extras.tagLines(c.prefix, e, 0, e.length));
+            } else {
+                if (c.out != null) {
+                    out.write(c.out);
+                } else if (c.outFile != null) {
+                    c.outFile.transferTo(out);
+                }
+                out.flush();
+                if (c.err != null) {
+                    err.write(c.err);
+                } else if (c.errFile != null) {
+                    c.errFile.transferTo(err);
+                }
             }
             if (c.message != null) {
                 err.write(c.message);
@@ -243,6 +283,16 @@ final class Printer {
      * lines go out at once; the others' are held until their turn.
      */
     void lines(long seq, boolean toStderr, byte[] b, int off, int len) {
+        lines(seq, toStderr, b, off, len, null);
+    }
+
+    /** {@link #lines(long, boolean, byte[], int, int)}, each line after {@code prefix} ({@code --tag}; null: none). */
+    void lines(long seq, boolean toStderr, byte[] b, int off, int len, byte[] prefix) {
+        if (prefix != null) {
+            b = Extras.tagLines(prefix, b, off, len);
+            off = 0;
+            len = b.length;
+        }
         lock.lock();
         try {
             if (keepOrder && seq != nextSeq) {

@@ -117,6 +117,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     InputOptions input = new InputOptions();
 
+    @Mixin
+    JobOptions more = new JobOptions();
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "The command template, then the ::: input lists, if any.")
     List<String> words = new ArrayList<>();
@@ -208,6 +211,35 @@ public final class RunCommand implements Callable<Integer> {
         int slots = parseJobs();
         Duration limit = timeout == null ? null : positive("--timeout", timeout);
         Duration grace = duration("--timeout-grace", timeoutGrace);
+        if (more.termseq != null) {
+            try {
+                grace = Duration.ofMillis(more.termseqGraceMillis());
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
+        Duration delay = more.delay == null ? null : duration("--delay", more.delay);
+        long blockSize;
+        try {
+            blockSize = more.blockSize();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (more.pipe && (!sources.isEmpty() || !input.argFiles.isEmpty() || input.several() && input.maxReplaceArgs == null)) {
+            throw usage("--pipe reads stdin: it takes no ::: or :::: inputs, no -a, -n, -m or -X (-N N: N records a block)");
+        }
+        if (more.pipe && more.recend.isEmpty()) {
+            throw usage("--recend: must not be empty");
+        }
+        if ((more.resume || more.resumeFailed) && (joblog == null || joblog.startsWith("+"))) {
+            throw usage((more.resume ? "--resume" : "--resume-failed") + " needs --joblog FILE (the log it reads and appends to)");
+        }
+        if (more.results != null && (lineBuffer || more.ungroup)) {
+            throw usage("--results saves each job's output whole: not with --line-buffer or -u");
+        }
+        if (more.tag && more.tagString != null) {
+            throw usage("--tag and --tagstring cannot be combined");
+        }
         if (retries != null && retries < 0) {
             throw usage("--retries " + retries + ": must be 0 or more");
         }
@@ -224,7 +256,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         InputOptions.Built built;
         try {
-            built = input.build(sources, in, nul);
+            built = more.pipe ? new InputOptions.Built(new Blocks(in, blockSize,
+                    input.maxReplaceArgs == null ? 0 : input.maxReplaceArgs, Bytes.of(more.recend)), java.util.Map.of(), 0)
+                    : input.build(sources, in, nul);
         } catch (IOException | RuntimeException e) {
             message("spawnring run: reading the inputs: " + Problems.describe(e) + "\n");
             return EXIT_ERROR;
@@ -232,7 +266,8 @@ public final class RunCommand implements Callable<Integer> {
         Inputs inputs = built.inputs();
         Template t = template.isEmpty() ? Template.commandLess()
                 : Template.parse(template, shell, built.names(), input.context);
-        int most = input.multiple || input.context ? Integer.MAX_VALUE : built.sources() * input.perJob();
+        int most = input.multiple || input.context ? Integer.MAX_VALUE
+                : more.pipe ? 0 : built.sources() * input.perJob();
         if (t.highestSource() > most) {
             throw usage("the command uses {" + t.highestSource() + "} but there "
                     + (most == 1 ? "is 1 input source" : "are " + most + " input sources"));
@@ -241,9 +276,13 @@ public final class RunCommand implements Callable<Integer> {
             return dryRun(t, inputs, slots);
         }
         JobLog log = null;
+        java.util.Set<Long> skip = java.util.Set.of();
         if (joblog != null) {
             try {
-                log = JobLog.open(joblog);
+                if (more.resume || more.resumeFailed) {
+                    skip = Extras.logged(Path.of(joblog), more.resume);
+                }
+                log = JobLog.open(more.resume || more.resumeFailed ? "+" + joblog : joblog);
             } catch (IOException | RuntimeException e) {
                 message("spawnring run: --joblog " + joblog + ": cannot write it: " + Problems.describe(e) + "\n");
                 return EXIT_ERROR;
@@ -266,9 +305,15 @@ public final class RunCommand implements Callable<Integer> {
             }
             return EXIT_ERROR;
         }
-        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer),
+        java.util.Map<Integer, String> names = new java.util.HashMap<>();
+        built.names().forEach((name, index) -> names.putIfAbsent(index, name));
+        Template tag = more.tag ? Template.parse(List.of(Bytes.of("{}")), false)
+                : more.tagString == null ? null : Template.parse(List.of(Bytes.of(more.tagString)), false, built.names(), false);
+        Extras extras = new Extras(tag, verbose(), more.ungroup, more.ungroup && !ownStreams,
+                more.results == null ? null : Path.of(more.results), names, more.files, delay, more.pipe, skip);
+        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer, extras),
                 inputs, printer, log, spawner);
-        if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
+        if (bar || more.progress || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
             printer.showBar(new ProgressBar(runner));
         }
         Thread hook = Interrupts.install(runner, printer);
@@ -277,6 +322,10 @@ public final class RunCommand implements Callable<Integer> {
         } finally {
             Interrupts.remove(hook);
         }
+    }
+
+    private boolean verbose() {
+        return more.verbose;
     }
 
     /**

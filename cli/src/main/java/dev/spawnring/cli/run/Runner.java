@@ -112,13 +112,25 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             return;
         }
         Command command;
+        Extras extras = settings.extras();
+        java.nio.file.Path block = null;
         try {
-            job.argv = settings.template().argv(job.inputs, job.seq, job.slot);
-            command = settings.command(job.argv, programs, job.seq, job.slot);
-        } catch (RuntimeException e) {
+            List<byte[]> values = values(job);
+            job.argv = settings.template().argv(values, job.seq, job.slot);
+            job.prefix = extras.prefix(values, job.seq, job.slot);
+            if (extras.pipe()) {
+                block = Blocks.write(job.inputs.get(0));
+                job.sent = job.inputs.get(0).length;
+            }
+            command = settings.command(job.argv, programs, job.seq, job.slot, block);
+        } catch (IOException | RuntimeException e) {
+            if (block != null) {
+                Blocks.delete(block);
+            }
             failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
         }
+        pace(extras.delay());
         job.startMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
         Child child;
@@ -135,6 +147,10 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         } catch (RuntimeException e) {
             failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
+        } finally {
+            if (block != null) {
+                Blocks.delete(block); // the job has it open: its name is no longer needed
+            }
         }
         job.child = child;
         lock.lock();
@@ -152,9 +168,14 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         }
         CompletableFuture<ExitStatus> exit = child.onExit();
         CompletableFuture<?> end = exit;
-        if (settings.lineBuffer()) {
-            CompletableFuture<Long> out = LinePump.start(job.seq, child.stdout(), false, printer);
-            CompletableFuture<Long> err = LinePump.start(job.seq, child.stderr(), true, printer);
+        if (pumped()) {
+            if (extras.verbose()) {
+                byte[] head = new Bytes.Builder().append(display(job)).append((byte) '\n').toBytes();
+                printer.lines(job.seq, false, head, 0, head.length, job.prefix);
+            }
+            boolean raw = extras.ungroup() && !settings.lineBuffer();
+            CompletableFuture<Long> out = LinePump.start(job.seq, child.stdout(), false, printer, job.prefix, raw);
+            CompletableFuture<Long> err = LinePump.start(job.seq, child.stderr(), true, printer, job.prefix, raw);
             end = CompletableFuture.allOf(exit, out.thenAccept(n -> job.received = n), err);
         }
         end.whenComplete((v, e) -> ended(job, exit.isCompletedExceptionally() ? null : exit.join()));
@@ -183,8 +204,12 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         byte[] warning = timedOut ? new Bytes.Builder()
                 .append(Bytes.of(NAME + ": Warning: This job was killed because it timed out:\n" + NAME + ": Warning: "))
                 .append(display(job)).append((byte) '\n').toBytes() : null;
-        complete(job, status, timedOut, settings.lineBuffer() ? Printer.Captured.message(warning)
-                : new Printer.Captured(job.child.stdoutMemfd(), job.child.stderrMemfd(), warning));
+        Extras extras = settings.extras();
+        byte[] head = extras.verbose() && !extras.inherit()
+                ? new Bytes.Builder().append(display(job)).append((byte) '\n').toBytes() : null;
+        complete(job, status, timedOut, pumped() || extras.inherit() ? Printer.Captured.message(warning)
+                : new Printer.Captured(job.child.stdoutMemfd(), job.child.stderrMemfd(), warning)
+                        .decorate(job.prefix, head));
     }
 
     /** The end of one attempt: a retry, or the job's final result (logged, printed, counted). */
@@ -217,10 +242,10 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         int exitval = timedOut ? -1 : status.exited() ? status.code() : 0;
         int signal = timedOut ? (status.signaled() ? status.signal() : Signal.SIGTERM) : status.signal();
         if (log != null) {
-            long received = settings.lineBuffer() ? job.received : output.stdoutBytes();
+            long received = pumped() ? job.received : output.stdoutBytes();
             try {
-                log.write(job.seq, job.startMillis, System.nanoTime() - job.startNanos, received, exitval, signal,
-                        display(job));
+                log.write(job.seq, job.startMillis, System.nanoTime() - job.startNanos, job.sent, received, exitval,
+                        signal, display(job));
             } catch (RuntimeException e) {
                 printer.message(NAME + ": writing the joblog: " + e.getMessage() + "\n");
                 locked(() -> {
@@ -229,6 +254,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 });
             }
         }
+        output = saved(job, output);
         printer.finished(job.seq, output);
         List<byte[]> messages = new ArrayList<>();
         locked(() -> {
@@ -247,6 +273,68 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         // Printed before the slot is freed: the run may end as soon as the last slot is.
         messages.forEach(printer::message);
         slotFreed();
+    }
+
+    /** @return whether jobs' output is read from pipes as it comes */
+    private boolean pumped() {
+        return settings.extras().pumped(settings.lineBuffer());
+    }
+
+    /** @return the values the template is filled with: none with {@code --pipe} (the input is the job's stdin) */
+    private List<byte[]> values(Job job) {
+        return settings.extras().pipe() ? List.of() : job.inputs;
+    }
+
+    @Override
+    boolean skipped(long seq) {
+        return settings.extras().skip().contains(seq);
+    }
+
+    /** {@code --delay}: the time of the next start, guarded by itself. */
+    private final long[] nextStart = {0};
+
+    /** Dispatcher: waits until {@code delay} after the previous start ({@code --delay}). */
+    private void pace(Duration delay) {
+        if (delay == null) {
+            return;
+        }
+        long wait;
+        synchronized (nextStart) {
+            long now = System.nanoTime();
+            long at = nextStart[0] == 0 ? now : Math.max(now, nextStart[0]);
+            nextStart[0] = at + delay.toNanos();
+            wait = at - now;
+        }
+        if (wait > 0) {
+            try {
+                Thread.sleep(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * {@code --results} and {@code --files}: the job's output saved in files; @return what is
+     * printed instead (the stdout file's name with {@code --files}, else nothing)
+     */
+    private Printer.Captured saved(Job job, Printer.Captured output) {
+        Extras extras = settings.extras();
+        if (extras.results() == null && !extras.files()) {
+            return output;
+        }
+        try {
+            java.nio.file.Path file = extras.results() != null
+                    ? extras.writeResults(values(job), job.seq, output) : Extras.writeFile(output);
+            byte[] line = extras.files() ? Bytes.of(file + "\n") : new byte[0];
+            return Printer.Captured.ofBytes(line, new byte[0]).decorate(job.prefix, null);
+        } catch (IOException | RuntimeException e) {
+            printer.message(NAME + ": saving the output of job " + job.seq + ": " + e.getMessage() + "\n");
+            locked(() -> error = true);
+            return Printer.Captured.empty();
+        } finally {
+            output.close();
+        }
     }
 
     /** {@code --halt}'s condition is met: no new job starts, and with {@code now} the running ones are killed. Caller holds the lock. */

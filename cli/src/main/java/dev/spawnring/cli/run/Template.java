@@ -275,6 +275,18 @@ final class Template {
         return shell ? argv.get(2) : commandLine(argv);
     }
 
+    /**
+     * The first word filled, without quoting, several values joined by spaces: the text of
+     * {@code --tagstring}.
+     */
+    public byte[] word(List<byte[]> inputs, long seq, int slot) {
+        Bytes.Builder b = new Bytes.Builder();
+        for (Part p : words.get(0)) {
+            value(b, p, inputs, seq, slot, false);
+        }
+        return b.toBytes();
+    }
+
     /** @return {@code argv} as one line a shell would split back into it */
     public static byte[] commandLine(List<byte[]> argv) {
         Bytes.Builder b = new Bytes.Builder();
