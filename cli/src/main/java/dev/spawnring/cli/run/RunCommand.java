@@ -266,7 +266,7 @@ public final class RunCommand implements Callable<Integer> {
         Inputs inputs = built.inputs();
         Template t = template.isEmpty() ? Template.commandLess()
                 : Template.parse(template, shell, built.names(), input.context);
-        int most = input.multiple || input.context ? Integer.MAX_VALUE
+        int most = input.multiple || input.context || input.colsep != null ? Integer.MAX_VALUE
                 : more.pipe ? 0 : built.sources() * input.perJob();
         if (t.highestSource() > most) {
             throw usage("the command uses {" + t.highestSource() + "} but there "

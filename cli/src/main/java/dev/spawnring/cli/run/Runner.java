@@ -242,7 +242,11 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         int exitval = timedOut ? -1 : status.exited() ? status.code() : 0;
         int signal = timedOut ? (status.signaled() ? status.signal() : Signal.SIGTERM) : status.signal();
         if (log != null) {
-            long received = pumped() ? job.received : output.stdoutBytes();
+            // -u: GNU logs 0; -v: GNU counts the command line printed before the output.
+            long received = settings.extras().ungroup() ? 0 : pumped() ? job.received : output.stdoutBytes();
+            if (settings.extras().verbose() && !settings.extras().ungroup()) {
+                received += display(job).length + 1;
+            }
             try {
                 log.write(job.seq, job.startMillis, System.nanoTime() - job.startNanos, job.sent, received, exitval,
                         signal, display(job));

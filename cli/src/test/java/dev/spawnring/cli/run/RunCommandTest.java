@@ -457,7 +457,9 @@ class RunCommandTest {
         void aUsageErrorExits255SayingWhatWasWrong() {
             assertUsage("--halt sometimes", "--halt", "sometimes", "true", ":::", "a");
             assertUsage("--timeout 5x: not a duration", "--timeout", "5x", "true", ":::", "a");
-            assertUsage("no command given", ":::", "a");
+            assertUsage("--termseq INT,200,KILL,25: only TERM", "--termseq", "INT,200,KILL,25", "true", ":::", "a");
+            assertUsage("--resume needs --joblog", "--resume", "true", ":::", "a");
+            assertUsage("-n, -N, -m and -X cannot be combined", "-n", "2", "-X", "true", ":::", "a");
             assertUsage("uses {3} but there are 2 input sources", "echo", "{3}", ":::", "a", ":::", "b");
             assertUsage("-j x", "-j", "x", "true", ":::", "a");
             assertUsage("--retries", "--retries", "many", "true", ":::", "a");
