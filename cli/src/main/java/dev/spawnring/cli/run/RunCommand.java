@@ -273,7 +273,7 @@ public final class RunCommand implements Callable<Integer> {
                     + (most == 1 ? "is 1 input source" : "are " + most + " input sources"));
         }
         if (dryRun) {
-            return dryRun(t, inputs, slots);
+            return dryRun(t, inputs, slots, more.pipe);
         }
         JobLog log = null;
         java.util.Set<Long> skip = java.util.Set.of();
@@ -353,13 +353,13 @@ public final class RunCommand implements Callable<Integer> {
         return words.stream().map(Bytes::of).toList();
     }
 
-    private int dryRun(Template t, Inputs inputs, int slots) throws IOException {
+    private int dryRun(Template t, Inputs inputs, int slots, boolean pipe) throws IOException {
         long seq = 0;
         Bytes.Builder b = new Bytes.Builder();
         try {
             for (List<byte[]> values; (values = inputs.next()) != null; ) {
                 seq++;
-                b.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
+                b.append(t.display(pipe ? List.of() : values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
                 if (b.length() > 8192) {
                     out.write(b.toBytes());
                     b = new Bytes.Builder();

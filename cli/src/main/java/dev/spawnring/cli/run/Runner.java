@@ -131,6 +131,10 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             return;
         }
         pace(extras.delay());
+        if (extras.verbose() && (pumped() || extras.inherit())) { // grouped, it goes out with the output
+            byte[] head = new Bytes.Builder().append(display(job)).append((byte) '\n').toBytes();
+            printer.lines(job.seq, false, head, 0, head.length, job.prefix);
+        }
         job.startMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
         Child child;
@@ -169,10 +173,6 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         CompletableFuture<ExitStatus> exit = child.onExit();
         CompletableFuture<?> end = exit;
         if (pumped()) {
-            if (extras.verbose()) {
-                byte[] head = new Bytes.Builder().append(display(job)).append((byte) '\n').toBytes();
-                printer.lines(job.seq, false, head, 0, head.length, job.prefix);
-            }
             boolean raw = extras.ungroup() && !settings.lineBuffer();
             CompletableFuture<Long> out = LinePump.start(job.seq, child.stdout(), false, printer, job.prefix, raw);
             CompletableFuture<Long> err = LinePump.start(job.seq, child.stderr(), true, printer, job.prefix, raw);

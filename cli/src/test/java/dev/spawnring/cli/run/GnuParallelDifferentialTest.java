@@ -166,7 +166,15 @@ class GnuParallelDifferentialTest {
             return List.of("(no joblog)");
         }
         List<String> lines = new ArrayList<>();
+        List<String> entries = new ArrayList<>(); // a command holding a newline continues on the next line
         for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
+            if (entries.isEmpty() || line.matches("[0-9]+\t.*")) {
+                entries.add(line);
+            } else {
+                entries.set(entries.size() - 1, entries.get(entries.size() - 1) + "\n" + line);
+            }
+        }
+        for (String line : entries) {
             String[] f = line.split("\t", 9);
             lines.add(f.length < 9 ? line : String.join("\t", f[0], f[1], f[4], f[5], f[6], f[7],
                     f[8].replace(side.toString(), "%D")));
