@@ -22,7 +22,8 @@ import java.util.Locale;
  *
  * Starttime is seconds since the epoch and JobRuntime seconds, both with 3 decimals; Receive
  * the bytes the job wrote to stdout; Exitval is -1 for a job killed by its timeout. Command is
- * the job's command line, its bytes as they are (as GNU parallel writes it).
+ * the job's command line, its bytes as they are but for a newline, written as a NUL byte (as GNU
+ * parallel writes it), so that each job is one line.
  */
 final class JobLog implements Closeable {
     /** The header line, without its newline. */
@@ -75,7 +76,9 @@ final class JobLog implements Closeable {
             out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t%d\t%d\t%d\t%d\t", seq,
                     startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, sent, received, exitval, signal)
                     .getBytes(StandardCharsets.US_ASCII));
-            out.write(command);
+            for (byte b : command) { // one line per job, as GNU parallel: a newline in the command is a NUL
+                out.write(b == '\n' ? 0 : b);
+            }
             out.write('\n');
             out.flush();
         } catch (IOException e) {
