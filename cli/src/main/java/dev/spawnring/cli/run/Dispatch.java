@@ -39,6 +39,11 @@ abstract class Dispatch {
         this.printer = printer;
     }
 
+    /** @return whether job {@code seq} is not run ({@code --resume}); called under the lock */
+    boolean skipped(long seq) {
+        return false;
+    }
+
     /** Dispatcher: starts {@code job} in the slot it reserved; its end calls {@link #slotFreed} or frees it so. */
     abstract void start(Job job);
 
@@ -109,6 +114,12 @@ abstract class Dispatch {
                         continue;
                     }
                     job = new Job(++nextSeq, in);
+                    if (skipped(job.seq)) { // --resume: read, numbered, not run
+                        inFlight--;
+                        changed.signalAll();
+                        printer.skip(job.seq);
+                        continue;
+                    }
                 } finally {
                     lock.unlock();
                 }

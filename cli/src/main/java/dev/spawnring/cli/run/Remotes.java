@@ -160,7 +160,7 @@ final class Remotes implements AutoCloseable {
         Place p = job.place;
         Hosts.Seat seat = p.seat;
         if (seat == null || seat.host().local()) {
-            Command c = settings.command(job.argv, programs);
+            Command c = settings.command(job.argv, programs, job.seq, job.slot, null);
             if (plan.workdir == null) {
                 return c;
             }
@@ -197,7 +197,7 @@ final class Remotes implements AutoCloseable {
                 remote, plan.workdir == null ? null : workdir(job), send, files(returns, job), plan.cleanup,
                 "...".equals(plan.workdir));
         // stdin: a pipe held open until the job ends, for the watcher on the host (RemoteJob.watched).
-        return settings.command(r.argv(), programs).stdin(Stdio.pipe());
+        return settings.command(r.argv(), programs, job.seq, job.slot, null).stdin(Stdio.pipe());
     }
 
     /** GNU parallel's variables for a remote job: {@code export PARALLEL_SEQ=... PARALLEL_JOBSLOT=... ...; } */
