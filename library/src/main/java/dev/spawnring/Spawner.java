@@ -5,6 +5,7 @@ import dev.spawnring.internal.process.LoopGroup;
 import dev.spawnring.internal.process.ProcessSpec;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -72,8 +73,9 @@ public final class Spawner implements AutoCloseable {
 
     private final LoopGroup loops;
 
-    private Spawner(Backend backend, int loopCount) throws IOException {
+    private Spawner(Backend backend, int loopCount, Path cgroupParent) throws IOException {
         this.loops = new LoopGroup(backend, loopCount);
+        loops.cgroupParent(cgroupParent);
     }
 
     private static int defaultLoops() {
@@ -121,8 +123,30 @@ public final class Spawner implements AutoCloseable {
     public static final class Builder {
         private Backend backend;
         private int loops = DEFAULT_LOOPS;
+        private Path cgroupParent;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the cgroup v2 directory under which children started
+         * {@link Command#inNewCgroup() in a new cgroup} get theirs, instead of the one found at run
+         * time (this process's own cgroup where delegated, else the v2 mount's root; the
+         * {@code spawnring.cgroup.parent} system property overrides that search too). When set,
+         * only this parent is used: where it cannot be (missing, not cgroup v2, not writable),
+         * the children fall back to their process groups and {@link Child#cgroupFallback()} says
+         * why.
+         *
+         * <pre>{@code
+         * Spawner.builder().cgroupParent(Path.of("/sys/fs/cgroup/my.service/jobs")).build();
+         * }</pre>
+         *
+         * @param parent a cgroup v2 directory this process may create cgroups in
+         * @return this builder
+         */
+        public Builder cgroupParent(Path parent) {
+            this.cgroupParent = Objects.requireNonNull(parent, "parent");
+            return this;
         }
 
         /**
@@ -164,7 +188,7 @@ public final class Spawner implements AutoCloseable {
          *                                  names none
          */
         public Spawner build() throws IOException {
-            return new Spawner(backend, loops);
+            return new Spawner(backend, loops, cgroupParent);
         }
     }
 

@@ -63,11 +63,18 @@ final class Launch {
     private final int captureLimit;
     /** {@code CLONE_FILES} when the first step unshares the fd table, else 0. */
     private long cloneFlags;
+    /** Where the child's cgroup is made (null when it asks for none). */
+    private final CgroupPlace cgroupPlace;
+    /** The child's cgroup, cloned into; null without one. */
+    private Cgroup cgroup;
+    /** Why a child that asked for a cgroup has none, or null. */
+    private String cgroupFallback;
 
-    private Launch(int devNull, ProcessSpec spec, int captureLimit) {
+    private Launch(int devNull, ProcessSpec spec, int captureLimit, CgroupPlace cgroupPlace) {
         this.devNull = devNull;
         this.spec = spec;
         this.captureLimit = captureLimit;
+        this.cgroupPlace = cgroupPlace;
     }
 
     /**
@@ -75,10 +82,12 @@ final class Launch {
      *
      * @param devNull      the fd every {@code Stdio.discard()} gets
      * @param captureLimit {@code Spawner.run}'s capture limit, or -1 for a spawn
-     * @throws SpawnException when a file cannot be opened or a pipe made
+     * @param cgroupPlace  where the child's cgroup is made, when {@code spec.newCgroup()}; else ignored
+     * @throws SpawnException when a file cannot be opened or a pipe made, or a cgroup limit set
      */
-    static Launch compile(int devNull, ProcessSpec spec, int captureLimit) throws SpawnException {
-        Launch l = new Launch(devNull, spec, captureLimit);
+    static Launch compile(int devNull, ProcessSpec spec, int captureLimit, CgroupPlace cgroupPlace)
+            throws SpawnException {
+        Launch l = new Launch(devNull, spec, captureLimit, spec.newCgroup() ? cgroupPlace : null);
         try {
             l.compile();
             return l;
@@ -89,6 +98,9 @@ final class Launch {
     }
 
     private void compile() throws SpawnException {
+        if (cgroupPlace != null) {
+            makeCgroup();
+        }
         // argv, envp, the candidates and the directory were made once, for every spawn of the command.
         MemorySegment argv = spec.argv().array();
         MemorySegment envp = spec.envp().array();
@@ -149,6 +161,32 @@ final class Launch {
             MemorySegment path = paths.string(i);
             candidates.add(paths.strings().get(i).text());
             steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, envp, 0)));
+        }
+    }
+
+    /**
+     * Makes the child's cgroup under the place found; where none can be had the child starts
+     * all the same, in its own process group, with the reason kept; a limit that cannot be
+     * set fails the spawn.
+     */
+    private void makeCgroup() throws SpawnException {
+        Map<String, String> limits = spec.cgroupLimits();
+        if (cgroupPlace.parent() == null) {
+            cgroupFallback = "no cgroup: " + cgroupPlace.reason();
+        } else {
+            try {
+                cgroup = Cgroup.create(cgroupPlace.parent(), limits);
+                return;
+            } catch (Cgroup.LimitRefused e) {
+                throw fail(e.step(), e.errno(), List.of());
+            } catch (Cgroup.Refused e) {
+                cgroupFallback = "no cgroup: " + e.step() + ": " + Errno.name(e.errno());
+            }
+        }
+        if (!limits.isEmpty()) {
+            String first = limits.keySet().iterator().next();
+            throw fail("cgroup " + first + " " + limits.get(first) + " (" + cgroupFallback + ")", Errno.EOPNOTSUPP,
+                    List.of());
         }
     }
 
@@ -268,7 +306,9 @@ final class Launch {
                 }
             });
             Sqe sqe = loop.sqe();
-            if (i == 0) {
+            if (i == 0 && cgroup != null) {
+                sqe.prepClone(pidfd, cloneFlags, cgroup.dirFd());
+            } else if (i == 0) {
                 sqe.prepClone(pidfd, cloneFlags);
             } else {
                 steps.get(i - 1).prep().accept(sqe);
@@ -281,14 +321,36 @@ final class Launch {
     }
 
     private void finish(EventLoop loop, int[] res, CompletableFuture<ChildState> result) {
-        closeChildSide();
         int pid = res[0];
+        if (cgroup != null && pid == -Errno.ENOSYS && spec.cgroupLimits().isEmpty()) {
+            // clone3 refused (seccomp): clone() cannot place a child in a cgroup; nothing was
+            // cloned, so the chain goes again without one and the child has its group only.
+            cgroup.cloneFailed();
+            cgroup = null;
+            cgroupFallback = "no cgroup: clone3 refused (ENOSYS), and only clone3 has CLONE_INTO_CGROUP";
+            try {
+                prepareChain(loop, result);
+                return;
+            } catch (RuntimeException e) {
+                discard();
+                result.completeExceptionally(e);
+                return;
+            }
+        }
+        closeChildSide();
         if (pid < 0) {
             closeParentSide();
             NativeMemory.free(pidfd);
+            String step = cgroup != null ? "clone into cgroup " + cgroup.path() : "clone";
+            if (cgroup != null) {
+                cgroup.cloneFailed();
+            }
             result.completeExceptionally(pid == -Errno.ECANCELED && loop.failure() != null ? loop.refused()
-                    : fail("clone", -pid, List.of()));
+                    : fail(step, -pid, List.of()));
             return;
+        }
+        if (cgroup != null) {
+            cgroup.cloned();
         }
         int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
         NativeMemory.free(pidfd);
@@ -299,7 +361,8 @@ final class Launch {
         }
         if (execed) {
             ChildState child = new ChildState(loop, pid, fd, spec,
-                    new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true);
+                    new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true,
+                    cgroup, cgroupFallback);
             child.started();
             result.complete(child);
             return;
@@ -307,7 +370,8 @@ final class Launch {
         // The child is dying by SIGKILL: say which step failed once it is reaped, so a failed
         // spawn leaves nothing behind by the time the caller hears of it.
         closeParentSide();
-        ChildState dying = new ChildState(loop, pid, fd, spec, ChildStreams.none(loop, pid), false);
+        ChildState dying = new ChildState(loop, pid, fd, spec, ChildStreams.none(loop, pid), false,
+                cgroup, cgroupFallback);
         dying.started();
         SpawnException failure = failure(res, firstExec);
         dying.onExit().whenComplete((status, e) -> result.completeExceptionally(failure));
@@ -340,6 +404,10 @@ final class Launch {
         closeChildSide();
         closeParentSide();
         NativeMemory.free(pidfd);
+        if (cgroup != null) {
+            cgroup.cloneFailed();
+            cgroup = null;
+        }
     }
 
     private void closeChildSide() {

@@ -38,12 +38,15 @@ import java.util.Objects;
  * @param timeout          the timeout, or null
  * @param grace            between the timeout's SIGTERM and its SIGKILL
  * @param killProcessGroupOnExit whether the child's group is sent SIGKILL when it exits, before it is reaped
+ *                         (and its cgroup killed, when it has one)
+ * @param newCgroup        whether the child starts in a cgroup of its own
+ * @param cgroupLimits     limits written to that cgroup: file (e.g. {@code memory.max}) to value
  */
 public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
         Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
         Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
         Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout, Duration grace,
-        boolean killProcessGroupOnExit) {
+        boolean killProcessGroupOnExit, boolean newCgroup, Map<String, String> cgroupLimits) {
     /** Copies the maps (the rlimit pairs are the caller's, which never changes them). */
     public ProcessSpec {
         Objects.requireNonNull(program, "program");
@@ -52,6 +55,7 @@ public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp
         Objects.requireNonNull(candidates, "candidates");
         fds = Map.copyOf(fds);
         rlimits = Map.copyOf(rlimits);
+        cgroupLimits = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(cgroupLimits));
     }
 
     /** @return whether the child leads a process group of its own (a new group or session) */
