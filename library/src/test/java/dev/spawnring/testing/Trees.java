@@ -35,6 +35,12 @@ public final class Trees {
         return place.parent();
     }
 
+    /** @return whether {@code controller} is enabled for the cgroups made under {@code parent} */
+    public static boolean controllerEnabled(Path parent, String controller) throws IOException {
+        return List.of(Files.readString(parent.resolve("cgroup.subtree_control")).strip().split("\\s+"))
+                .contains(controller);
+    }
+
     /** @return a fresh marker */
     public static String newMark() {
         return UUID.randomUUID().toString();

@@ -38,8 +38,11 @@ public final class Cgroup {
     public static final List<String> LIMIT_FILES = List.of("memory.max", "memory.high", "memory.swap.max",
             "pids.max", "cpu.max", "cpu.weight");
     private static final AtomicLong SEQUENCE = new AtomicLong();
-    /** Tests: take the freeze path even where {@code cgroup.kill} exists. */
-    static volatile boolean forceFreezePath;
+    /**
+     * A system property for tests: {@code true} takes the freeze path even where
+     * {@code cgroup.kill} exists (as a kernel before 5.14 would).
+     */
+    public static final String NO_CGROUP_KILL_PROPERTY = "spawnring.debug.noCgroupKill";
 
     private final Path path;
     private final String name;
@@ -219,7 +222,7 @@ public final class Cgroup {
             return TreeKill.NONE;
         }
         Path killFile = path.resolve("cgroup.kill");
-        if (!forceFreezePath && Files.exists(killFile)) {
+        if (!Boolean.getBoolean(NO_CGROUP_KILL_PROPERTY) && Files.exists(killFile)) {
             try {
                 Files.writeString(killFile, "1");
                 return TreeKill.CGROUP_KILL;
