@@ -102,6 +102,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "Log every job in GNU parallel's tab-separated format (+FILE appends).")
     String joblog;
 
+    @Option(names = "--stats", paramLabel = "FILE",
+            description = "Write what each job's process tree used (CPU, peaks) to FILE, one tab-separated line per job.")
+    String stats;
+
+    @Option(names = "--no-tree", description = "Do not put each job in a cgroup of its own (its process group only).")
+    boolean noTree;
+
     @Option(names = "--bar", description = "Show the progress bar even when stderr is not a terminal.")
     boolean bar;
 
@@ -238,8 +245,17 @@ public final class RunCommand implements Callable<Integer> {
             }
             return EXIT_ERROR;
         }
-        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer),
-                inputs, printer, log, spawner);
+        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer,
+                !noTree), inputs, printer, log, spawner);
+        if (stats != null) {
+            try {
+                runner.stats(Stats.open(stats));
+            } catch (IOException | RuntimeException e) {
+                message("spawnring run: --stats " + stats + ": cannot write it: " + Problems.describe(e) + "\n");
+                runner.finish();
+                return EXIT_ERROR;
+            }
+        }
         if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
             printer.showBar(new ProgressBar(runner));
         }
