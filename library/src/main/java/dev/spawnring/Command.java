@@ -553,6 +553,10 @@ public final class Command {
      * kernels at the child's exit, just before the reap, while the number is still the group's.
      * With {@link #killProcessGroupOnExit()} the group is killed when the child exits.
      *
+     * <p>In a cgroup of its own ({@link #inNewCgroup()}) the SIGKILL reaches the whole tree:
+     * the cgroup is killed at the end of the grace period, or when the child exits during it,
+     * so a descendant that left the group (a daemon) dies too.
+     *
      * @param timeout how long the child may run, more than 0
      * @param grace   between the SIGTERM and the SIGKILL, 0 or more
      * @throws IllegalArgumentException when the child is to join a group that is not its own
@@ -591,7 +595,8 @@ public final class Command {
      * the group is killed, and only then is the child reaped, so the SIGKILL cannot reach a
      * group that reused the number. The child gets a process group of its own (unless it
      * starts a new session, which also makes one). Descendants that moved to another group or
-     * session are not reached.
+     * session are not reached, unless the child has a cgroup of its own ({@link #inNewCgroup()}):
+     * then the whole cgroup is killed too, before the reap, daemons included.
      *
      * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
