@@ -72,9 +72,11 @@ public final class Spawner implements AutoCloseable {
     public static final int DEFAULT_LOOPS_CAP = 4;
 
     private final LoopGroup loops;
+    private final boolean killTreesOnClose;
 
-    private Spawner(Backend backend, int loopCount, Path cgroupParent) throws IOException {
+    private Spawner(Backend backend, int loopCount, Path cgroupParent, boolean killTreesOnClose) throws IOException {
         this.loops = new LoopGroup(backend, loopCount);
+        this.killTreesOnClose = killTreesOnClose;
         loops.cgroupParent(cgroupParent);
     }
 
@@ -124,8 +126,30 @@ public final class Spawner implements AutoCloseable {
         private Backend backend;
         private int loops = DEFAULT_LOOPS;
         private Path cgroupParent;
+        private boolean killTreesOnClose;
 
         private Builder() {
+        }
+
+        /**
+         * Makes {@link Spawner#close()} kill every child still running, and everything it
+         * started, instead of leaving them to run: {@link Child#killTree()} for each child not
+         * yet reaped, or whose cgroup still holds processes. A child in a cgroup of its own
+         * ({@link Command#inNewCgroup()}) loses its whole tree, daemons included; one without
+         * loses its process group if it leads one, else only itself. The default leaves them.
+         *
+         * <pre>{@code
+         * try (Spawner spawner = Spawner.builder().killTreesOnClose(true).build()) {
+         *     spawner.spawn(Command.of("./server").inNewCgroup());
+         * }   // the server and all it started are gone
+         * }</pre>
+         *
+         * @param kill whether {@code close()} kills what is still running
+         * @return this builder
+         */
+        public Builder killTreesOnClose(boolean kill) {
+            this.killTreesOnClose = kill;
+            return this;
         }
 
         /**
@@ -188,7 +212,7 @@ public final class Spawner implements AutoCloseable {
          *                                  names none
          */
         public Spawner build() throws IOException {
-            return new Spawner(backend, loops, cgroupParent);
+            return new Spawner(backend, loops, cgroupParent, killTreesOnClose);
         }
     }
 
@@ -271,12 +295,19 @@ public final class Spawner implements AutoCloseable {
     }
 
     /**
-     * Refuses new spawns. Children still running keep running: each loop thread stays until
-     * every child it cloned has exited and been reaped (and no longer), then releases its ring.
+     * Refuses new spawns. Children still running keep running, unless
+     * {@link Builder#killTreesOnClose} was set: then each one's tree is killed
+     * ({@link Child#killTree()}). Each loop thread stays until every child it cloned has
+     * exited and been reaped, and every cgroup made for them is empty and removed (and no
+     * longer), then releases its ring.
      */
     @Override
     public void close() {
-        loops.close();
+        if (killTreesOnClose) {
+            loops.closeKillingTrees();
+        } else {
+            loops.close();
+        }
     }
 
     /**

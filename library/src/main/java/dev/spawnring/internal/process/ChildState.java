@@ -127,6 +127,9 @@ public final class ChildState {
     void started() {
         loop.retain();
         loop.childStarted();
+        if (supervised) {
+            loop.treeStarted(this);
+        }
         siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         watchExit();
         if (supervised && spec.timeout() != null) {
@@ -273,6 +276,8 @@ public final class ChildState {
         streams.childExited();
         if (cgroup != null) {
             removeCgroupWhenEmpty();
+        } else {
+            loop.treeGone(this);
         }
         loop.release();
         if (failure != null) {
@@ -289,6 +294,7 @@ public final class ChildState {
      */
     private void removeCgroupWhenEmpty() {
         if (!cgroup.populatedByPolledFd() && cgroup.remove()) {
+            loop.treeGone(this);
             return;
         }
         loop.retain();
@@ -299,6 +305,7 @@ public final class ChildState {
         int fd = cgroup.eventsFd();
         if (fd < 0 || loop.failure() != null) {
             cgroup.remove(); // removed meanwhile, or no loop to watch it on: what can be done now
+            loop.treeGone(this);
             loop.release();
             return;
         }
@@ -308,6 +315,7 @@ public final class ChildState {
     private void cgroupEvent(Cqe cqe) {
         if (cqe.res() < 0 || !cgroup.populatedByPolledFd()) {
             if (cgroup.remove() || cqe.res() < 0) {
+                loop.treeGone(this);
                 loop.release();
                 return;
             }

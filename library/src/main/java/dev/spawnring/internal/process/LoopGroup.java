@@ -365,6 +365,22 @@ public final class LoopGroup {
         }
     }
 
+    /**
+     * Refuses new spawns and kills every child's tree ({@link ChildState#killTree}); each loop
+     * ends once every child it cloned is reaped and its cgroup removed.
+     */
+    public void closeKillingTrees() {
+        close();
+        for (int i = 0; i < loopCount; i++) {
+            EventLoop loop = loops.get(i);
+            if (loop != null) {
+                for (ChildState child : loop.trees()) {
+                    child.killTree();
+                }
+            }
+        }
+    }
+
     /** Refuses new spawns; each loop ends once every child it cloned is reaped. */
     public void close() {
         synchronized (lock) {
