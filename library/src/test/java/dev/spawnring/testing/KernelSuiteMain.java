@@ -30,6 +30,9 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  * java --enable-native-access=ALL-UNNAMED -Dspawnring.nativeBin=library/target/native-bin \
  *     -cp library/target/test-classes:library/target/classes:DEPENDENCIES dev.spawnring.testing.KernelSuiteMain
  * }</pre>
+ *
+ * <p>Arguments narrow the suite to those packages (and their subpackages), e.g.
+ * {@code dev.spawnring.tree} (the process-tree tests), for a shorter run in a VM.
  */
 public final class KernelSuiteMain {
     /** The tag of the tests that make up the suite. */
@@ -40,7 +43,8 @@ public final class KernelSuiteMain {
 
     public static void main(String[] args) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage("dev.spawnring"))
+                .selectors(java.util.Arrays.stream(args.length > 0 ? args : new String[] {"dev.spawnring"})
+                        .map(p -> selectPackage(p)).toList())
                 .filters(EngineFilter.includeEngines("junit-jupiter"), TagFilter.includeTags(TAG),
                         TagFilter.excludeTags(Stress.TAG))
                 .build();

@@ -11,6 +11,7 @@ import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.TreeKill;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +33,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * group and says so, and a limit, which only a cgroup can hold, fails the spawn with the
  * reason. Needs no cgroup at all, so it runs everywhere. Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeFallbackTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
 

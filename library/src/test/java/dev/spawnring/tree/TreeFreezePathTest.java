@@ -11,6 +11,7 @@ import dev.spawnring.Stdio;
 import dev.spawnring.TreeKill;
 import dev.spawnring.internal.process.Cgroup;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * sends each member SIGKILL through a pidfd and thaws it: a daemon and a few sleepers die all
  * the same, and it says {@link TreeKill#CGROUP_FREEZE}. Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeFreezePathTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
 

@@ -10,6 +10,7 @@ import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.TreeKill;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * and after the child itself is reaped; nothing of it is left in /proc, and its cgroup is
  * removed. Both backends; skipped, saying why, where no cgroup v2 is writable.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeKillTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
     /** Starts a daemon (fork, setsid, fork, the middle one exits) and says "ready" once it runs. */

@@ -7,6 +7,7 @@ import dev.spawnring.Command;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,6 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a running child with a daemon, the daemon a reaped child left in its cgroup, and a child in
  * a process group only; then the loops end. Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeKilledOnCloseTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
     private static final String DAEMON = "setsid sh -c 'sleep 1000 & exit 0' & wait; echo ready";

@@ -7,12 +7,14 @@ import dev.spawnring.ExitStatus;
 import dev.spawnring.SpawnException;
 import dev.spawnring.Spawner;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * naming the parent and what its {@code cgroup.subtree_control} holds; a value the kernel
  * refuses fails it with the kernel's errno; nothing is left behind. Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeLimitsTest {
     private Path parent;
     private Set<String> before;

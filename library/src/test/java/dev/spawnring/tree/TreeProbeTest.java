@@ -3,10 +3,12 @@ package dev.spawnring.tree;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.Platform;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * into a test cgroup, which is removed), whether {@code cgroup.kill} is there and which limits
  * can be set; and says why not where no cgroup v2 is writable.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeProbeTest {
     @Test
     void theProbeSaysWhereTreesAreMadeAndLeavesNoCgroup() throws Exception {

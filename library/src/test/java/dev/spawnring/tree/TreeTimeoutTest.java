@@ -8,6 +8,7 @@ import dev.spawnring.ExitStatus;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.io.BufferedReader;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * child's exit during it) reaches the cgroup, so a daemon in another session dies too; and
  * {@code killProcessGroupOnExit} kills the tree when the child exits. Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeTimeoutTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
     private static final String DAEMON = "setsid sh -c 'sleep 1000 & exit 0' & wait; echo ready";

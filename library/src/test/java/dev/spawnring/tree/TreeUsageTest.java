@@ -9,12 +9,14 @@ import dev.spawnring.Result;
 import dev.spawnring.Spawner;
 import dev.spawnring.TreeUsage;
 import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * background process the child does not wait for. The peaks are -1 where their controllers
  * are off. A child without a cgroup has no usage. Both backends.
  */
+@Tag(KernelSuiteMain.TAG)
 class TreeUsageTest {
     private static final Duration GUARD = Duration.ofSeconds(120);
 

@@ -9,6 +9,7 @@ import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.testing.Children;
 import dev.spawnring.testing.Children.Exit;
 import dev.spawnring.testing.Rings;
+import dev.spawnring.testing.KernelSuiteMain;
 import dev.spawnring.testing.Trees;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,6 +18,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * exec has happened anywhere else); an {@code fd} without the flag fails the chain
  * {@code -EINVAL} and clones nothing. Skipped, saying why, where no cgroup v2 is writable.
  */
+@Tag(KernelSuiteMain.TAG)
 class CloneIntoCgroupTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
