@@ -99,6 +99,32 @@ class TreeKillTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void cgroupsTheTreeMadeInsideItsOwnAreRemovedWithIt(Backend backend) throws Exception {
+        try (Spawner s = Spawners.create(backend)) {
+            // The child makes cgroups inside its own (a tree may manage its own), then exits.
+            Child c = s.spawn(Command.of("sh", "-c", "d=\"$MOUNT$(sed -n 's/^0:://p' /proc/self/cgroup)\";"
+                    + " mkdir -p \"$d/inner/deeper\" && echo made").env("MOUNT", mountOf(parent).toString())
+                    .inNewCgroup());
+            Path cgroup = c.cgroup().orElseThrow();
+            assertEquals("made", readLine(c));
+
+            assertEquals(ExitStatus.exited(0), c.waitFor(GUARD));
+
+            assertTrue(Trees.awaitGone(cgroup, GUARD), "removed with what was made inside it");
+        }
+    }
+
+    /** @return the cgroup2 mount {@code dir} is under: its nearest ancestor without a cgroup.type file */
+    private static Path mountOf(Path dir) {
+        Path p = dir;
+        while (p.getParent() != null && java.nio.file.Files.exists(p.resolve("cgroup.type"))) {
+            p = p.getParent();
+        }
+        return p;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void aThousandSleepersDieWithTheTree(Backend backend) throws Exception {
         String mark = Trees.newMark();
         try (Spawner s = Spawners.create(backend)) {

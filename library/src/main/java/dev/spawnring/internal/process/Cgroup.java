@@ -322,6 +322,7 @@ public final class Cgroup {
             return true;
         }
         try {
+            removeChildCgroups();
             Files.delete(path);
         } catch (NoSuchFileException e) {
             // gone already
@@ -333,6 +334,21 @@ public final class Cgroup {
         eventsFd = -1;
         cloned();
         return true;
+    }
+
+    /**
+     * Removes the cgroups a process of the tree made inside this one (a tree may manage its
+     * own), deepest first: a cgroup with children cannot be removed. Each fails while populated.
+     */
+    private void removeChildCgroups() throws IOException {
+        List<Path> dirs;
+        try (var walk = Files.walk(path)) {
+            dirs = walk.filter(p -> !p.equals(path) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .sorted(java.util.Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+        }
+        for (Path d : dirs) {
+            Files.deleteIfExists(d);
+        }
     }
 
     /** @return whether {@link #remove} has removed it */
