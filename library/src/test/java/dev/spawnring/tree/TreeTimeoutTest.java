@@ -55,10 +55,11 @@ class TreeTimeoutTest {
     void aTimeoutLeavesNothingOfATreeWhoseDaemonLeftTheSession(Backend backend) throws Exception {
         String mark = Trees.newMark();
         try (Spawner s = Spawners.create(backend)) {
-            // The shell ignores SIGTERM: the grace period's SIGKILL ends it, and the cgroup with it.
+            // The shell ignores SIGTERM: the grace period's SIGKILL ends it, and the cgroup with it
+            // (a grace long enough for a slow machine to have started the daemon by then).
             Child c = s.spawn(Trees.marked(Command.of("sh", "-c", "trap '' TERM; " + DAEMON + "; sleep 1000 & wait"),
                     mark).inNewCgroup().stderr(Stdio.discard())
-                    .timeout(Duration.ofMillis(500), Duration.ofMillis(500)));
+                    .timeout(Duration.ofMillis(500), Duration.ofSeconds(5)));
             assertEquals("ready", new BufferedReader(new InputStreamReader(c.stdout())).readLine());
 
             ExitStatus status = c.waitFor(GUARD);
@@ -73,9 +74,11 @@ class TreeTimeoutTest {
     void aChildThatHeedsTheTimeoutsSigtermStillTakesItsDaemonWithIt(Backend backend) throws Exception {
         String mark = Trees.newMark();
         try (Spawner s = Spawners.create(backend)) {
-            Child c = s.spawn(Trees.marked(Command.of("sh", "-c", DAEMON + "; exec sleep 1000"), mark)
-                    .inNewCgroup().stderr(Stdio.discard())
-                    .timeout(Duration.ofMillis(500), Duration.ofSeconds(30)));
+            // SIGTERM is ignored until the daemon runs (a slow machine may take longer than the
+            // timeout to start it), then heeded by the sleep the shell becomes.
+            Child c = s.spawn(Trees.marked(Command.of("sh", "-c", "trap '' TERM; " + DAEMON
+                    + "; trap - TERM; exec sleep 1000"), mark).inNewCgroup().stderr(Stdio.discard())
+                    .timeout(Duration.ofMillis(500), Duration.ofSeconds(5)));
             assertEquals("ready", new BufferedReader(new InputStreamReader(c.stdout())).readLine());
 
             ExitStatus status = c.waitFor(GUARD);
