@@ -32,6 +32,12 @@
  *                      "BYTES ELAPSED_NS", from just before the spawn to the reap.
  *   capture            N times, one at a time: the child's stdout a pipe, read to
  *                      its end, then reaped. One sample a line.
+ *   start-reap-pipes   N times, one at a time: three pipes made (pipe2 x3), the
+ *                      child given their ends as fds 0, 1 and 2 (dup2 in the
+ *                      child), the parent's copies of those ends closed, stdin
+ *                      closed, stdout then stderr read to their end, then
+ *                      waitpid: what spawnring's default (three pipes) does. One
+ *                      sample a line, from before the first pipe2 to the reap.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,14 +74,17 @@ static void die(const char *what)
 	exit(2);
 }
 
-/* vfork in a function of its own: the child borrows this frame, not main's. */
-static __attribute__((noinline)) pid_t spawn_vfork(int from, int to)
+/* vfork in a function of its own: the child borrows this frame, not main's.
+ * fds from[i] are given to the child as to[i]; a from[i] < 0 is skipped. */
+static __attribute__((noinline)) pid_t spawn_vfork(const int *from, const int *to, int n)
 {
 	pid_t pid = vfork();
 	if (pid == 0) {
-		/* dup2 onto itself keeps FD_CLOEXEC: clear it then, as posix_spawn does. */
-		if (from >= 0 && (from == to ? fcntl(to, F_SETFD, 0) : dup2(from, to)) < 0)
-			_exit(126);
+		for (int i = 0; i < n; i++) {
+			/* dup2 onto itself keeps FD_CLOEXEC: clear it then, as posix_spawn does. */
+			if (from[i] >= 0 && (from[i] == to[i] ? fcntl(to[i], F_SETFD, 0) : dup2(from[i], to[i])) < 0)
+				_exit(126);
+		}
 		for (int i = 0; i < ncand; i++)
 			execve(candidates[i], child_argv, environ);
 		_exit(127);
@@ -83,20 +92,21 @@ static __attribute__((noinline)) pid_t spawn_vfork(int from, int to)
 	return pid;
 }
 
-/* Starts the program, fd `from` (if >= 0) given to it as fd `to`. */
-static pid_t spawn(int from, int to)
+/* Starts the program, fds from[i] (those >= 0) given to it as fds to[i]. */
+static pid_t spawn_fds(const int *from, const int *to, int n)
 {
 	pid_t pid;
 	if (use_vfork) {
-		pid = spawn_vfork(from, to);
+		pid = spawn_vfork(from, to, n);
 		if (pid < 0)
 			die("vfork");
 		return pid;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	if (from >= 0)
-		posix_spawn_file_actions_adddup2(&fa, from, to);
+	for (int i = 0; i < n; i++)
+		if (from[i] >= 0)
+			posix_spawn_file_actions_adddup2(&fa, from[i], to[i]);
 	int err = ndirs == 0 ? posix_spawn(&pid, program, &fa, NULL, child_argv, environ)
 			     : posix_spawnp(&pid, program, &fa, NULL, child_argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -105,6 +115,12 @@ static pid_t spawn(int from, int to)
 		die("posix_spawn");
 	}
 	return pid;
+}
+
+/* Starts the program, fd `from` (if >= 0) given to it as fd `to`. */
+static pid_t spawn(int from, int to)
+{
+	return spawn_fds(&from, &to, 1);
 }
 
 static void check_status(int status)
@@ -305,11 +321,51 @@ static void capture(long n)
 	}
 }
 
+/* Reads fd to its end; returns how many bytes. */
+static long drain(int fd)
+{
+	char buf[4096];
+	long got = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("read");
+		if (r == 0)
+			return got;
+		got += r;
+	}
+}
+
+static void start_reap_pipes(long n)
+{
+	static const int to[3] = { 0, 1, 2 };
+	for (long iter = 0; iter < n; iter++) {
+		int in[2], out[2], err[2];
+		int64_t t0 = now_ns();
+		if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+			die("pipe2");
+		int from[3] = { in[0], out[1], err[1] };
+		pid_t pid = spawn_fds(from, to, 3);
+		close(in[0]);
+		close(out[1]);
+		close(err[1]);
+		close(in[1]);
+		drain(out[0]);
+		drain(err[0]);
+		close(out[0]);
+		close(err[0]);
+		reap(pid);
+		printf("%lld\n", (long long)(now_ns() - t0));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
 		fprintf(stderr, "usage: sr-floor vfork|posix_spawn first-instruction|start-reap|throughput:K|"
-				"loops:L|concurrent|output|capture N TOUCH_MB PROGRAM [DIR...]\n");
+				"loops:L|concurrent|output|capture|start-reap-pipes N TOUCH_MB PROGRAM [DIR...]\n");
 		return 2;
 	}
 	use_vfork = strcmp(argv[1], "vfork") == 0;
@@ -370,6 +426,8 @@ int main(int argc, char **argv)
 		output(n);
 	else if (strcmp(workload, "capture") == 0)
 		capture(n);
+	else if (strcmp(workload, "start-reap-pipes") == 0)
+		start_reap_pipes(n);
 	else {
 		fprintf(stderr, "sr-floor: unknown workload %s\n", workload);
 		return 2;

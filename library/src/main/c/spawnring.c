@@ -107,6 +107,15 @@ sr_unshares(const struct sr_step *s)
 	return s->op == SR_OP_CLOSE_RANGE && ((uint32_t)s->a[2] & SR_CLOSE_RANGE_UNSHARE);
 }
 
+/* Whether a $PATH search goes on to the next directory after an exec failed with r:
+ * the errors of execvp(3) and of the JDK's launcher (childproc.c, JDK_execvpe). */
+static inline __attribute__((always_inline)) int
+sr_search_skips(long r)
+{
+	return r == -ENOENT || r == -ENOTDIR || r == -EACCES || r == -ELOOP || r == -ESTALE
+	       || r == -ENODEV || r == -ETIMEDOUT;
+}
+
 /*
  * Runs in the child. Never returns: the child either becomes the exec'd program
  * or dies by SIGKILL.
@@ -154,6 +163,13 @@ sr_child(void *arg)
 	for (; i < n; i++) {
 		struct sr_step *const s = &steps[i];
 		const int64_t *const a = s->a;
+
+		/* Shell fallback (SR_F_IF_ENOEXEC): only after an ENOEXEC; otherwise it
+		 * stands for the step before it, whose result it posts again. */
+		if ((s->flags & SR_F_IF_ENOEXEC) && (i == 0 || steps[i - 1].res != -ENOEXEC)) {
+			r = i == 0 ? -EINVAL : steps[i - 1].res;
+			goto post;
+		}
 
 		switch (s->op) {
 		case SR_OP_NOP:
@@ -294,9 +310,12 @@ sr_child(void *arg)
 		}
 
 		/* Post the result; a failure without HARDLINK cancels the rest (their
-		 * res stays -ECANCELED). */
+		 * res stays -ECANCELED), and so does one with PATH_SEARCH that a $PATH
+		 * search would not skip. */
+post:
 		s->res = (int32_t)r;
-		if (r < 0 && !(s->flags & SR_F_HARDLINK))
+		if (r < 0 && (!(s->flags & SR_F_HARDLINK)
+			      || ((s->flags & SR_F_PATH_SEARCH) && !sr_search_skips(r))))
 			break;
 	}
 

@@ -43,6 +43,14 @@ enum sr_op {
 
 /* sr_step.flags */
 #define SR_F_HARDLINK 1u /* a failure of this step does not cancel the rest */
+/* With SR_F_HARDLINK: the chain goes on after a failure only for the errors a $PATH search
+ * skips, as execvp(3) and the JDK's launcher do (ENOENT, ENOTDIR, EACCES, ELOOP, ESTALE,
+ * ENODEV, ETIMEDOUT); any other error ends the chain there, as a failure without HARDLINK. */
+#define SR_F_PATH_SEARCH 2u
+/* On an EXEC: runs only when the step before it failed with ENOEXEC (execvp's fallback that
+ * runs a file without #! as a /bin/sh script); otherwise it does nothing and posts the result
+ * of the step before it, so that its own flags decide whether the chain goes on. */
+#define SR_F_IF_ENOEXEC 4u
 
 struct sr_step {
 	uint32_t op;     /* SR_OP_* */

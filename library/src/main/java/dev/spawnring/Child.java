@@ -1,6 +1,7 @@
 package dev.spawnring;
 
 import dev.spawnring.internal.process.ChildState;
+import dev.spawnring.internal.process.JdkProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -35,6 +36,8 @@ public final class Child {
     private final Command command;
     private final MemfdOutput stdoutMemfd;
     private final MemfdOutput stderrMemfd;
+    /** {@link #asProcess()}, made on first use. */
+    private volatile Process process;
 
     Child(ChildState state, Command command) {
         this.state = state;
@@ -272,13 +275,27 @@ public final class Child {
     }
 
     /**
-     * Returns this child as a {@link java.lang.Process}, for code written against it: its
-     * streams, waits and signals are this child's.
+     * Returns this child as a {@link java.lang.Process} that behaves as the JDK's own, for code
+     * written against it: its waits and signals are this child's; its streams are this child's
+     * pipes as the JDK gives them (stdin buffered, written on {@code flush}; {@code available()}
+     * asks the pipe; a stream that is not a pipe is the JDK's null stream); {@code destroy()}
+     * closes them; {@code toHandle()} is the JDK's handle of the pid while the child has one, equal
+     * to {@code ProcessHandle.of(pid())}. Use either the Process's streams or {@link #stdin()},
+     * {@link #stdout()} and {@link #stderr()}, not both.
      *
-     * @return a new {@code Process} view of this child
+     * @return the {@code Process} view of this child, the same one on every call
      */
     public Process asProcess() {
-        return new ChildProcess(this);
+        Process p = process;
+        if (p == null) {
+            synchronized (this) {
+                p = process;
+                if (p == null) {
+                    process = p = JdkProcess.of(state);
+                }
+            }
+        }
+        return p;
     }
 
     /**

@@ -529,9 +529,10 @@ public final class Command {
 
     /**
      * A signal the child gets when the spawning thread dies ({@code PR_SET_PDEATHSIG}).
-     * spawnring clones on one of its Spawner's long-lived loop threads (never on the caller's
-     * thread), and a loop thread ends only after its Spawner is closed and every child it
-     * cloned is reaped, so the signal fires when the JVM ends.
+     * spawnring clones such a child on one of its Spawner's long-lived loop threads (never on
+     * the caller's thread, where a child without one is cloned), and a loop thread ends only
+     * after its Spawner is closed and every child it cloned is reaped, so the signal fires
+     * when the JVM ends.
      */
     public Command parentDeathSignal(int signal) {
         checkSignal("parentDeathSignal", signal);

@@ -1,12 +1,16 @@
 package dev.spawnring;
 
 import dev.spawnring.internal.process.ChildState;
+import dev.spawnring.internal.process.JdkLauncher;
 import dev.spawnring.internal.process.LoopGroup;
 import dev.spawnring.internal.process.ProcessSpec;
+import dev.spawnring.internal.sys.Linux;
+import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -14,8 +18,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Starts and supervises child processes through one or more event loops, each a thread of
  * its own with a ring of its own. {@link #spawn} may be called from any thread, virtual
- * threads included; children are cloned on a loop thread, their exits and pipes go through
- * that loop's ring, and no thread is added per child or per stream.
+ * threads included; a child is cloned on the calling thread (on a loop thread when it asks
+ * for a parent-death signal, and for {@link #run} and {@link #spawnAll}), its exit and pipes
+ * go through a loop's ring, and no thread is added per child or per stream.
  *
  * <pre>{@code
  * try (Spawner spawner = Spawner.create()) {
@@ -28,20 +33,23 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }</pre>
  *
- * <p><b>Loops.</b> A clone is vfork style: the loop thread that clones a child is suspended
- * until the child has exec'd, so one loop starts one child at a time. Several loops
- * ({@link Builder#loops}) start that many at once. Each spawn goes to the least busy loop:
+ * <p><b>Loops.</b> A clone is vfork style: the thread that clones a child is suspended
+ * until the child has exec'd. {@link #spawn} clones on the caller's thread (the child
+ * starts with that thread's signal mask, as a {@code ProcessBuilder} child does), so
+ * several callers start several children at once; where a loop thread clones, one loop
+ * starts one child at a time, and several loops ({@link Builder#loops}) that many at once.
+ * Each spawn goes to the least busy loop:
  * the one with the fewest spawns waiting to be cloned, then the fewest live children, then
  * the first; so one caller spawning one child at a time keeps using the first loop, and
- * concurrent callers spread over all of them. A child stays on the loop that cloned it for
- * its whole life: its exit (a WAITID), its pipes and its timeout go through that loop's ring.
+ * concurrent callers spread over all of them. A child stays on its loop for its whole
+ * life: its exit (a WAITID), its pipes and its timeout go through that loop's ring.
  * The default is {@link #DEFAULT_LOOPS}.
  *
  * <p><b>Parent-death signal.</b> Linux sends a child's parent-death signal
  * ({@link Command#parentDeathSignal}) when the <em>thread</em> that created it ends, not when
- * the process does. Children are never cloned on a caller's thread (which may be short-lived,
- * a pool's or a virtual thread's carrier), only on loop threads, and every loop thread is
- * long-lived: it starts when the Spawner is built (the first) or first needed (the others) and
+ * the process does. A child that asks for one is never cloned on a caller's thread (which may
+ * be short-lived, a pool's or a virtual thread's carrier), only on a loop thread, and every
+ * loop thread is long-lived: it starts when the Spawner is built (the first) or first needed (the others) and
  * ends only after {@link #close()}, once every child it cloned has been reaped. So, whichever loop cloned a child, its parent-death
  * signal comes when the JVM dies, not while the child runs under a live JVM.
  *
@@ -73,11 +81,14 @@ public final class Spawner implements AutoCloseable {
 
     private final LoopGroup loops;
     private final boolean killTreesOnClose;
+    /** ProcessBuilder's meaning of everything, for {@link #start(ProcessBuilder)} and {@link #startPipeline}. */
+    private final JdkLauncher jdk;
 
     private Spawner(Backend backend, int loopCount, Path cgroupParent, boolean killTreesOnClose) throws IOException {
         this.loops = new LoopGroup(backend, loopCount);
         this.killTreesOnClose = killTreesOnClose;
         loops.cgroupParent(cgroupParent);
+        this.jdk = new JdkLauncher(loops);
     }
 
     private static int defaultLoops() {
@@ -186,8 +197,9 @@ public final class Spawner implements AutoCloseable {
         }
 
         /**
-         * Sets how many event loops (threads, each with its ring) clone and supervise the
-         * children; at most this many children are being cloned at once. Default
+         * Sets how many event loops (threads, each with its ring) supervise the children and
+         * clone those a caller's thread does not (a parent-death signal, {@code run},
+         * {@code spawnAll}): at most this many of those are being cloned at once. Default
          * {@link #DEFAULT_LOOPS}.
          *
          * @param loops the number of loops, 1 to {@link #MAX_LOOPS}
@@ -269,6 +281,126 @@ public final class Spawner implements AutoCloseable {
             children.add(new Child(states.get(i), commands.get(i)));
         }
         return children;
+    }
+
+    /**
+     * Starts the stages of a pipeline, the stdout of each command going to the stdin of the next
+     * through a pipe, every stage in one submission on one event loop. The first command's stdin
+     * and the last one's stdout are as the commands say; the stdin of every other stage and the
+     * stdout of every stage but the last must be left at their default, {@link Stdio#pipe()}
+     * (those children's {@link Child#stdin()} and {@link Child#stdout()} are then empty: the pipe
+     * is between the stages). A stage with {@link Command#redirectErrorStream()} sends its stderr
+     * down the pipeline too. If a stage fails to start, the others are killed and reaped, and the
+     * failure is thrown.
+     *
+     * <pre>{@code
+     * List<Child> stages = spawner.spawnPipeline(List.of(
+     *         Command.of("sort", "words.txt"), Command.of("uniq", "-c"), Command.of("sort", "-rn")));
+     * String top = new String(stages.getLast().stdout().readAllBytes());
+     * }</pre>
+     *
+     * @param commands the stages, in order; none null
+     * @return the children, in order
+     * @throws SpawnException the first stage that failed to start
+     * @throws IllegalArgumentException when a stage's stdin or stdout that joins it to another is
+     *                                  not a pipe
+     * @throws IllegalStateException when this Spawner is closed
+     */
+    public List<Child> spawnPipeline(List<Command> commands) throws SpawnException {
+        int n = commands.size();
+        for (int i = 0; i < n; i++) {
+            ProcessSpec spec = Objects.requireNonNull(commands.get(i), "command " + i).spec();
+            if (i > 0 && !(spec.stdin() instanceof Stdio.Pipe)) {
+                throw new IllegalArgumentException("spawnPipeline: the stdin of stage " + i + " (" + commands.get(i)
+                        + ") comes from stage " + (i - 1) + ", so it must be Stdio.pipe(), not " + spec.stdin());
+            }
+            if (i < n - 1 && !(spec.stdout() instanceof Stdio.Pipe)) {
+                throw new IllegalArgumentException("spawnPipeline: the stdout of stage " + i + " (" + commands.get(i)
+                        + ") goes to stage " + (i + 1) + ", so it must be Stdio.pipe(), not " + spec.stdout());
+            }
+        }
+        int[] pipes = new int[2 * Math.max(0, n - 1)];
+        Arrays.fill(pipes, -1);
+        try {
+            List<ProcessSpec> specs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Command c = commands.get(i);
+                if (i < n - 1) {
+                    int[] p = new int[2];
+                    int r = Sys.pipe2(p, Linux.O_CLOEXEC);
+                    if (r < 0) {
+                        throw new SpawnException(c.command().get(0), c.directory(), "pipe to stage " + (i + 1), -r,
+                                List.of());
+                    }
+                    pipes[2 * i] = p[0];
+                    pipes[2 * i + 1] = p[1];
+                    c = c.stdout(Stdio.fd(p[1]));
+                }
+                if (i > 0) {
+                    c = c.stdin(Stdio.fd(pipes[2 * (i - 1)]));
+                }
+                specs.add(c.spec());
+            }
+            List<ChildState> states = loops.spawnTogether(specs);
+            List<Child> children = new ArrayList<>();
+            for (int i = 0; i < states.size(); i++) {
+                children.add(new Child(states.get(i), commands.get(i)));
+            }
+            return children;
+        } finally {
+            for (int fd : pipes) {
+                if (fd >= 0) {
+                    Sys.close(fd); // each stage has its ends now
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts {@code builder} as {@link ProcessBuilder#start()} would, with the JDK's meaning of
+     * every setting, through this Spawner: its command, directory and environment (the bytes the
+     * JDK would pass), every {@link ProcessBuilder.Redirect} (files opened as the JDK opens them),
+     * {@code redirectErrorStream}, the program searched in this JVM's {@code PATH} (in the
+     * child's environment's only when the builder's environment was never changed, as glibc's
+     * {@code execvp} does for the JDK), a script without {@code #!} run with {@code /bin/sh}, and
+     * the JDK's exceptions and messages, such as
+     * {@code Cannot run program "x" (in directory "d"): Exec failed, error: 2 (No such file or directory) }.
+     * The builder is not changed, but for its {@link ProcessBuilder#environment() environment},
+     * which is read (and so made, as the JDK makes it on first use).
+     *
+     * <p>The {@link Process} behaves as the JDK's: buffered streams, {@code available()} asking the
+     * pipe, {@code destroy} closing the streams, {@code toHandle()} equal to
+     * {@code ProcessHandle.of(pid)}, {@code close()} as JDK 26 defines it; its waits, exit and
+     * signals go through this Spawner (no thread per process or stream). The README lists the few
+     * differences from the JDK that remain.
+     *
+     * @param builder what to start
+     * @return the process
+     * @throws IOException as {@code builder.start()} would throw it
+     * @throws NullPointerException when an element of the command is null
+     * @throws IndexOutOfBoundsException when the command is empty
+     * @throws IllegalStateException when this Spawner is closed
+     */
+    public Process start(ProcessBuilder builder) throws IOException {
+        return jdk.start(Objects.requireNonNull(builder, "builder"));
+    }
+
+    /**
+     * Starts a pipeline as {@link ProcessBuilder#startPipeline(List)} would, every stage in one
+     * submission, each with the JDK's meaning of its settings (see {@link #start(ProcessBuilder)}):
+     * the stdout of each stage goes to the stdin of the next; only the first stage's
+     * {@code redirectInput} and the last one's {@code redirectOutput} may be other than
+     * {@code Redirect.PIPE}, as the JDK requires, with its exceptions. If a stage fails to start the
+     * others are killed and waited for before the failure is thrown.
+     *
+     * @param builders the stages, in order
+     * @return the processes, in order
+     * @throws IOException as {@code startPipeline} would throw it
+     * @throws IllegalArgumentException when a redirect between two stages is not {@code PIPE}
+     * @throws IllegalStateException when this Spawner is closed
+     */
+    public List<Process> startPipeline(List<ProcessBuilder> builders) throws IOException {
+        return jdk.startPipeline(Objects.requireNonNull(builders, "builders"), JdkLauncher.PUBLIC_ACCESS);
     }
 
     /**

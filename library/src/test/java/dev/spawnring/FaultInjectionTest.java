@@ -210,7 +210,7 @@ class FaultInjectionTest {
                 String limitedRun = jvm.await("limited run: ");
                 Files.writeString(group.resolve("pids.max"), "max");
                 jvm.tell("raised");
-                assertEquals(0, jvm.finish(60), jvm.transcript());
+                assertEquals(0, jvm.finish(300), jvm.transcript()); // a hang guard: a child JVM in an emulated VM took over 100 s
                 assertEquals("limited: SpawnException step=clone errno=EAGAIN message=Cannot run program \""
                         + Spawners.nativeBin("sr-true") + "\": clone: Resource temporarily unavailable (EAGAIN)",
                         limited, jvm.transcript());

@@ -37,8 +37,9 @@ class TimedOutTest {
     @EnumSource(Backend.class)
     void aChildThatHeedsTheTermAndExitsZeroHasTimedOutToo(Backend backend) throws Exception {
         try (Spawner s = Spawners.create(backend)) {
+            // The timeout leaves the shell time to set its trap, even on an emulated CPU.
             Result r = s.run(Command.of("sh", "-c", "trap 'exit 0' TERM; sleep 60 & wait")
-                    .timeout(Duration.ofMillis(100), Duration.ofSeconds(5)).killProcessGroupOnExit()).get();
+                    .timeout(Duration.ofMillis(1500), Duration.ofSeconds(5)).killProcessGroupOnExit()).get();
             assertEquals(ExitStatus.exited(0), r.status());
             assertTrue(r.status().success());
             assertTrue(r.status().timedOut(), r.status().toString());
@@ -50,7 +51,7 @@ class TimedOutTest {
     void aGroupIgnoringTheTermIsKilledAfterTheGraceAndHasTimedOut(Backend backend) throws Exception {
         try (Spawner s = Spawners.create(backend)) {
             ExitStatus st = s.spawn(quiet(Command.of("sh", "-c", "trap '' TERM; sleep 60"))
-                    .timeout(Duration.ofMillis(100), Duration.ofMillis(200))).waitFor(Duration.ofSeconds(10));
+                    .timeout(Duration.ofMillis(1500), Duration.ofMillis(200))).waitFor(Duration.ofSeconds(20));
             assertEquals(ExitStatus.killed(Signal.SIGKILL), st);
             assertTrue(st.timedOut());
         }

@@ -7,6 +7,7 @@ import dev.spawnring.bench.SpawnContenders.Contender;
 import dev.spawnring.bench.SpawnContenders.FloorContender;
 import dev.spawnring.bench.SpawnContenders.ProcessBuilderContender;
 import dev.spawnring.bench.SpawnContenders.RingContender;
+import dev.spawnring.bench.SpawnContenders.SpawnerStartContender;
 import dev.spawnring.bench.SpawnContenders.WorkerContender;
 import dev.spawnring.bench.SpawnContenders.Workload;
 import dev.spawnring.uring.Backend;
@@ -32,8 +33,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code spawnring bench}: spawnring against the C floor (vfork+execve, posix_spawn),
- * {@code ProcessBuilder} (default launch mechanism, and FORK in a child JVM) and NuProcess,
- * side by side in one run, contenders alternating in rounds so that drift on a shared machine
+ * {@code ProcessBuilder} (default launch mechanism, and FORK in a child JVM), the same
+ * {@code ProcessBuilder} code started through spawnring ({@code Spawner.start(ProcessBuilder)},
+ * and in a child JVM with the agent) and NuProcess, side by side in one run, contenders alternating in rounds so that drift on a shared machine
  * hits them alike, each warmed up first.
  *
  * <p>Sections: the proposal's "time to the child's first instruction" (a static program without
@@ -163,6 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
                 if (sections.contains(Section.spawn)) {
                     for (Cell cell : List.of(
                             new Cell(Workload.START_REAP, "small", List.of(trueBin.toString())),
+                            new Cell(Workload.START_REAP_PIPES, "small", List.of(trueBin.toString())),
                             new Cell(Workload.FIRST_INSTRUCTION, "small", List.of(stamp.toString())),
                             new Cell(Workload.START_REAP, "small", trueSearch),
                             new Cell(Workload.FIRST_INSTRUCTION, "small", stampSearch))) {
@@ -215,7 +218,7 @@ public final class BenchCommand implements Callable<Integer> {
                 java.lang.ref.Reference.reachabilityFence(ballast);
             }
             printCold();
-            printSpawnTable(Workload.START_REAP, Workload.FIRST_INSTRUCTION);
+            printSpawnTable(Workload.START_REAP, Workload.START_REAP_PIPES, Workload.FIRST_INSTRUCTION);
             printThroughput();
             printLive();
             printOutput();
@@ -298,6 +301,14 @@ public final class BenchCommand implements Callable<Integer> {
                     all.add(new FloorContender("vfork", floor, touchMb, 2));
                 }
                 all.add(new ProcessBuilderContender());
+                if (small) {
+                    // ProcessBuilder code unchanged, started through spawnring: the entry point, and the agent.
+                    all.add(new SpawnerStartContender(uring ? Backend.IO_URING : Backend.FALLBACK));
+                    Path agent = AgentJar.create();
+                    if (agent != null) {
+                        all.add(WorkerContender.withAgent(agent));
+                    }
+                }
                 all.add(new WorkerContender("FORK", touchMb, null, forkSamples));
                 if (small) {
                     all.add(new WorkerContender(null, 0, pathDirs, Integer.MAX_VALUE));

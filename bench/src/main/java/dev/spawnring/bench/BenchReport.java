@@ -67,15 +67,36 @@ final class BenchReport {
 
         Predicate<Cell> sr = is(Workload.START_REAP, false);
         double srRing = medianOf(rows, sr, ring);
+        double srSpawner = medianOf(rows, sr, spawner);
         double srVfork = medianOf(rows, sr, "C vfork");
         double srPb = medianOf(rows, sr, PB);
-        if (!Double.isNaN(srRing) && !Double.isNaN(srVfork) && !Double.isNaN(srPb)) {
-            double x = srRing / srVfork;
-            double faster = srPb / srRing;
-            goals.add(new Goal("1", "start-reap <= 1.15x the C vfork loop and >= 10x faster than ProcessBuilder",
-                    x <= 1.15 && faster >= 10, String.format("%s %.1f µs = %.2fx C vfork (%.1f µs), %.1fx faster than"
-                            + " ProcessBuilder (%.1f µs); Spawner %.1f µs", ring, srRing, x, srVfork, faster, srPb,
-                            medianOf(rows, sr, spawner))));
+        if (!Double.isNaN(srSpawner) && !Double.isNaN(srVfork)) {
+            double x = srSpawner / srVfork;
+            goals.add(new Goal("1a", "start-reap through the Spawner, inherited stdio, <= 1.15x the C vfork loop",
+                    x <= 1.15, String.format("%s %.1f µs = %.2fx C vfork (%.1f µs); the ring itself (%s) %.1f µs ="
+                            + " %.2fx", spawner, srSpawner, x, srVfork, ring, srRing, srRing / srVfork)));
+        }
+        Predicate<Cell> pipes = is(Workload.START_REAP_PIPES, false);
+        double pSpawner = medianOf(rows, pipes, spawner);
+        double pVfork = medianOf(rows, pipes, "C vfork");
+        double pPb = medianOf(rows, pipes, PB);
+        if (!Double.isNaN(pSpawner) && !Double.isNaN(pVfork)) {
+            double x = pSpawner / pVfork;
+            goals.add(new Goal("1b", "start-reap through the Spawner, the default three pipes, <= 1.3x the C"
+                    + " three-pipe vfork loop", x <= 1.3, String.format("%s %.1f µs = %.2fx C vfork with three pipes"
+                            + " (%.1f µs)", spawner, pSpawner, x, pVfork)));
+        }
+        if (!Double.isNaN(srSpawner) && !Double.isNaN(srPb)) {
+            double faster = srPb / srSpawner;
+            String fig = String.format("inherited stdio: %s %.1f µs, %.1fx faster than ProcessBuilder (%.1f µs)",
+                    spawner, srSpawner, faster, srPb);
+            boolean met = faster >= 10;
+            if (!Double.isNaN(pSpawner) && !Double.isNaN(pPb)) {
+                met &= pPb / pSpawner >= 10;
+                fig += String.format("; three pipes: %.1f µs, %.1fx faster than ProcessBuilder (%.1f µs)", pSpawner,
+                        pPb / pSpawner, pPb);
+            }
+            goals.add(new Goal("1c", "start-reap through the Spawner >= 10x faster than ProcessBuilder", met, fig));
         }
 
         Predicate<Cell> fi = is(Workload.FIRST_INSTRUCTION, false);
@@ -101,22 +122,22 @@ final class BenchReport {
         List<Row> tp = rows.stream().filter(r -> r.cell().workload() == Workload.THROUGHPUT
                 && r.contender().equals(spawner)).toList();
         if (!tp.isEmpty()) {
-            Row best = null;
-            double bestX = 0;
+            // Judged at 2, 4 and 16 in flight (each must reach 0.9x); 1 in flight is shown, not judged.
+            boolean met = true;
+            int judged = 0;
             StringBuilder each = new StringBuilder();
             for (Row r : tp) {
                 double loops = rate(rows, r.cell(), "C vfork, 2 loops");
                 double x = r.rate().median() / loops;
-                each.append(String.format("%s%d in flight %.0f/s = %.2fx", each.isEmpty() ? "" : ", ", r.cell().param(),
-                        r.rate().median(), x));
-                if (x > bestX) {
-                    bestX = x;
-                    best = r;
+                each.append(String.format("%s%d in flight %.0f/s = %.2fx (two C loops %.0f/s)",
+                        each.isEmpty() ? "" : ", ", r.cell().param(), r.rate().median(), x, loops));
+                if (r.cell().param() >= 2) {
+                    met &= x >= 0.9;
+                    judged++;
                 }
             }
-            goals.add(new Goal("3", "throughput >= 90% of two C vfork loops in parallel", bestX >= 0.9,
-                    String.format("%s best at %d in flight: %.2fx two C vfork loops (%.0f/s); %s", spawner,
-                            best.cell().param(), bestX, rate(rows, best.cell(), "C vfork, 2 loops"), each)));
+            goals.add(new Goal("3", "throughput with 2, 4 and 16 in flight >= 0.9x two C vfork loops in parallel",
+                    judged == 0 ? null : met, spawner + ": " + each));
         }
 
         row(rows, c -> c.workload() == Workload.LIVE_CHILDREN, spawner).ifPresent(r -> {
@@ -162,7 +183,7 @@ final class BenchReport {
             m.put("param", r.cell().param());
             m.put("contender", r.contender());
             switch (r.cell().workload()) {
-                case START_REAP, FIRST_INSTRUCTION, CAPTURE -> {
+                case START_REAP, START_REAP_PIPES, FIRST_INSTRUCTION, CAPTURE -> {
                     m.put("median_us", r.samples().medianMicros());
                     m.put("p10_us", r.samples().percentileMicros(10));
                     m.put("p90_us", r.samples().percentileMicros(90));
@@ -227,6 +248,7 @@ final class BenchReport {
             Cell c = r.cell();
             String category = switch (c.workload()) {
                 case START_REAP -> "start+reap" + (c.pathSearch() ? ", PATH" : "") + heap(c);
+                case START_REAP_PIPES -> "start+reap, 3 pipes";
                 case FIRST_INSTRUCTION -> "first instr." + (c.pathSearch() ? ", PATH" : "") + heap(c);
                 case THROUGHPUT -> "spawns/s, " + c.param() + " in flight";
                 case LIVE_CHILDREN -> String.format("start %,d live", c.param());
@@ -235,7 +257,7 @@ final class BenchReport {
                 case COLD_START -> "cold start";
             };
             double value = switch (c.workload()) {
-                case START_REAP, FIRST_INSTRUCTION, CAPTURE -> median(rows, c, PB) / r.samples().medianMicros();
+                case START_REAP, START_REAP_PIPES, FIRST_INSTRUCTION, CAPTURE -> median(rows, c, PB) / r.samples().medianMicros();
                 case THROUGHPUT, OUTPUT -> r.rate().median() / rate(rows, c, PB);
                 case LIVE_CHILDREN, COLD_START -> figure(rows, c, PB, 0) / r.figure(0).median();
             };

@@ -93,7 +93,7 @@ final class NuProcessContender implements Contender {
     public long[] run(Cell cell, int n) throws IOException, InterruptedException {
         String program = cell.program();
         return switch (cell.workload()) {
-            case START_REAP, CAPTURE -> oneAtATime(program, n, cell.workload() == Workload.CAPTURE);
+            case START_REAP, START_REAP_PIPES, CAPTURE -> oneAtATime(program, n, cell.workload() == Workload.CAPTURE);
             case FIRST_INSTRUCTION -> firstInstruction(program, n);
             case THROUGHPUT -> throughput(program, (int) cell.param(), n);
             case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());

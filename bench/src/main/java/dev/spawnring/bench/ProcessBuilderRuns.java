@@ -11,10 +11,20 @@ import java.util.List;
 
 /**
  * Every workload of the benchmark done with {@code java.lang.ProcessBuilder}, in this JVM with
- * whatever launch mechanism it started with: the in-process contender and {@link BenchWorker}
- * run the same code. The child's stdio is inherited (no pipes) where the workload reads nothing.
+ * whatever launch mechanism it started with: the in-process contenders and {@link BenchWorker}
+ * run the same code, the builders started by the JDK ({@link #JDK}, also what a JVM with the
+ * agent runs) or by {@code Spawner.start(ProcessBuilder)}. The child's stdio is inherited (no
+ * pipes) where the workload reads nothing.
  */
 final class ProcessBuilderRuns {
+    /** What starts a builder: {@code builder.start()}, or a Spawner's {@code start(builder)}. */
+    interface Starter {
+        Process start(ProcessBuilder builder) throws IOException;
+    }
+
+    /** {@code ProcessBuilder.start()}: the JDK, or the agent when this JVM runs it. */
+    static final Starter JDK = ProcessBuilder::start;
+
     private ProcessBuilderRuns() {
     }
 
@@ -23,15 +33,22 @@ final class ProcessBuilderRuns {
         return "ProcessBuilder " + System.getProperty("jdk.lang.Process.launchMechanism", "(default)");
     }
 
+    /** The cell with {@code builder.start()}. */
     static long[] run(Cell cell, int n) throws IOException, InterruptedException {
+        return run(JDK, cell, n);
+    }
+
+    /** The cell, each builder started by {@code s}. */
+    static long[] run(Starter s, Cell cell, int n) throws IOException, InterruptedException {
         String program = cell.candidates().get(0);
         return switch (cell.workload()) {
-            case START_REAP -> startReap(program, n);
-            case FIRST_INSTRUCTION -> firstInstruction(program, n);
-            case THROUGHPUT -> throughput(program, (int) cell.param(), n);
-            case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
-            case OUTPUT -> output(program, cell.param());
-            case CAPTURE -> capture(program, n);
+            case START_REAP -> startReap(s, program, n);
+            case START_REAP_PIPES -> startReapPipes(s, program, n);
+            case FIRST_INSTRUCTION -> firstInstruction(s, program, n);
+            case THROUGHPUT -> throughput(s, program, (int) cell.param(), n);
+            case LIVE_CHILDREN -> liveChildren(s, program, (int) cell.param());
+            case OUTPUT -> output(s, program, cell.param());
+            case CAPTURE -> capture(s, program, n);
             case COLD_START -> throw new UnsupportedOperationException("the cold start runs in ColdStart");
         };
     }
@@ -46,12 +63,29 @@ final class ProcessBuilderRuns {
         }
     }
 
-    static long[] startReap(String program, int n) throws IOException, InterruptedException {
+    static long[] startReap(Starter s, String program, int n) throws IOException, InterruptedException {
         long[] samples = new long[n];
         ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
         for (int i = 0; i < n; i++) {
             long t0 = now();
-            int rc = pb.start().waitFor();
+            int rc = s.start(pb).waitFor();
+            samples[i] = now() - t0;
+            check(program, rc);
+        }
+        return samples;
+    }
+
+    /** Three pipes, the default: stdin closed, stdout and stderr read to their end, then waitFor. */
+    static long[] startReapPipes(Starter s, String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        ProcessBuilder pb = new ProcessBuilder(program);
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            Process p = s.start(pb);
+            p.getOutputStream().close();
+            p.getInputStream().readAllBytes();
+            p.getErrorStream().readAllBytes();
+            int rc = p.waitFor();
             samples[i] = now() - t0;
             check(program, rc);
         }
@@ -59,12 +93,12 @@ final class ProcessBuilderRuns {
     }
 
     /** sr-stamp writes its stamp to stdout when it has no fd 4, as here. */
-    static long[] firstInstruction(String program, int n) throws IOException, InterruptedException {
+    static long[] firstInstruction(Starter s, String program, int n) throws IOException, InterruptedException {
         long[] samples = new long[n];
         ProcessBuilder pb = new ProcessBuilder(program).redirectInput(Redirect.INHERIT).redirectError(Redirect.INHERIT);
         for (int i = 0; i < n; i++) {
             long t0 = now();
-            Process p = pb.start();
+            Process p = s.start(pb);
             byte[] stamp;
             try (InputStream in = p.getInputStream()) {
                 stamp = in.readNBytes(16);
@@ -85,18 +119,18 @@ final class ProcessBuilderRuns {
     }
 
     /** {@code inFlight} virtual threads, each starting and reaping one child at a time, for {@code ms}. */
-    static long[] throughput(String program, int inFlight, int ms) throws InterruptedException, IOException {
+    static long[] throughput(Starter s, String program, int inFlight, int ms) throws InterruptedException, IOException {
         ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
-        return Throughput.run(inFlight, ms, worker -> check(program, pb.start().waitFor()));
+        return Throughput.run(inFlight, ms, worker -> check(program, s.start(pb).waitFor()));
     }
 
-    static long[] liveChildren(String program, int count) throws IOException, InterruptedException {
+    static long[] liveChildren(Starter s, String program, int count) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(program).inheritIO();
         ProcStatus before = ProcStatus.self();
         List<Process> children = new ArrayList<>(count);
         long t0 = now();
         for (int i = 0; i < count; i++) {
-            children.add(pb.start());
+            children.add(s.start(pb));
         }
         long started = now() - t0;
         ProcStatus after = ProcStatus.self();
@@ -108,11 +142,11 @@ final class ProcessBuilderRuns {
     }
 
     /** One child writing {@code bytes} to its stdout, read with 64 KiB reads. */
-    static long[] output(String program, long bytes) throws IOException, InterruptedException {
+    static long[] output(Starter s, String program, long bytes) throws IOException, InterruptedException {
         byte[] buf = new byte[64 << 10];
         long t0 = now();
-        Process p = new ProcessBuilder(program, String.valueOf(bytes)).redirectInput(Redirect.INHERIT)
-                .redirectError(Redirect.INHERIT).start();
+        Process p = s.start(new ProcessBuilder(program, String.valueOf(bytes)).redirectInput(Redirect.INHERIT)
+                .redirectError(Redirect.INHERIT));
         long got = 0;
         try (InputStream in = p.getInputStream()) {
             for (int r; (r = in.read(buf)) >= 0; ) {
@@ -128,12 +162,12 @@ final class ProcessBuilderRuns {
     }
 
     /** The child's one line read from its stdout pipe (stdin and stderr pipes too: the defaults). */
-    static long[] capture(String program, int n) throws IOException, InterruptedException {
+    static long[] capture(Starter s, String program, int n) throws IOException, InterruptedException {
         long[] samples = new long[n];
         ProcessBuilder pb = new ProcessBuilder(program);
         for (int i = 0; i < n; i++) {
             long t0 = now();
-            Process p = pb.start();
+            Process p = s.start(pb);
             byte[] line = p.getInputStream().readAllBytes();
             p.getErrorStream().readAllBytes();
             p.getOutputStream().close();

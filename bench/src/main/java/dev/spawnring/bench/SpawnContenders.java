@@ -4,6 +4,7 @@ import static dev.spawnring.uring.IoUring.*;
 
 import dev.spawnring.ExitStatus;
 import dev.spawnring.SpawnException;
+import dev.spawnring.Spawner;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.Ring;
@@ -27,6 +28,12 @@ final class SpawnContenders {
         FIRST_INSTRUCTION("first-instruction"),
         /** From just before the spawn until the child has been reaped. */
         START_REAP("start-reap"),
+        /**
+         * The same with the child's stdin, stdout and stderr pipes (spawnring's default): from
+         * just before the spawn until stdin is closed, stdout and stderr read to their end and
+         * the child reaped.
+         */
+        START_REAP_PIPES("start-reap-pipes"),
         /**
          * Spawns per second with {@link Cell#param} children in flight, each started as soon as
          * one is reaped, for {@code n} ms; a run gives {@code {completed, elapsed ns}}.
@@ -55,7 +62,7 @@ final class SpawnContenders {
 
         /** Whether a run gives one sample per operation (else one figure set per run). */
         boolean perOp() {
-            return this == FIRST_INSTRUCTION || this == START_REAP || this == CAPTURE;
+            return this == FIRST_INSTRUCTION || this == START_REAP || this == START_REAP_PIPES || this == CAPTURE;
         }
 
         static Workload of(String label) {
@@ -333,6 +340,39 @@ final class SpawnContenders {
     }
 
     /**
+     * {@code ProcessBuilder} code unchanged, its builders started through spawnring with
+     * {@code Spawner.start(ProcessBuilder)} (one default Spawner): the same runs as
+     * {@link ProcessBuilderContender}, returning the JDK's {@code Process} type.
+     */
+    static final class SpawnerStartContender implements Contender {
+        private final Spawner spawner;
+
+        SpawnerStartContender(Backend backend) throws IOException {
+            this.spawner = Spawner.create(backend);
+        }
+
+        @Override
+        public String name() {
+            return "PB Spawner.start " + spawner.backend().name();
+        }
+
+        @Override
+        public boolean supports(Cell cell) {
+            return !cell.pathSearch(); // it searches this JVM's own PATH, as ProcessBuilder does
+        }
+
+        @Override
+        public long[] run(Cell cell, int n) throws IOException, InterruptedException {
+            return ProcessBuilderRuns.run(spawner::start, cell, n);
+        }
+
+        @Override
+        public void close() {
+            spawner.close();
+        }
+    }
+
+    /**
      * {@code ProcessBuilder} in a child JVM ({@link BenchWorker}): for a launch mechanism this JVM
      * did not start with ({@code jdk.lang.Process.launchMechanism} is read once per JVM), for a
      * PATH search (ProcessBuilder searches the JVM's own PATH), with the same heap touched as
@@ -355,13 +395,29 @@ final class SpawnContenders {
          *                  only PATH-search cells, with these directories as its PATH
          */
         WorkerContender(String mechanism, long touchMb, List<String> pathDirs, int maxSamples) {
-            this.name = "ProcessBuilder " + (mechanism == null ? "(default)" : mechanism);
+            this("ProcessBuilder " + (mechanism == null ? "(default)" : mechanism),
+                    mechanism == null ? List.of() : List.of("-Djdk.lang.Process.launchMechanism=" + mechanism),
+                    touchMb, pathDirs, maxSamples);
+        }
+
+        /**
+         * {@code ProcessBuilder} in a JVM started with the spawnring agent: every
+         * {@code ProcessBuilder.start} of the unchanged worker goes through spawnring.
+         *
+         * @param agentJar a jar whose manifest names the agent (its classes are on this JVM's class path)
+         */
+        static WorkerContender withAgent(Path agentJar) {
+            return new WorkerContender("ProcessBuilder + agent", List.of("-javaagent:" + agentJar), 0, null,
+                    Integer.MAX_VALUE);
+        }
+
+        private WorkerContender(String name, List<String> jvmOptions, long touchMb, List<String> pathDirs,
+                int maxSamples) {
+            this.name = name;
             this.maxSamples = maxSamples;
             this.pathCells = pathDirs != null;
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            if (mechanism != null) {
-                cmd.add("-Djdk.lang.Process.launchMechanism=" + mechanism);
-            }
+            cmd.addAll(jvmOptions);
             if (touchMb > 0) {
                 cmd.add("-Xmx" + (touchMb + 1024) + "m");
             }

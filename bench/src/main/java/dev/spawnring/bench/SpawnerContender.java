@@ -81,6 +81,7 @@ final class SpawnerContender implements Contender {
         String program = cell.program();
         return switch (cell.workload()) {
             case START_REAP -> startReap(program, n);
+            case START_REAP_PIPES -> startReapPipes(program, n);
             case THROUGHPUT -> throughput(program, (int) cell.param(), n);
             case LIVE_CHILDREN -> liveChildren(program, (int) cell.param());
             case OUTPUT -> output(program, cell.param());
@@ -95,6 +96,26 @@ final class SpawnerContender implements Contender {
         for (int i = 0; i < n; i++) {
             long t0 = now();
             ExitStatus st = spawner.spawn(cmd).waitFor();
+            samples[i] = now() - t0;
+            check(program, st);
+        }
+        return samples;
+    }
+
+    /**
+     * The default three pipes, used as a ProcessBuilder user would: stdin closed, stdout then
+     * stderr read to their end (sr-true writes nothing), then waitFor.
+     */
+    private long[] startReapPipes(String program, int n) throws IOException, InterruptedException {
+        long[] samples = new long[n];
+        Command cmd = Command.of(program);
+        for (int i = 0; i < n; i++) {
+            long t0 = now();
+            Child child = spawner.spawn(cmd);
+            child.stdin().close();
+            child.stdout().readAllBytes();
+            child.stderr().readAllBytes();
+            ExitStatus st = child.waitFor();
             samples[i] = now() - t0;
             check(program, st);
         }

@@ -71,17 +71,39 @@ class BenchFiguresTest {
     @Test
     void goalsAreJudgedFromTheRows() {
         Cell sr = new Cell(Workload.START_REAP, "small", List.of("/x"));
+        Cell pipes = new Cell(Workload.START_REAP_PIPES, "small", List.of("/x"));
         List<Row> rows = List.of(
-                new Row(sr, BenchReport.RING, List.<long[]>of(new long[] {100_000})),
+                new Row(sr, BenchReport.RING, List.<long[]>of(new long[] {80_000})),
+                new Row(sr, BenchReport.SPAWNER, List.<long[]>of(new long[] {100_000})),
                 new Row(sr, "C vfork", List.<long[]>of(new long[] {90_000})),
-                new Row(sr, BenchReport.PB, List.<long[]>of(new long[] {1_100_000})));
+                new Row(sr, BenchReport.PB, List.<long[]>of(new long[] {1_100_000})),
+                new Row(pipes, BenchReport.SPAWNER, List.<long[]>of(new long[] {140_000})),
+                new Row(pipes, "C vfork", List.<long[]>of(new long[] {100_000})),
+                new Row(pipes, BenchReport.PB, List.<long[]>of(new long[] {1_500_000})));
         List<BenchReport.Goal> goals = BenchReport.goals(rows);
-        assertEquals(1, goals.size());
-        assertEquals("1", goals.get(0).number());
-        assertTrue(goals.get(0).met(), goals.get(0).figure()); // 1.11x C, 11x faster than ProcessBuilder
+        assertEquals(List.of("1a", "1b", "1c"), goals.stream().map(BenchReport.Goal::number).toList());
+        assertTrue(goals.get(0).met(), goals.get(0).figure()); // 1.11x C
+        assertEquals(false, goals.get(1).met(), goals.get(1).figure()); // 1.4x the three-pipe C loop
+        assertTrue(goals.get(2).met(), goals.get(2).figure()); // 11x and 10.7x faster than ProcessBuilder
+        assertTrue(goals.get(1).figure().contains("1.40x C vfork with three pipes (100.0 µs)"), goals.get(1).figure());
         List<BenchReport.Speedup> speedups = BenchReport.speedups(rows);
-        assertEquals(2, speedups.size()); // the ring and C vfork; ProcessBuilder is the 1 they are measured against
-        assertEquals(11.0, speedups.get(0).value(), 1e-9);
+        assertEquals(5, speedups.size()); // ring, Spawner and C vfork; Spawner and C in the pipes cell
+        assertEquals(11.0, speedups.get(1).value(), 1e-9);
+    }
+
+    @Test
+    void throughputIsJudgedAtTwoFourAndSixteenInFlight() {
+        List<Row> rows = new java.util.ArrayList<>();
+        for (long k : new long[] {1, 2, 4, 16}) {
+            Cell tp = new Cell(Workload.THROUGHPUT, "small", List.of("/x"), k);
+            long mine = k == 1 ? 5_000 : k == 4 ? 17_000 : 19_000; // 1 in flight is shown, not judged
+            rows.add(new Row(tp, BenchReport.SPAWNER, List.<long[]>of(new long[] {mine, 1_000_000_000L})));
+            rows.add(new Row(tp, "C vfork, 2 loops", List.<long[]>of(new long[] {20_000, 1_000_000_000L})));
+        }
+        List<BenchReport.Goal> goals = BenchReport.goals(rows);
+        assertEquals("3", goals.get(0).number());
+        assertEquals(false, goals.get(0).met(), goals.get(0).figure()); // 4 in flight: 0.85x
+        assertTrue(goals.get(0).figure().contains("4 in flight 17000/s = 0.85x"), goals.get(0).figure());
     }
 
     @Test

@@ -157,6 +157,26 @@ public final class IoUring {
     /** NOP flag: the NOP completes through task work. */
     public static final int IORING_NOP_TW = 1 << 4;
 
+    // ---- execve_flags of an EXEC: spawnring's own bits, above every AT_* flag execveat takes;
+    // the child strips them before execveat. They give a run of EXECs execvp(3)'s behaviour.
+    /**
+     * EXEC flag: with {@link #IOSQE_IO_HARDLINK}, the chain goes on after this EXEC fails only
+     * for the errors a {@code $PATH} search skips, as {@code execvp(3)} and the JDK's launcher do
+     * ({@code ENOENT}, {@code ENOTDIR}, {@code EACCES}, {@code ELOOP}, {@code ESTALE},
+     * {@code ENODEV}, {@code ETIMEDOUT}); any other error ends the chain there (the rest
+     * {@code -ECANCELED}), as a failure without {@code HARDLINK} does. See
+     * {@link Sqe#prepExecveat(int, String, String[], String[], int)}.
+     */
+    public static final int IORING_EXEC_PATH_SEARCH = dev.spawnring.internal.spawn.ChildProgram.EXEC_PATH_SEARCH;
+    /**
+     * EXEC flag: this EXEC runs only when the request linked before it (an EXEC) failed with
+     * {@code -ENOEXEC}: it is {@code execvp(3)}'s fallback that runs a file without {@code #!}
+     * as a shell script ({@code /bin/sh file args...}). Otherwise it runs nothing and completes
+     * with the result of the request before it, and its own link flags decide whether the chain
+     * goes on.
+     */
+    public static final int IORING_EXEC_IF_ENOEXEC = dev.spawnring.internal.spawn.ChildProgram.EXEC_IF_ENOEXEC;
+
     // ---- timeout_flags
     /** Timeout flag: the timespec is an absolute time, not a delay. */
     public static final int IORING_TIMEOUT_ABS = 1 << 0;

@@ -663,7 +663,9 @@ public final class Sqe {
      * @param path  the program
      * @param argv  its arguments, {@code argv[0]} first
      * @param envp  the environment, {@code "NAME=value"} strings, or {@code null} for an empty one
-     * @param flags 0, {@link IoUring#AT_EMPTY_PATH} or {@link IoUring#AT_SYMLINK_NOFOLLOW}
+     * @param flags 0, {@link IoUring#AT_EMPTY_PATH} or {@link IoUring#AT_SYMLINK_NOFOLLOW}; with
+     *              {@link IoUring#IORING_EXEC_PATH_SEARCH} and {@link IoUring#IORING_EXEC_IF_ENOEXEC}
+     *              a run of EXECs behaves as {@code execvp(3)} (see docs/spawn-contract.md)
      * @return this SQE
      * @throws IllegalArgumentException when a string contains a NUL character
      */

@@ -129,10 +129,11 @@ public final class ChildJvm implements AutoCloseable {
     public int finish(long seconds) throws Exception {
         in.close();
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            String threads = threadDump(process.pid());
             process.destroyForcibly();
             process.waitFor();
             reader.join();
-            fail("the child JVM hung:\n" + transcript());
+            fail("the child JVM hung (" + seconds + " s):\n" + transcript() + "\nits threads then:\n" + threads);
         }
         reader.join();
         return process.exitValue();
@@ -150,6 +151,20 @@ public final class ChildJvm implements AutoCloseable {
         if (process.isAlive()) {
             process.destroyForcibly();
             process.waitFor();
+        }
+    }
+
+    /** The threads of JVM {@code pid} as {@code jcmd Thread.print} gives them, so that a hang says where. */
+    private static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(java()).resolveSibling("jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            jcmd.getOutputStream().close();
+            byte[] out = jcmd.getInputStream().readAllBytes();
+            jcmd.waitFor(60, TimeUnit.SECONDS);
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 }

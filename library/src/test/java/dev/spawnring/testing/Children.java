@@ -32,10 +32,21 @@ public final class Children {
         }
     }
 
-    /** Reaps the child behind {@code pidfd} with the ring's WAITID, closes the pidfd, says how it ended. */
+    /**
+     * Reaps the child behind {@code pidfd} with the ring's WAITID (with {@code waitid(2)} where
+     * io_uring has none, before Linux 6.7), closes the pidfd, says how it ended.
+     */
     public static Exit reap(Ring ring, int pidfd) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(Linux.SIGINFO_SIZE);
+            if (!Rings.hasWaitid(ring)) {
+                int r;
+                do {
+                    r = Sys.waitid(P_PIDFD, pidfd, info, WEXITED);
+                } while (r == -Errno.EINTR);
+                Errno.check("waitid", r);
+                return new Exit(info.get(ValueLayout.JAVA_INT, Linux.SI_CODE), info.get(ValueLayout.JAVA_INT, Linux.SI_STATUS));
+            }
             ring.getSqe().prepWaitid(P_PIDFD, pidfd, info, WEXITED, 0).userData(-77);
             ring.submit();
             Cqe cqe = ring.waitCqe();

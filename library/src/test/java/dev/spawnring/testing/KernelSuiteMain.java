@@ -25,6 +25,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  * JUnit platform in this JVM, with no build tool, so that a VM booted with an older kernel
  * (tools/run-on-kernel, under TCG) spends its time on the tests: one line per test as it
  * ends, then the failures and a summary. Exits 0 when no test failed and at least one passed.
+ * With {@code --all}, every test of {@code dev.spawnring} but those tagged {@value Stress#TAG}
+ * (the library's whole default suite, for a run by hand on an older kernel).
  *
  * <pre>{@code
  * java --enable-native-access=ALL-UNNAMED -Dspawnring.nativeBin=library/target/native-bin \
@@ -42,11 +44,25 @@ public final class KernelSuiteMain {
     }
 
     public static void main(String[] args) {
+        boolean all = false;
+        java.util.List<String> packages = new java.util.ArrayList<>();
+        for (String a : args) {
+            if (a.equals("--all")) {
+                all = true;
+            } else if (a.startsWith("-")) {
+                System.err.println("usage: KernelSuiteMain [--all] [PACKAGE...]");
+                System.exit(2);
+            } else {
+                packages.add(a);
+            }
+        }
+        if (packages.isEmpty()) {
+            packages.add("dev.spawnring");
+        }
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(java.util.Arrays.stream(args.length > 0 ? args : new String[] {"dev.spawnring"})
-                        .map(p -> selectPackage(p)).toList())
-                .filters(EngineFilter.includeEngines("junit-jupiter"), TagFilter.includeTags(TAG),
-                        TagFilter.excludeTags(Stress.TAG))
+                .selectors(packages.stream().map(p -> selectPackage(p)).toList())
+                .filters(EngineFilter.includeEngines("junit-jupiter"),
+                        TagFilter.includeTags(all ? "any() | none()" : TAG), TagFilter.excludeTags(Stress.TAG))
                 .build();
         PrintWriter out = new PrintWriter(System.out, true);
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
@@ -56,8 +72,8 @@ public final class KernelSuiteMain {
         TestExecutionSummary s = summary.getSummary();
         s.printFailuresTo(out, 40);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        out.printf("kernel suite on %s: found %d, succeeded %d, failed %d, skipped %d, aborted %d in %d min %d s%n",
-                System.getProperty("os.version"), s.getTestsFoundCount(), s.getTestsSucceededCount(),
+        out.printf("%s on %s: found %d, succeeded %d, failed %d, skipped %d, aborted %d in %d min %d s%n",
+                all ? "library suite" : "kernel suite", System.getProperty("os.version"), s.getTestsFoundCount(), s.getTestsSucceededCount(),
                 s.getTotalFailureCount(), s.getTestsSkippedCount(), s.getTestsAbortedCount(), took.toMinutes(),
                 took.toSecondsPart());
         out.flush();
@@ -100,11 +116,20 @@ public final class KernelSuiteMain {
                     result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? "" : why);
         }
 
+        /** The class, the method and the invocation: {@code uring.SpawnContractTest.pidRule [1] IO_URING}. */
         private static String name(TestIdentifier id) {
-            String source = id.getSource().map(Object::toString).orElse("");
-            int cls = source.indexOf("className='");
-            String className = cls < 0 ? "" : source.substring(cls + 11, source.indexOf('\'', cls + 11));
-            return className.replace("dev.spawnring.", "") + " " + id.getDisplayName();
+            StringBuilder name = new StringBuilder();
+            for (String segment : id.getUniqueId().split("/")) {
+                int colon = segment.indexOf(':');
+                if (segment.startsWith("[class:") || segment.startsWith("[nested-class:")) {
+                    String cls = segment.substring(colon + 1, segment.length() - 1);
+                    name.append(name.isEmpty() ? cls.replace("dev.spawnring.", "") : "$" + cls);
+                } else if (segment.startsWith("[method:") || segment.startsWith("[test-template:")) {
+                    String method = segment.substring(colon + 1, segment.length() - 1);
+                    name.append('.').append(method, 0, method.indexOf('(') < 0 ? method.length() : method.indexOf('('));
+                }
+            }
+            return name + " " + id.getDisplayName();
         }
     }
 }

@@ -34,6 +34,20 @@ public final class Rings {
         return Ring.open(entries, backend);
     }
 
+    /**
+     * Skips (saying why) a test of the ring's own WAITID on an io_uring without it (before Linux
+     * 6.7); the FALLBACK ring always has it.
+     */
+    public static void assumeWaitid(Ring ring) throws IOException {
+        Assumptions.assumeTrue(hasWaitid(ring), () -> "skipped: io_uring has no IORING_OP_WAITID before Linux 6.7 (this kernel: "
+                + System.getProperty("os.version") + ")");
+    }
+
+    /** @return whether {@code ring} runs IORING_OP_WAITID */
+    public static boolean hasWaitid(Ring ring) throws IOException {
+        return ring.probe().supports(dev.spawnring.uring.IoUring.IORING_OP_WAITID);
+    }
+
     /** Waits for the next completion, checks its user_data, returns its res. */
     public static int reap(Ring ring, long expectedUserData) throws IOException {
         Cqe cqe = ring.waitCqe();

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -64,5 +66,34 @@ public final class Procs {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             return s.count();
         }
+    }
+
+    /**
+     * @return this JVM's open fds, each with what it refers to; an fd closed while the list
+     *         is read is left out
+     */
+    public static Map<Integer, String> openFds() throws IOException {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    fds.put(Integer.valueOf(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                } catch (IOException closedMeanwhile) {
+                    // the listing's own fd, or one another thread closed
+                }
+            }
+        }
+        return fds;
+    }
+
+    /**
+     * @param before what {@link #openFds()} gave earlier
+     * @return the fds open now that were not open then, or now refer to something else: what
+     *         was opened since and not closed (an fd something else closed meanwhile is no leak)
+     */
+    public static Map<Integer, String> fdsOpenedSince(Map<Integer, String> before) throws IOException {
+        Map<Integer, String> now = openFds();
+        now.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+        return now;
     }
 }

@@ -20,7 +20,7 @@ abstract class Dispatch {
     /** Signalled whenever a slot frees up, the run stops, or the input ends. */
     final Condition changed = lock.newCondition();
     final Printer printer;
-    private final int jobs;
+    private int jobs;
     private final Inputs inputs;
     // Guarded by lock.
     /** Jobs reserved a slot: being read, started, running or ending. */
@@ -37,6 +37,11 @@ abstract class Dispatch {
         this.jobs = jobs;
         this.inputs = inputs;
         this.printer = printer;
+    }
+
+    /** @return whether job {@code seq} is not run ({@code --resume}); called under the lock */
+    boolean skipped(long seq) {
+        return false;
     }
 
     /** Dispatcher: starts {@code job} in the slot it reserved; its end calls {@link #slotFreed} or frees it so. */
@@ -109,6 +114,12 @@ abstract class Dispatch {
                         continue;
                     }
                     job = new Job(++nextSeq, in);
+                    if (skipped(job.seq)) { // --resume: read, numbered, not run
+                        inFlight--;
+                        changed.signalAll();
+                        printer.skip(job.seq);
+                        continue;
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -125,6 +136,22 @@ abstract class Dispatch {
             locked(() -> error = true);
             return null;
         }
+    }
+
+    /**
+     * The run's job slots changed: a host went down ({@link Remotes}). With none left, no job
+     * starts and the run ends in error.
+     */
+    void capacity(int slots) {
+        locked(() -> {
+            jobs = slots;
+            if (slots == 0 && !stopStarting) {
+                stopStarting = true;
+                error = true;
+                printer.message(NAME + ": no host is up: starting no more jobs\n");
+            }
+            changed.signalAll();
+        });
     }
 
     /** A job's slot is free again (it ended, or will run again from {@link #retries}). */

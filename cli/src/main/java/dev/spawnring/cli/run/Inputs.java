@@ -10,7 +10,7 @@ import java.util.List;
  * Where jobs come from: one list of input values per job, read lazily so a long input is
  * never held whole. Used by one thread at a time (a dispatcher, under the runner's lock); {@link #total()} may be read by others.
  */
-sealed interface Inputs {
+interface Inputs {
     /**
      * @return the next job's input values (one per input source, as bytes), or null when there are no more
      * @throws IOException when reading stdin fails

@@ -21,8 +21,14 @@ final class Job {
     boolean killedByHalt;
     /** The argv the template gave. */
     List<byte[]> argv;
+    /** {@code --tag}: what its lines start with, or null. */
+    byte[] prefix;
+    /** {@code --pipe}: the bytes of its stdin. */
+    long sent;
     /** The bytes it wrote to stdout ({@code --line-buffer}: counted as they pass). */
     volatile long received;
+    /** Its host and files with {@code -S} or {@code --workdir} ({@link Remotes}), else null. */
+    Remotes.Place place;
 
     Job(long seq, List<byte[]> inputs) {
         this.seq = seq;

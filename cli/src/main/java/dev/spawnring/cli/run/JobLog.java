@@ -22,7 +22,8 @@ import java.util.Locale;
  *
  * Starttime is seconds since the epoch and JobRuntime seconds, both with 3 decimals; Receive
  * the bytes the job wrote to stdout; Exitval is -1 for a job killed by its timeout. Command is
- * the job's command line, its bytes as they are (as GNU parallel writes it).
+ * the job's command line, its bytes as they are but for a newline, written as a NUL byte (as GNU
+ * parallel writes it), so that each job is one line.
  */
 final class JobLog implements Closeable {
     /** The header line, without its newline. */
@@ -57,13 +58,29 @@ final class JobLog implements Closeable {
      * @param startMillis when it started, milliseconds since the epoch
      * @param runtimeNanos how long it ran
      */
-    public synchronized void write(long seq, long startMillis, long runtimeNanos, long received, int exitval,
+    public void write(long seq, long startMillis, long runtimeNanos, long received, int exitval,
             int signal, byte[] command) {
+        write(seq, ":", startMillis, runtimeNanos, 0, received, exitval, signal, command);
+    }
+
+    /**
+     * Writes one job's line, with its host ({@code :} for this machine) and the bytes sent to it
+     * (files sent with {@code --transferfile}, its stdin block with {@code --pipe}).
+     *
+     * @param host         the Host column: {@code :}, or the {@code -S} login as GNU parallel names it
+     * @param startMillis  when it started, milliseconds since the epoch
+     * @param runtimeNanos how long it ran
+     * @param sent         the Send column
+     */
+    public synchronized void write(long seq, String host, long startMillis, long runtimeNanos, long sent, long received,
+            int exitval, int signal, byte[] command) {
         try {
-            out.write(String.format(Locale.ROOT, "%d\t:\t%d.%03d\t%10.3f\t0\t%d\t%d\t%d\t", seq,
-                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, received, exitval, signal)
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(command);
+            out.write(String.format(Locale.ROOT, "%d\t%s\t%d.%03d\t%10.3f\t%d\t%d\t%d\t%d\t", seq, host,
+                    startMillis / 1000, startMillis % 1000, runtimeNanos / 1e9, sent, received, exitval, signal)
+                    .getBytes(StandardCharsets.UTF_8));
+            for (byte b : command) { // one line per job, as GNU parallel: a newline in the command is a NUL
+                out.write(b == '\n' ? 0 : b);
+            }
             out.write('\n');
             out.flush();
         } catch (IOException e) {

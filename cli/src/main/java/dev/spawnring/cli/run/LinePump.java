@@ -11,11 +11,21 @@ final class LinePump {
     }
 
     /**
-     * Starts a virtual thread that reads {@code in} to its end.
+     * Starts a virtual thread that reads {@code in}, job {@code seq}'s pipe, to its end.
      *
      * @return a future of the bytes read, completed when the pipe ends (or breaks)
      */
-    static CompletableFuture<Long> start(InputStream in, boolean toStderr, Printer printer) {
+    static CompletableFuture<Long> start(long seq, InputStream in, boolean toStderr, Printer printer) {
+        return start(seq, in, toStderr, printer, null, false);
+    }
+
+    /**
+     * {@link #start(long, InputStream, boolean, Printer)}, each line after {@code prefix}
+     * ({@code --tag}; null: none); with {@code raw} ({@code -u}) what is read is printed at once,
+     * whole lines or not.
+     */
+    static CompletableFuture<Long> start(long seq, InputStream in, boolean toStderr, Printer printer, byte[] prefix,
+            boolean raw) {
         CompletableFuture<Long> f = new CompletableFuture<>();
         Thread.ofVirtual().name("spawnring-run-lines").start(() -> {
             long total = 0;
@@ -25,7 +35,7 @@ final class LinePump {
                 while (true) {
                     if (held == buf.length) {
                         if (buf.length >= 1 << 20) {
-                            printer.lines(toStderr, buf, 0, held); // a very long line: let it out
+                            printer.lines(seq, toStderr, buf, 0, held, prefix); // a very long line: let it out
                             held = 0;
                         } else {
                             buf = Arrays.copyOf(buf, buf.length * 2);
@@ -36,8 +46,8 @@ final class LinePump {
                         break;
                     }
                     total += n;
-                    int lastNewline = -1;
-                    for (int i = held + n - 1; i >= held; i--) {
+                    int lastNewline = raw ? held + n - 1 : -1;
+                    for (int i = held + n - 1; i >= held && !raw; i--) {
                         if (buf[i] == '\n') {
                             lastNewline = i;
                             break;
@@ -45,7 +55,7 @@ final class LinePump {
                     }
                     held += n;
                     if (lastNewline >= 0) {
-                        printer.lines(toStderr, buf, 0, lastNewline + 1);
+                        printer.lines(seq, toStderr, buf, 0, lastNewline + 1, prefix);
                         System.arraycopy(buf, lastNewline + 1, buf, 0, held - lastNewline - 1);
                         held -= lastNewline + 1;
                     }
@@ -54,7 +64,7 @@ final class LinePump {
                 // The pipe broke: what was read is printed below.
             } finally {
                 if (held > 0) {
-                    printer.lines(toStderr, buf, 0, held);
+                    printer.lines(seq, toStderr, buf, 0, held, prefix);
                 }
                 f.complete(total);
             }

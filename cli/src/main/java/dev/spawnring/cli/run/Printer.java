@@ -32,6 +32,10 @@ final class Printer {
         private byte[] out;
         private byte[] err;
         private final byte[] message;
+        /** {@code --tag}: before each line, or null. */
+        private byte[] prefix;
+        /** {@code -v}: printed on stdout before the job's output (tagged), or null. */
+        private byte[] head;
 
         /**
          * @param outFile the memfd the job's stdout went to, or null
@@ -71,6 +75,31 @@ final class Printer {
             }
         }
 
+        /**
+         * @param prefix before each line ({@code --tag}), or null
+         * @param head   printed first on stdout ({@code -v}), or null
+         * @return this
+         */
+        Captured decorate(byte[] prefix, byte[] head) {
+            this.prefix = prefix;
+            this.head = head;
+            return this;
+        }
+
+        /** Copies stdout to {@code o} and stderr to {@code e}, from their start (the output is still printable after). */
+        void copyTo(OutputStream o, OutputStream e) throws IOException {
+            if (out != null) {
+                o.write(out);
+            } else if (outFile != null) {
+                outFile.transferTo(o);
+            }
+            if (err != null) {
+                e.write(err);
+            } else if (errFile != null) {
+                errFile.transferTo(e);
+            }
+        }
+
         /** @return whether memfds are held */
         boolean holdsFiles() {
             return outFile != null || errFile != null;
@@ -101,6 +130,8 @@ final class Printer {
     private final boolean keepOrder;
     // Guarded by lock.
     private final TreeMap<Long, Captured> waiting = new TreeMap<>();
+    /** {@code --line-buffer} with {@code --keep-order}: lines of jobs whose turn has not come. */
+    private final Map<Long, java.util.List<HeldLines>> held = new java.util.HashMap<>();
     private long nextSeq = 1;
     private int heldFds;
     private ProgressBar bar;
@@ -194,9 +225,10 @@ final class Printer {
         while (!waiting.isEmpty()) {
             Map.Entry<Long, Captured> first = waiting.firstEntry();
             if (!all && first.getKey() != nextSeq) {
-                return;
+                break;
             }
             waiting.pollFirstEntry();
+            releaseHeld(first.getKey());
             Captured c = first.getValue();
             if (c.holdsFiles()) {
                 heldFds--;
@@ -204,22 +236,34 @@ final class Printer {
             print(c);
             nextSeq = first.getKey() + 1;
         }
+        releaseHeld(nextSeq); // the oldest unfinished job: its lines go out as they come from now on
     }
 
     /** Caller holds the lock. */
     private void print(Captured c) {
         try {
             eraseBar();
-            if (c.out != null) {
-                out.write(c.out);
-            } else if (c.outFile != null) {
-                c.outFile.transferTo(out);
-            }
-            out.flush();
-            if (c.err != null) {
-                err.write(c.err);
-            } else if (c.errFile != null) {
-                c.errFile.transferTo(err);
+            if (c.prefix != null || c.head != null) {
+                byte[] o = c.out != null ? c.out : c.outFile != null ? c.outFile.readAllBytes() : new byte[0];
+                byte[] e = c.err != null ? c.err : c.errFile != null ? c.errFile.readAllBytes() : new byte[0];
+                if (c.head != null) {
+                    out.write(Extras.tagLines(c.prefix, c.head, 0, c.head.length));
+                }
+                out.write(Extras.tagLines(c.prefix, o, 0, o.length));
+                out.flush();
+                err.write(Extras.tagLines(c.prefix, e, 0, e.length));
+            } else {
+                if (c.out != null) {
+                    out.write(c.out);
+                } else if (c.outFile != null) {
+                    c.outFile.transferTo(out);
+                }
+                out.flush();
+                if (c.err != null) {
+                    err.write(c.err);
+                } else if (c.errFile != null) {
+                    c.errFile.transferTo(err);
+                }
             }
             if (c.message != null) {
                 err.write(c.message);
@@ -233,10 +277,29 @@ final class Printer {
         }
     }
 
-    /** Writes {@code b[off..off+len)}, whole lines, to stdout or stderr ({@code --line-buffer}). */
-    void lines(boolean toStderr, byte[] b, int off, int len) {
+    /**
+     * Writes {@code b[off..off+len)}, whole lines of job {@code seq}, to stdout or stderr
+     * ({@code --line-buffer}). With {@code --keep-order} only the oldest unfinished job's
+     * lines go out at once; the others' are held until their turn.
+     */
+    void lines(long seq, boolean toStderr, byte[] b, int off, int len) {
+        lines(seq, toStderr, b, off, len, null);
+    }
+
+    /** {@link #lines(long, boolean, byte[], int, int)}, each line after {@code prefix} ({@code --tag}; null: none). */
+    void lines(long seq, boolean toStderr, byte[] b, int off, int len, byte[] prefix) {
+        if (prefix != null) {
+            b = Extras.tagLines(prefix, b, off, len);
+            off = 0;
+            len = b.length;
+        }
         lock.lock();
         try {
+            if (keepOrder && seq != nextSeq) {
+                held.computeIfAbsent(seq, k -> new java.util.ArrayList<>())
+                        .add(new HeldLines(toStderr, java.util.Arrays.copyOfRange(b, off, off + len)));
+                return;
+            }
             eraseBar();
             OutputStream o = toStderr ? err : out;
             o.write(b, off, len);
@@ -246,6 +309,29 @@ final class Printer {
             failure = failure == null ? e : failure;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Lines of a line-buffered job held back by {@code --keep-order}. */
+    private record HeldLines(boolean toStderr, byte[] bytes) {
+    }
+
+    /** Caller holds the lock: prints the lines job {@code seq} has had held back, now its turn has come. */
+    private void releaseHeld(long seq) {
+        java.util.List<HeldLines> h = held.remove(seq);
+        if (h == null) {
+            return;
+        }
+        try {
+            eraseBar();
+            for (HeldLines l : h) {
+                (l.toStderr() ? err : out).write(l.bytes());
+            }
+            out.flush();
+            err.flush();
+            drawBar();
+        } catch (IOException e) {
+            failure = failure == null ? e : failure;
         }
     }
 

@@ -17,7 +17,9 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
@@ -62,7 +64,7 @@ public final class RunCommand implements Callable<Integer> {
     /** Exit status when the runner itself fails (the joblog cannot be written, stdout is closed): GNU parallel's 255. */
     public static final int EXIT_ERROR = 255;
 
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+    @Option(names = {"-j", "--jobs", "-P", "--max-procs"}, paramLabel = "N",
             description = "Jobs at a time: N, 0 for as many as possible, N%% of the cores, +N or -N cores "
                     + "(default: the number of cores).")
     String jobs;
@@ -76,8 +78,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-k", "--keep-order"}, description = "Print the jobs' output in input order.")
     boolean keepOrder;
 
-    @Option(names = {"--line-buffer", "--lb"},
-            description = "Print output line by line as it comes, lines of different jobs interleaved.")
+    @Option(names = {"--line-buffer", "--lb", "--linebuffer"},
+            description = "Print output line by line as it comes, lines of different jobs interleaved "
+                    + "(with -k: the oldest running job's lines as they come, the others' when their turn comes).")
     boolean lineBuffer;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
@@ -89,16 +92,17 @@ public final class RunCommand implements Callable<Integer> {
             description = "Between SIGTERM and SIGKILL, for --timeout and --halt now (default: ${DEFAULT-VALUE}).")
     String timeoutGrace;
 
-    @Option(names = "--retries", paramLabel = "N", defaultValue = "0",
-            description = "Run a failed job up to N more times; only the last attempt is printed and logged.")
-    int retries;
+    @Option(names = "--retries", paramLabel = "N",
+            description = "Try a failed job N times in all (0: until it succeeds), as GNU parallel; only the "
+                    + "last attempt is printed and logged.")
+    Integer retries;
 
-    @Option(names = "--halt", paramLabel = "WHEN,WHY=N",
+    @Option(names = {"--halt", "--halt-on-error"}, paramLabel = "WHEN,WHY=N",
             description = "Stop early, as GNU parallel: now|soon,fail|success|done=N or =N%%; 'soon' starts no "
                     + "new job, 'now' also kills the running ones.")
     String halt;
 
-    @Option(names = "--joblog", paramLabel = "FILE",
+    @Option(names = {"--joblog", "--jl"}, paramLabel = "FILE",
             description = "Log every job in GNU parallel's tab-separated format (+FILE appends).")
     String joblog;
 
@@ -115,8 +119,17 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-bar", description = "Never show the progress bar.")
     boolean noBar;
 
-    @Option(names = "--dry-run", description = "Print the commands (shell-quoted), one per line; run nothing.")
+    @Option(names = {"--dry-run", "--dryrun"}, description = "Print the commands (shell-quoted), one per line; run nothing.")
     boolean dryRun;
+
+    @Mixin
+    SshOptions ssh = new SshOptions();
+
+    @Mixin
+    InputOptions input = new InputOptions();
+
+    @Mixin
+    JobOptions more = new JobOptions();
 
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "The command template, then the ::: input lists, if any.")
@@ -174,61 +187,130 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<byte[]> template = new ArrayList<>();
-        List<List<byte[]>> lists = new ArrayList<>();
+        List<InputOptions.Source> sources = new ArrayList<>();
+        List<byte[]> list = null; // the ::: list being read
+        boolean files = false;    // after :::: or ::::+
+        boolean linkNext = false; // the next file is linked (::::+)
         for (byte[] w : wordBytes()) {
-            if (Bytes.is(w, SEPARATOR)) {
-                lists.add(new ArrayList<>());
-            } else if (Bytes.is(w, "::::") || Bytes.is(w, ":::+") || Bytes.is(w, "::::+")) {
-                throw usage(Bytes.text(w) + " is not supported: give inputs with ::: or on stdin");
-            } else if (lists.isEmpty()) {
-                template.add(w);
+            boolean linked = Bytes.is(w, ":::+") || Bytes.is(w, "::::+");
+            if (Bytes.is(w, SEPARATOR) || Bytes.is(w, ":::+")) {
+                list = new ArrayList<>();
+                files = false;
+                sources.add(new InputOptions.Source(list, null, false, linked));
+            } else if (Bytes.is(w, "::::") || Bytes.is(w, "::::+")) {
+                list = null;
+                files = true;
+                linkNext = linked;
+            } else if (files) {
+                sources.add(Bytes.is(w, "-") ? new InputOptions.Source(null, null, true, linkNext)
+                        : new InputOptions.Source(null, Path.of(Bytes.text(w)), false, linkNext));
+                linkNext = false;
+            } else if (list != null) {
+                list.add(w);
             } else {
-                lists.get(lists.size() - 1).add(w);
+                template.add(w);
             }
         }
-        if (template.isEmpty()) {
-            throw usage("no command given: spawnring run [OPTIONS] COMMAND [ARG...] [::: INPUT...]"
-                    + " (to run each input as a command: spawnring run sh -c {} ::: 'echo a' 'echo b')");
+        String problem = input.problem();
+        if (problem != null) {
+            throw usage(problem);
+        }
+        if (files && sources.isEmpty()) {
+            throw usage(":::: needs at least one file");
         }
         // Every option is checked before anything is read or run.
-        Template t = Template.parse(template, shell);
-        int sources = lists.isEmpty() ? 1 : lists.size();
-        if (t.highestSource() > sources) {
-            throw usage("the command uses {" + t.highestSource() + "} but there "
-                    + (sources == 1 ? "is 1 input source" : "are " + sources + " input sources"));
-        }
         int slots = parseJobs();
         Duration limit = timeout == null ? null : positive("--timeout", timeout);
         Duration grace = duration("--timeout-grace", timeoutGrace);
-        if (retries < 0) {
+        if (more.termseq != null) {
+            try {
+                grace = Duration.ofMillis(more.termseqGraceMillis());
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
+        Duration delay = more.delay == null ? null : duration("--delay", more.delay);
+        long blockSize;
+        try {
+            blockSize = more.blockSize();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (more.pipe && (!sources.isEmpty() || !input.argFiles.isEmpty() || input.several() && input.maxReplaceArgs == null)) {
+            throw usage("--pipe reads stdin: it takes no ::: or :::: inputs, no -a, -n, -m or -X (-N N: N records a block)");
+        }
+        if (more.pipe && more.recend.isEmpty()) {
+            throw usage("--recend: must not be empty");
+        }
+        if ((more.resume || more.resumeFailed) && (joblog == null || joblog.startsWith("+"))) {
+            throw usage((more.resume ? "--resume" : "--resume-failed") + " needs --joblog FILE (the log it reads and appends to)");
+        }
+        if (more.results != null && (lineBuffer || more.ungroup)) {
+            throw usage("--results saves each job's output whole: not with --line-buffer or -u");
+        }
+        if (more.tag && more.tagString != null) {
+            throw usage("--tag and --tagstring cannot be combined");
+        }
+        if (retries != null && retries < 0) {
             throw usage("--retries " + retries + ": must be 0 or more");
         }
+        // GNU parallel: N tries in all; 0 tries until the job succeeds.
+        int tries = retries == null ? 1 : retries == 0 ? Integer.MAX_VALUE : retries;
         Halt h;
         try {
             h = halt == null ? Halt.NEVER : Halt.parse(halt);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        if (lineBuffer && keepOrder) {
-            throw usage("--line-buffer and --keep-order cannot be combined: --line-buffer prints lines as they come");
-        }
         if (bar && noBar) {
             throw usage("--bar and --no-bar cannot be combined");
         }
-        Inputs inputs = lists.isEmpty() ? Inputs.lines(in, nul) : Inputs.of(lists);
+        Remotes.Plan remote = null;
+        if (ssh.any()) {
+            try {
+                remote = Remotes.Plan.of(ssh);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            if (more.pipe) {
+                throw usage("--pipe and -S/--sshlogin cannot be combined (yet): a block is given to a local job only");
+            }
+        }
+        InputOptions.Built built;
+        try {
+            built = more.pipe ? new InputOptions.Built(new Blocks(in, blockSize,
+                    input.maxReplaceArgs == null ? 0 : input.maxReplaceArgs, Bytes.of(more.recend)), java.util.Map.of(), 0)
+                    : input.build(sources, in, nul);
+        } catch (IOException | RuntimeException e) {
+            message("spawnring run: reading the inputs: " + Problems.describe(e) + "\n");
+            return EXIT_ERROR;
+        }
+        Inputs inputs = built.inputs();
+        Template t = template.isEmpty() ? Template.commandLess()
+                : Template.parse(template, shell, built.names(), input.context);
+        int most = input.multiple || input.context || input.colsep != null ? Integer.MAX_VALUE
+                : more.pipe ? 0 : built.sources() * input.perJob();
+        if (t.highestSource() > most) {
+            throw usage("the command uses {" + t.highestSource() + "} but there "
+                    + (most == 1 ? "is 1 input source" : "are " + most + " input sources"));
+        }
         if (dryRun) {
-            return dryRun(t, inputs, slots);
+            return dryRun(t, inputs, slots, more.pipe);
         }
         JobLog log = null;
+        java.util.Set<Long> skip = java.util.Set.of();
         if (joblog != null) {
             try {
-                log = JobLog.open(joblog);
+                if (more.resume || more.resumeFailed) {
+                    skip = Extras.logged(Path.of(joblog), more.resume);
+                }
+                log = JobLog.open(more.resume || more.resumeFailed ? "+" + joblog : joblog);
             } catch (IOException | RuntimeException e) {
                 message("spawnring run: --joblog " + joblog + ": cannot write it: " + Problems.describe(e) + "\n");
                 return EXIT_ERROR;
             }
         }
-        if (lists.isEmpty() && !ownStreams && ProgressBar.isTerminal(0)) {
+        if (sources.isEmpty() && input.argFiles.isEmpty() && !ownStreams && ProgressBar.isTerminal(0)) {
             message("spawnring run: reading the inputs from the terminal, one per line (end with Ctrl-D)\n");
         }
         Printer printer = new Printer(out, err, keepOrder);
@@ -245,8 +327,43 @@ public final class RunCommand implements Callable<Integer> {
             }
             return EXIT_ERROR;
         }
-        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, retries, h, keepOrder, lineBuffer,
-                !noTree), inputs, printer, log, spawner);
+        Remotes remotes = null;
+        if (remote != null) {
+            String hostProblem = remote.movesFiles() && !SshOptions.hasRsync()
+                    ? "'rsync' is not in $PATH: --transferfile and --return need it" : null;
+            try {
+                remotes = hostProblem != null ? null : Remotes.open(remote, spawner, jobs,
+                        Math.max(1, asManyAsPossible() / Math.max(1, remote.logins().size())),
+                        m -> message("spawnring run: " + m + "\n"));
+            } catch (IOException | RuntimeException e) {
+                hostProblem = "cannot reach the hosts: " + Problems.describe(e);
+            }
+            if (hostProblem == null && remotes.slots() == 0) {
+                hostProblem = "no host is up";
+                remotes.close();
+            }
+            if (hostProblem != null) {
+                message("spawnring run: " + hostProblem + "\n");
+                spawner.close();
+                if (log != null) {
+                    log.close();
+                }
+                return EXIT_ERROR;
+            }
+            slots = remotes.slots() > 0 ? remotes.slots() : slots;
+        }
+        java.util.Map<Integer, String> names = new java.util.HashMap<>();
+        built.names().forEach((name, index) -> names.putIfAbsent(index, name));
+        Template tag = more.tag ? Template.parse(List.of(Bytes.of("{}")), false)
+                : more.tagString == null ? null : Template.parse(List.of(Bytes.of(more.tagString)), false, built.names(), false);
+        Extras extras = new Extras(tag, verbose(), more.ungroup, more.ungroup && !ownStreams,
+                more.results == null ? null : Path.of(more.results), names, more.files, delay, more.pipe, skip);
+        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer, extras,
+                !noTree),
+                inputs, printer, log, spawner);
+        if (remotes != null) {
+            runner.remotes(remotes);
+        }
         if (stats != null) {
             try {
                 runner.stats(Stats.open(stats));
@@ -256,7 +373,7 @@ public final class RunCommand implements Callable<Integer> {
                 return EXIT_ERROR;
             }
         }
-        if (bar || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
+        if (bar || more.progress || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
             printer.showBar(new ProgressBar(runner));
         }
         Thread hook = Interrupts.install(runner, printer);
@@ -265,6 +382,10 @@ public final class RunCommand implements Callable<Integer> {
         } finally {
             Interrupts.remove(hook);
         }
+    }
+
+    private boolean verbose() {
+        return more.verbose;
     }
 
     /**
@@ -292,13 +413,13 @@ public final class RunCommand implements Callable<Integer> {
         return words.stream().map(Bytes::of).toList();
     }
 
-    private int dryRun(Template t, Inputs inputs, int slots) throws IOException {
+    private int dryRun(Template t, Inputs inputs, int slots, boolean pipe) throws IOException {
         long seq = 0;
         Bytes.Builder b = new Bytes.Builder();
         try {
             for (List<byte[]> values; (values = inputs.next()) != null; ) {
                 seq++;
-                b.append(t.display(values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
+                b.append(t.display(pipe ? List.of() : values, seq, (int) ((seq - 1) % slots) + 1)).append((byte) '\n');
                 if (b.length() > 8192) {
                     out.write(b.toBytes());
                     b = new Bytes.Builder();

@@ -18,20 +18,25 @@ import java.util.List;
  * @param jobs       jobs in flight at most (already resolved: never 0)
  * @param timeout    per-job timeout, or null
  * @param grace      between SIGTERM and SIGKILL, for timeouts and {@code --halt now}
- * @param retries    how many more times a failed job runs
+ * @param tries      how many times a job runs at most while it fails (GNU parallel's {@code --retries};
+ *                   {@link Integer#MAX_VALUE}: until it succeeds)
  * @param halt       when to stop
  * @param keepOrder  print in input order
  * @param lineBuffer print whole lines as they come
+ * @param extras     GNU parallel's output and job options ({@link JobOptions})
  * @param tree       each job in a cgroup of its own
  */
-record RunSettings(Template template, int jobs, Duration timeout, Duration grace, int retries, Halt halt,
-        boolean keepOrder, boolean lineBuffer, boolean tree) {
+record RunSettings(Template template, int jobs, Duration timeout, Duration grace, int tries, Halt halt,
+        boolean keepOrder, boolean lineBuffer, Extras extras, boolean tree) {
     /**
      * @param argv     the job's filled template
      * @param programs where {@code argv[0]} is looked up once per name
+     * @param seq      the job's number, {@code $PARALLEL_SEQ}
+     * @param slot     the job's slot, {@code $PARALLEL_JOBSLOT}
+     * @param stdin    the file the job reads ({@code --pipe}), or null for {@code /dev/null}
      * @return what the job runs
      */
-    Command command(List<byte[]> argv, Programs programs) {
+    Command command(List<byte[]> argv, Programs programs, long seq, int slot, java.nio.file.Path stdin) {
         byte[] program = argv.get(0);
         byte[] path = programs.resolve(program);
         Command c;
@@ -43,8 +48,15 @@ record RunSettings(Template template, int jobs, Duration timeout, Duration grace
             resolved.set(0, path);
             c = Command.ofBytes(resolved).argv0(Bytes.text(program));
         }
-        c = c.stdin(Stdio.discard());
-        c = lineBuffer ? c.stdout(Stdio.pipe()).stderr(Stdio.pipe()) : c.stdout(Stdio.memfd()).stderr(Stdio.memfd());
+        c = c.env("PARALLEL_SEQ", Long.toString(seq)).env("PARALLEL_JOBSLOT", Integer.toString(slot));
+        c = c.stdin(stdin != null ? Stdio.from(stdin) : Stdio.discard());
+        if (extras.inherit()) {
+            c = c.stdout(Stdio.inherit()).stderr(Stdio.inherit());
+        } else if (extras.pumped(lineBuffer)) {
+            c = c.stdout(Stdio.pipe()).stderr(Stdio.pipe());
+        } else {
+            c = c.stdout(Stdio.memfd()).stderr(Stdio.memfd());
+        }
         if (tree) {
             c = c.inNewCgroup();
         }

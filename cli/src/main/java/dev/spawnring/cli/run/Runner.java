@@ -56,6 +56,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     private final Tally tally;
     // Written under lock, read without it (the progress bar).
     private volatile int runningCount;
+    /** The -S hosts and --workdir, or null. */
+    private Remotes remotes;
 
     Runner(RunSettings settings, Inputs inputs, Printer printer, JobLog log, Spawner spawner) {
         super(settings.jobs(), inputs, printer);
@@ -64,6 +66,15 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         this.tally = new Tally(settings.halt(), inputs);
         this.log = log;
         this.spawner = spawner;
+    }
+
+    /**
+     * Sends the jobs to the {@code -S} hosts, or into {@code --workdir}; closed with the run.
+     * Before {@link #run}.
+     */
+    void remotes(Remotes r) {
+        this.remotes = r;
+        r.onCapacity(this::capacity);
     }
 
     /**
@@ -99,6 +110,12 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             if (dropped) {
                 inFlight--;
                 changed.signalAll();
+            } else if (remotes != null && !remotes.place(job)) {
+                // Every host that is up is full: one just went down, and the slots are being cut.
+                inFlight--;
+                retries.addFirst(job);
+                changed.signalAll();
+                return;
             } else {
                 job.slot = slots.nextClearBit(1);
                 slots.set(job.slot);
@@ -114,12 +131,29 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             return;
         }
         Command command;
+        Extras extras = settings.extras();
+        java.nio.file.Path block = null;
         try {
-            job.argv = settings.template().argv(job.inputs, job.seq, job.slot);
-            command = settings.command(job.argv, programs);
-        } catch (RuntimeException e) {
+            List<byte[]> values = values(job);
+            job.argv = settings.template().argv(values, job.seq, job.slot);
+            job.prefix = extras.prefix(values, job.seq, job.slot);
+            if (extras.pipe()) {
+                block = Blocks.write(job.inputs.get(0));
+                job.sent = job.inputs.get(0).length;
+            }
+            command = remotes == null ? settings.command(job.argv, programs, job.seq, job.slot, block)
+                    : remotes.command(job, settings, programs);
+        } catch (IOException | RuntimeException e) {
+            if (block != null) {
+                Blocks.delete(block);
+            }
             failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
+        }
+        pace(extras.delay());
+        if (extras.verbose() && (pumped() || extras.inherit())) { // grouped, it goes out with the output
+            byte[] head = new Bytes.Builder().append(display(job)).append((byte) '\n').toBytes();
+            printer.lines(job.seq, false, head, 0, head.length, job.prefix);
         }
         job.startMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
@@ -137,6 +171,10 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         } catch (RuntimeException e) {
             failedToStart(job, String.valueOf(e.getMessage()), 126);
             return;
+        } finally {
+            if (block != null) {
+                Blocks.delete(block); // the job has it open: its name is no longer needed
+            }
         }
         job.child = child;
         lock.lock();
@@ -154,9 +192,10 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         }
         CompletableFuture<ExitStatus> exit = child.onExit();
         CompletableFuture<?> end = exit;
-        if (settings.lineBuffer()) {
-            CompletableFuture<Long> out = LinePump.start(child.stdout(), false, printer);
-            CompletableFuture<Long> err = LinePump.start(child.stderr(), true, printer);
+        if (pumped()) {
+            boolean raw = extras.ungroup() && !settings.lineBuffer();
+            CompletableFuture<Long> out = LinePump.start(job.seq, child.stdout(), false, printer, job.prefix, raw);
+            CompletableFuture<Long> err = LinePump.start(job.seq, child.stderr(), true, printer, job.prefix, raw);
             end = CompletableFuture.allOf(exit, out.thenAccept(n -> job.received = n), err);
         }
         end.whenComplete((v, e) -> ended(job, exit.isCompletedExceptionally() ? null : exit.join()));
@@ -182,11 +221,18 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             running.remove(job);
             runningCount = running.size();
         });
+        if (remotes != null) {
+            remotes.ended(job, status);
+        }
         byte[] warning = timedOut ? new Bytes.Builder()
                 .append(Bytes.of(NAME + ": Warning: This job was killed because it timed out:\n" + NAME + ": Warning: "))
                 .append(display(job)).append((byte) '\n').toBytes() : null;
-        complete(job, status, timedOut, settings.lineBuffer() ? Printer.Captured.message(warning)
-                : new Printer.Captured(job.child.stdoutMemfd(), job.child.stderrMemfd(), warning));
+        Extras extras = settings.extras();
+        byte[] head = extras.verbose() && !extras.inherit()
+                ? new Bytes.Builder().append(display(job)).append((byte) '\n').toBytes() : null;
+        complete(job, status, timedOut, pumped() || extras.inherit() ? Printer.Captured.message(warning)
+                : new Printer.Captured(job.child.stdoutMemfd(), job.child.stderrMemfd(), warning)
+                        .decorate(job.prefix, head));
     }
 
     /** The end of one attempt: a retry, or the job's final result (logged, printed, counted). */
@@ -199,10 +245,17 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             if (job.slot > 0) {
                 slots.clear(job.slot);
             }
+            boolean moved = job.place != null && job.place.moved;
+            if (remotes != null && job.place != null) {
+                remotes.release(job);
+                job.place.moved = false;
+            }
             discard = job.killedByHalt;
-            retry = !discard && !ok && job.attempt < settings.retries() && !stopStarting;
+            retry = !discard && !stopStarting && (moved || (!ok && job.attempt + 1 < settings.tries()));
             if (retry) {
-                job.attempt++;
+                if (!moved) {
+                    job.attempt++;
+                }
                 retries.add(job);
             }
         } finally {
@@ -219,9 +272,15 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         int exitval = timedOut ? -1 : status.exited() ? status.code() : 0;
         int signal = timedOut ? (status.signaled() ? status.signal() : Signal.SIGTERM) : status.signal();
         if (log != null) {
-            long received = settings.lineBuffer() ? job.received : output.stdoutBytes();
+            // -u: GNU logs 0; -v: GNU counts the command line printed before the output.
+            long received = settings.extras().ungroup() ? 0 : pumped() ? job.received : output.stdoutBytes();
+            if (settings.extras().verbose() && !settings.extras().ungroup()) {
+                received += display(job).length + 1;
+            }
             try {
-                log.write(job.seq, job.startMillis, System.nanoTime() - job.startNanos, received, exitval, signal,
+                Remotes.Place p = job.place;
+                log.write(job.seq, p == null ? ":" : p.host, job.startMillis, System.nanoTime() - job.startNanos,
+                        job.sent + (p == null ? 0 : p.sent), received + (p == null ? 0 : p.returned), exitval, signal,
                         display(job));
             } catch (RuntimeException e) {
                 printer.message(NAME + ": writing the joblog: " + e.getMessage() + "\n");
@@ -240,6 +299,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 locked(() -> error = true);
             }
         }
+        output = saved(job, output);
         printer.finished(job.seq, output);
         List<byte[]> messages = new ArrayList<>();
         locked(() -> {
@@ -258,6 +318,68 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         // Printed before the slot is freed: the run may end as soon as the last slot is.
         messages.forEach(printer::message);
         slotFreed();
+    }
+
+    /** @return whether jobs' output is read from pipes as it comes */
+    private boolean pumped() {
+        return settings.extras().pumped(settings.lineBuffer());
+    }
+
+    /** @return the values the template is filled with: none with {@code --pipe} (the input is the job's stdin) */
+    private List<byte[]> values(Job job) {
+        return settings.extras().pipe() ? List.of() : job.inputs;
+    }
+
+    @Override
+    boolean skipped(long seq) {
+        return settings.extras().skip().contains(seq);
+    }
+
+    /** {@code --delay}: the time of the next start, guarded by itself. */
+    private final long[] nextStart = {0};
+
+    /** Dispatcher: waits until {@code delay} after the previous start ({@code --delay}). */
+    private void pace(Duration delay) {
+        if (delay == null) {
+            return;
+        }
+        long wait;
+        synchronized (nextStart) {
+            long now = System.nanoTime();
+            long at = nextStart[0] == 0 ? now : Math.max(now, nextStart[0]);
+            nextStart[0] = at + delay.toNanos();
+            wait = at - now;
+        }
+        if (wait > 0) {
+            try {
+                Thread.sleep(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * {@code --results} and {@code --files}: the job's output saved in files; @return what is
+     * printed instead (the stdout file's name with {@code --files}, else nothing)
+     */
+    private Printer.Captured saved(Job job, Printer.Captured output) {
+        Extras extras = settings.extras();
+        if (extras.results() == null && !extras.files()) {
+            return output;
+        }
+        try {
+            java.nio.file.Path file = extras.results() != null
+                    ? extras.writeResults(values(job), job.seq, output) : Extras.writeFile(output);
+            byte[] line = extras.files() ? Bytes.of(file + "\n") : new byte[0];
+            return Printer.Captured.ofBytes(line, new byte[0]).decorate(job.prefix, null);
+        } catch (IOException | RuntimeException e) {
+            printer.message(NAME + ": saving the output of job " + job.seq + ": " + e.getMessage() + "\n");
+            locked(() -> error = true);
+            return Printer.Captured.empty();
+        } finally {
+            output.close();
+        }
     }
 
     /** {@code --halt}'s condition is met: no new job starts, and with {@code now} the running ones are killed. Caller holds the lock. */
@@ -378,6 +500,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 printer.message(NAME + ": closing the stats: " + e.getMessage() + "\n");
                 error = true;
             }
+        }
+        if (remotes != null) {
+            remotes.close();
         }
         spawner.close();
     }

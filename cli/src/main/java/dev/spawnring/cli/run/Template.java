@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The command template of {@code spawnring run}: its words with the placeholders found in
@@ -66,10 +67,16 @@ final class Template {
     private final boolean shell;
     private final boolean hasPlaceholder;
     private final int highestSource;
+    /** {@code -X}: a word holding {@code {}} among other text is repeated once per input value. */
+    private final boolean contextReplace;
+    /** No command: each job's input is a shell command line, run as it is. */
+    private final boolean commandLess;
 
-    private Template(List<List<Part>> words, boolean shell) {
+    private Template(List<List<Part>> words, boolean shell, boolean contextReplace, boolean commandLess) {
         this.words = words;
         this.shell = shell;
+        this.contextReplace = contextReplace;
+        this.commandLess = commandLess;
         boolean any = false;
         int highest = 0;
         for (List<Part> w : words) {
@@ -94,20 +101,44 @@ final class Template {
      * @return the template
      */
     public static Template parse(List<byte[]> words, boolean shell) {
-        List<List<Part>> parsed = new ArrayList<>();
-        for (byte[] w : words) {
-            parsed.add(parseWord(w));
-        }
-        return new Template(List.copyOf(parsed), shell);
+        return parse(words, shell, Map.of(), false);
     }
 
-    private static List<Part> parseWord(byte[] w) {
+    /**
+     * Parses the template words.
+     *
+     * @param words          the command and its arguments as given on the command line, as bytes
+     * @param shell          whether the filled command runs through {@code sh -c}
+     * @param names          {@code --header}'s names of the input sources (1-based): {@code {name}}
+     * @param contextReplace {@code -X}: a word holding {@code {}} and other text is repeated per input
+     * @return the template
+     */
+    public static Template parse(List<byte[]> words, boolean shell, Map<String, Integer> names,
+            boolean contextReplace) {
+        List<List<Part>> parsed = new ArrayList<>();
+        for (byte[] w : words) {
+            parsed.add(parseWord(w, names));
+        }
+        return new Template(List.copyOf(parsed), shell, contextReplace, false);
+    }
+
+    /**
+     * GNU parallel's command-less mode ({@code cat jobs.txt | parallel}): each job's input is a
+     * command line, run with {@code sh -c} as it is (several values joined by spaces).
+     *
+     * @return the template
+     */
+    public static Template commandLess() {
+        return new Template(List.of(List.of(new Input(0, Transform.NONE))), true, false, true);
+    }
+
+    private static List<Part> parseWord(byte[] w, Map<String, Integer> names) {
         List<Part> parts = new ArrayList<>();
         int textFrom = 0;
         int i = 0;
         while (i < w.length) {
             int close = w[i] == '{' ? Bytes.indexOf(w, (byte) '}', i + 1) : -1;
-            Part p = close > 0 ? placeholder(w, i + 1, close) : null;
+            Part p = close > 0 ? placeholder(w, i + 1, close, names) : null;
             if (p == null) {
                 i++;
                 continue;
@@ -126,7 +157,11 @@ final class Template {
     }
 
     /** The placeholder {@code w[from, to)} names between braces, or null when it is not one. */
-    private static Part placeholder(byte[] w, int from, int to) {
+    private static Part placeholder(byte[] w, int from, int to, Map<String, Integer> names) {
+        Integer named = names.get(Bytes.text(Arrays.copyOfRange(w, from, to)));
+        if (named != null) {
+            return new Input(named, Transform.NONE);
+        }
         for (int i = from; i < to; i++) {
             if (w[i] < 0) {
                 return null; // a placeholder is ASCII
@@ -199,6 +234,16 @@ final class Template {
                 }
                 continue;
             }
+            if (contextReplace && inputs.size() > 1 && holdsAll(w)) {
+                for (byte[] v : inputs) {
+                    Bytes.Builder b = new Bytes.Builder();
+                    for (Part p : w) {
+                        value(b, p, List.of(v), seq, slot, false);
+                    }
+                    argv.add(b.toBytes());
+                }
+                continue;
+            }
             Bytes.Builder b = new Bytes.Builder();
             for (Part p : w) {
                 value(b, p, inputs, seq, slot, false);
@@ -230,6 +275,18 @@ final class Template {
         return shell ? argv.get(2) : commandLine(argv);
     }
 
+    /**
+     * The first word filled, without quoting, several values joined by spaces: the text of
+     * {@code --tagstring}.
+     */
+    public byte[] word(List<byte[]> inputs, long seq, int slot) {
+        Bytes.Builder b = new Bytes.Builder();
+        for (Part p : words.get(0)) {
+            value(b, p, inputs, seq, slot, false);
+        }
+        return b.toBytes();
+    }
+
     /** @return {@code argv} as one line a shell would split back into it */
     public static byte[] commandLine(List<byte[]> argv) {
         Bytes.Builder b = new Bytes.Builder();
@@ -242,11 +299,43 @@ final class Template {
         return b.toBytes();
     }
 
+    /** @return whether word {@code w} holds {@code {}} (or a transform of it) for all sources */
+    private static boolean holdsAll(List<Part> w) {
+        for (Part p : w) {
+            if (p instanceof Input in && in.source() == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private byte[] shellCommand(List<byte[]> inputs, long seq, int slot) {
         Bytes.Builder b = new Bytes.Builder();
+        if (commandLess) {
+            for (byte[] v : inputs) {
+                if (!b.isEmpty()) {
+                    b.append((byte) ' ');
+                }
+                b.append(v);
+            }
+            return b.toBytes();
+        }
         for (List<Part> w : words) {
             if (!b.isEmpty()) {
                 b.append((byte) ' ');
+            }
+            if (contextReplace && inputs.size() > 1 && holdsAll(w)) {
+                boolean first = true;
+                for (byte[] v : inputs) {
+                    if (!first) {
+                        b.append((byte) ' ');
+                    }
+                    first = false;
+                    for (Part p : w) {
+                        value(b, p, List.of(v), seq, slot, true);
+                    }
+                }
+                continue;
             }
             for (Part p : w) {
                 value(b, p, inputs, seq, slot, true);
@@ -269,7 +358,9 @@ final class Template {
             case Seq s -> b.ascii(Long.toString(seq));
             case Slot s -> b.ascii(Integer.toString(slot));
             case Input in when in.source() > 0 -> {
-                byte[] v = transform(inputs.get(in.source() - 1), in.transform());
+                // -n/-N: the last job may have fewer inputs; a missing one is empty, as in GNU parallel.
+                byte[] v = in.source() > inputs.size() ? new byte[0]
+                        : transform(inputs.get(in.source() - 1), in.transform());
                 b.append(quote ? quote(v) : v);
             }
             case Input in -> {

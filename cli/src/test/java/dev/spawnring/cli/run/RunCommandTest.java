@@ -306,6 +306,55 @@ class RunCommandTest {
         }
     }
 
+    /** GNU parallel's options; GnuParallelDifferentialTest compares them with GNU parallel itself. */
+    @Nested
+    class GnuParallelsOptions {
+        @Test
+        void keepOrderWithLineBufferPrintsTheOldestJobsLinesAsTheyComeAndTheOthersInTurn() {
+            Runs r = run("-j", "0", "-k", "--lb", "--shell", "echo {}; sleep {}; echo {}", ":::", "0.3", "0.1", "0.2");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(List.of("0.3", "0.3", "0.1", "0.1", "0.2", "0.2"), r.lines(), r.all());
+        }
+
+        @Test
+        void eachJobHasItsNumberAndSlotInItsEnvironment() {
+            Runs r = run("-j", "1", "-k", "sh", "-c", "echo $0 $PARALLEL_SEQ $PARALLEL_JOBSLOT", ":::", "a", "b");
+            assertEquals(List.of("a 1 1", "b 2 1"), r.lines(), r.all());
+        }
+
+        @Test
+        void pipeGivesEachBlockOfWholeRecordsToOneJobsStdin() {
+            Runs r = withStdin("1\n2\n3\n4\n5\n", "-k", "--pipe", "-N", "2", "sh", "-c", "tr '\\n' ,; echo");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals(List.of("1,2,", "3,4,", "5,"), r.lines(), r.all());
+        }
+
+        @Test
+        void resultsSavesEachJobsOutputAndPrintsNothing() throws IOException {
+            Runs r = run("--results", dir.resolve("out").toString(), "sh", "-c", "echo out $0; echo err $0 >&2", ":::",
+                    "a/b");
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("", r.out() + r.err(), r.all());
+            Path job = dir.resolve("out/1/a\\_b");
+            assertEquals("out a/b\n", Files.readString(job.resolve("stdout")));
+            assertEquals("err a/b\n", Files.readString(job.resolve("stderr")));
+            assertEquals("1", Files.readString(job.resolve("seq")));
+        }
+
+        @Test
+        void tagAndVerboseStartEveryLineWithTheInput() {
+            Runs r = run("-k", "--tag", "-v", "sh", "-c", "echo one; echo two", ":::", "x");
+            assertEquals(List.of("x\tsh -c 'echo one; echo two' x", "x\tone", "x\ttwo"), r.lines(), r.all());
+        }
+
+        @Test
+        void aCommandLineWithoutACommandRunsEachInputAsAShellCommand() {
+            Runs r = withStdin("echo a; echo b\nexit 3\n", "-k");
+            assertEquals(1, r.exitCode(), r.all());
+            assertEquals(List.of("a", "b"), r.lines(), r.all());
+        }
+    }
+
     @Nested
     class Retries {
         private static final String COUNTING = "n=$(cat \"$0\" 2>/dev/null || echo 0); echo $((n+1)) > \"$0\"; "
@@ -314,7 +363,7 @@ class RunCommandTest {
         @Test
         void aFailedJobRunsAgainUntilItSucceedsAndOnlyTheLastAttemptIsPrinted() throws IOException {
             Path counter = dir.resolve("count");
-            Runs r = run("--retries", "2", "sh", "-c", COUNTING, ":::", counter.toString());
+            Runs r = run("--retries", "3", "sh", "-c", COUNTING, ":::", counter.toString());
             assertEquals(0, r.exitCode(), r.all());
             assertEquals("attempt 2\n", r.out());
             assertEquals("err 2\n", r.err());
@@ -322,10 +371,19 @@ class RunCommandTest {
         }
 
         @Test
+        void retriesZeroTriesAJobUntilItSucceedsAsGnuParallelDoes() throws IOException {
+            Path counter = dir.resolve("count");
+            Runs r = run("--retries", "0", "sh", "-c", COUNTING, ":::", counter.toString());
+            assertEquals(0, r.exitCode(), r.all());
+            assertEquals("attempt 2\n", r.out());
+            assertEquals("3", Files.readString(counter).trim());
+        }
+
+        @Test
         void aJobStillFailingAfterItsRetriesCountsAsOneFailure() throws IOException {
             Path counter = dir.resolve("count");
             Path log = dir.resolve("log");
-            Runs r = run("--retries", "1", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
+            Runs r = run("--retries", "2", "--joblog", log.toString(), "sh", "-c", COUNTING, ":::",
                     counter.toString());
             assertEquals(1, r.exitCode(), r.all());
             assertEquals("attempt 1\n", r.out());
@@ -448,12 +506,13 @@ class RunCommandTest {
         void aUsageErrorExits255SayingWhatWasWrong() {
             assertUsage("--halt sometimes", "--halt", "sometimes", "true", ":::", "a");
             assertUsage("--timeout 5x: not a duration", "--timeout", "5x", "true", ":::", "a");
-            assertUsage("no command given", ":::", "a");
+            assertUsage("--termseq INT,200,KILL,25: only TERM", "--termseq", "INT,200,KILL,25", "true", ":::", "a");
+            assertUsage("--resume needs --joblog", "--resume", "true", ":::", "a");
+            assertUsage("-n, -N, -m and -X cannot be combined", "-n", "2", "-X", "true", ":::", "a");
             assertUsage("uses {3} but there are 2 input sources", "echo", "{3}", ":::", "a", ":::", "b");
             assertUsage("-j x", "-j", "x", "true", ":::", "a");
             assertUsage("--retries", "--retries", "many", "true", ":::", "a");
             assertUsage("Unknown option: '--frobnicate'", "--frobnicate", "true", ":::", "a");
-            assertUsage("--line-buffer and --keep-order cannot be combined", "--line-buffer", "-k", "true", ":::", "a");
         }
 
         private static void assertUsage(String message, String... args) {

@@ -75,19 +75,16 @@ public final class ChildState {
     /**
      * Completed on the loop thread the moment the child is reaped: only waited on
      * ({@link #waitFor}) and polled, so a waiter is woken by the loop thread directly rather
-     * than through a pool thread. Its one dependent is {@link #exit}'s hand-off.
+     * than through a pool thread. Its one dependent is {@link #exit}'s hand-off, once made.
      */
     private final CompletableFuture<ExitStatus> reapedStatus = new CompletableFuture<>();
     /**
      * The same outcome, completed off the loop thread (the common pool; always async, the
-     * failure too), so callers' dependents never run on the loop.
+     * failure too), so callers' dependents never run on the loop. Made by the first
+     * {@link #onExit()}: a child nobody asks it of costs no pool task at its reap. Written
+     * once under this object's lock; read without it (a volatile read: acquire).
      */
-    private final CompletableFuture<ExitStatus> exit = reapedStatus.handleAsync((status, failure) -> {
-        if (failure != null) {
-            throw new CompletionException(failure);
-        }
-        return status;
-    });
+    private volatile CompletableFuture<ExitStatus> exit;
     /** Guarded by this: the pidfd, closed (-1) at the reap. */
     private int pidfd;
     /** Guarded by this: the child has been reaped; no signal is sent from then on. */
@@ -123,10 +120,13 @@ public final class ChildState {
 
     // ---- the loop thread
 
-    /** Loop thread: the child has been cloned; watch for its exit and arm its timeout. */
+    /**
+     * Loop thread: the child has been cloned; watch for its exit and arm its timeout. Whoever
+     * cloned it has counted it in its loop's load already ({@link EventLoop#childStarted}), so
+     * that the next spawn's choice of loop sees it even before this runs.
+     */
     void started() {
         loop.retain();
-        loop.childStarted();
         if (supervised) {
             loop.treeStarted(this);
         }
@@ -335,6 +335,49 @@ public final class ChildState {
         }
     }
 
+    // ---- the thread that cloned it on its own (Launch.startHere)
+
+    /**
+     * For a child cloned on a caller's thread whose loop refused it (the loop had ended, so
+     * {@link #started} will never run): SIGKILL through the pidfd, reaped here (it is our
+     * child and nobody else waits for it), its pipes closed, its waiters failed.
+     */
+    void abandon() {
+        synchronized (this) {
+            Sys.pidfdSendSignal(pidfd, Linux.SIGKILL, 0);
+            MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+            try {
+                int r;
+                do {
+                    r = Sys.waitid(Linux.P_PIDFD, pidfd, info, Linux.WEXITED);
+                } while (r == -Errno.EINTR);
+            } finally {
+                NativeMemory.free(info);
+            }
+            Sys.close(pidfd);
+            pidfd = -1;
+            reaped = true;
+        }
+        loop.childReaped();
+        for (java.io.Closeable c : new java.io.Closeable[] {streams.stdin(), streams.stdout(), streams.stderr()}) {
+            try {
+                c.close();
+            } catch (IOException | RuntimeException e) {
+                // Given back by its cleaner instead.
+            }
+        }
+        reapedStatus.completeExceptionally(new IOException("pid " + pid + " killed: spawner is closed"));
+    }
+
+    /** Waits, uninterruptibly, until the loop has reaped the child (or given it up). */
+    void awaitReap() {
+        try {
+            reapedStatus.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            // Reaped or given up: either way nothing is left to wait for.
+        }
+    }
+
     // ---- any thread
 
     /** @return the child's pid */
@@ -418,9 +461,25 @@ public final class ChildState {
         return cgroupFallback == null ? "" : cgroupFallback;
     }
 
-    /** @return a future of the status, completed on a pool thread */
+    /** @return a future of the status, completed on a pool thread; the same one on every call */
     public CompletableFuture<ExitStatus> onExit() {
-        return exit;
+        CompletableFuture<ExitStatus> e = exit;
+        if (e == null) {
+            synchronized (this) {
+                e = exit;
+                if (e == null) {
+                    // Async even when the child is reaped already: callers' dependents never run on the loop.
+                    e = reapedStatus.handleAsync((status, failure) -> {
+                        if (failure != null) {
+                            throw new CompletionException(failure);
+                        }
+                        return status;
+                    });
+                    exit = e; // volatile write: release
+                }
+            }
+        }
+        return e;
     }
 
     /** Waits for the reap. */
@@ -486,5 +545,10 @@ public final class ChildState {
 
     ChildStreams streams() {
         return streams;
+    }
+
+    /** @return what the child was started from (for JdkProcess, the java.lang.Process view) */
+    ProcessSpec spec() {
+        return spec;
     }
 }

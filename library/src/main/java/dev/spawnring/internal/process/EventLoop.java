@@ -4,6 +4,7 @@ import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.sys.SysException;
 import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.IoUring;
@@ -12,9 +13,7 @@ import dev.spawnring.uring.Sqe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,10 +60,10 @@ final class EventLoop implements Runnable {
     private final int wakeFd;
     private final MemorySegment wakeBuf = NativeMemory.calloc(8);
     private final MemorySegment wakeOne = NativeMemory.calloc(8);
-    private final Map<Long, Completion> completions = new HashMap<>();
+    /** The requests in flight by user_data: dispatched with no map look-up and no allocation. */
+    private final CompletionSlots<Completion> completions = new CompletionSlots<>();
     /** Children not yet reaped and streams not yet closed: the loop ends only when this is 0. */
     private int keepAlive;
-    private long nextUserData = 1;
     private long wakeUserData;
     private volatile boolean shuttingDown;
     /** Write-locked by the loop to end; read-locked by {@link #execute}. */
@@ -173,7 +172,7 @@ final class EventLoop implements Runnable {
         trees.remove(child);
     }
 
-    /** Loop thread: a child cloned here was started, or reaped. */
+    /** Any thread: a child was cloned for this loop (here, or on a caller's thread), or reaped. */
     void childStarted() {
         children.incrementAndGet();
     }
@@ -231,7 +230,8 @@ final class EventLoop implements Runnable {
 
     /**
      * The error a request that completed with {@code res < 0} gives its waiter: when the loop
-     * failed and cancelled it, the loop's failure (as the cause), else the errno.
+     * failed and cancelled it, the loop's failure (as the cause), else the errno, as a
+     * {@link SysException} (which {@code JdkProcess} turns into the JDK's message).
      *
      * @param what what failed, e.g. {@code "read stdout of 1234"}
      */
@@ -240,7 +240,7 @@ final class EventLoop implements Runnable {
         if (f != null && res == -Errno.ECANCELED) {
             return new IOException(what + ": spawnring event loop " + thread.getName() + " failed: " + f, f);
         }
-        return new IOException(what + ": " + Errno.describe(-res));
+        return new SysException(what, -res);
     }
 
     /**
@@ -318,9 +318,7 @@ final class EventLoop implements Runnable {
 
     /** @return a user_data whose completion runs {@code c} */
     long register(Completion c) {
-        long id = nextUserData++;
-        completions.put(id, c);
-        return id;
+        return completions.put(c);
     }
 
     void submit() {
@@ -353,15 +351,14 @@ final class EventLoop implements Runnable {
                 if (shuttingDown && keepAlive == 0 && tasks.isEmpty() && end()) {
                     break;
                 }
-                ring.submit();
+                // One io_uring_enter both submits and waits (it returns at once when a completion is there).
+                ring.submitAndWait(1);
                 Cqe cqe = ring.waitCqe();
                 do {
                     ring.cqeSeen(cqe);
-                    Completion c = (cqe.flags() & IoUring.IORING_CQE_F_MORE) != 0
-                            ? completions.get(cqe.userData()) : completions.remove(cqe.userData());
+                    Completion c = completions.take(cqe.userData(), (cqe.flags() & IoUring.IORING_CQE_F_MORE) != 0);
                     if (c != null) {
-                        Cqe done = cqe;
-                        runSafely(() -> c.complete(done));
+                        completeSafely(c, cqe);
                     }
                 } while ((cqe = ring.peekCqe()) != null);
             }
@@ -371,7 +368,7 @@ final class EventLoop implements Runnable {
                     "spawnring event loop " + thread.getName() + " failed; what waits on it fails too", e);
         } finally {
             endNow();
-            completions.remove(wakeUserData);
+            completions.take(wakeUserData, false);
             // Cancels and reaps what is still in flight (a read of a pipe a grandchild keeps
             // open, say), so the kernel no longer touches any buffer; then tells each waiter.
             cancelInFlight();
@@ -392,7 +389,7 @@ final class EventLoop implements Runnable {
      */
     private void cancelInFlight() {
         try {
-            for (long target : List.copyOf(completions.keySet())) {
+            for (long target : completions.userData()) {
                 sqe().prepCancel(target, 0).userData(0);
             }
             if (wakeUserData != 0) {
@@ -412,10 +409,11 @@ final class EventLoop implements Runnable {
     private void failWaiters() {
         while (true) {
             if (!completions.isEmpty()) {
-                List<Map.Entry<Long, Completion>> pending = List.copyOf(completions.entrySet());
-                completions.clear();
-                for (Map.Entry<Long, Completion> e : pending) {
-                    runSafely(() -> e.getValue().complete(Cqe.of(e.getKey(), -Errno.ECANCELED, 0)));
+                for (long userData : completions.userData()) {
+                    Completion c = completions.take(userData, false);
+                    if (c != null) {
+                        completeSafely(c, Cqe.of(userData, -Errno.ECANCELED, 0));
+                    }
                 }
                 continue;
             }
@@ -457,6 +455,14 @@ final class EventLoop implements Runnable {
             armWake();
         });
         sqe().prepRead(wakeFd, wakeBuf, 8, -1).userData(wakeUserData);
+    }
+
+    private static void completeSafely(Completion c, Cqe cqe) {
+        try {
+            c.complete(cqe);
+        } catch (RuntimeException | Error e) {
+            System.getLogger("dev.spawnring").log(System.Logger.Level.ERROR, "spawnring callback failed", e);
+        }
     }
 
     private static void runSafely(Runnable r) {

@@ -4,6 +4,7 @@ import static dev.spawnring.uring.IoUring.*;
 
 import dev.spawnring.SpawnException;
 import dev.spawnring.Stdio;
+import dev.spawnring.internal.spawn.ChildProgram;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
@@ -44,8 +45,13 @@ import java.util.function.Consumer;
 final class Launch {
     private static final int LINK = IOSQE_IO_LINK;
 
-    /** One step of the chain: how to prep it and how to name it in an error. */
-    private record Step(String label, Consumer<Sqe> prep) {
+    /** One step of the chain: how to name it in an error, how to prep it, how to add it to a {@link ChildProgram}. */
+    private record Step(String label, Consumer<Sqe> prep, Direct direct) {
+    }
+
+    /** A step added straight to the program a caller's thread runs (no ring): the same call the spawn layer makes. */
+    private interface Direct {
+        void add(ChildProgram program, boolean hardlink);
     }
 
     private final int devNull;
@@ -101,7 +107,9 @@ final class Launch {
         if (cgroupPlace != null) {
             makeCgroup();
         }
-        // argv, envp, the candidates and the directory were made once, for every spawn of the command.
+        // argv, envp, the candidates and the directory were made once, for every spawn of the command
+        // (a ProcessBuilder's by its JdkExec, from the bytes the JDK would pass).
+        JdkExec jdk = spec.jdk();
         MemorySegment argv = spec.argv().array();
         MemorySegment envp = spec.envp().array();
 
@@ -124,43 +132,63 @@ final class Launch {
             int maxFd = give.values().stream().mapToInt(Integer::intValue).reduce(2, Math::max);
             cloneFlags = Linux.CLONE_FILES;
             steps.add(new Step("close_range " + (maxFd + 1) + ".. (unshare the fd table)",
-                    s -> s.prepCloseRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE)));
+                    s -> s.prepCloseRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE),
+                    (p, hard) -> p.closeRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE, hard)));
             // Marks every fd from 3 up close-on-exec; the DUP2s below then make the targets survive.
-            steps.add(new Step("close_range 3..", s -> s.prepCloseRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC)));
+            steps.add(new Step("close_range 3..", s -> s.prepCloseRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC),
+                    (p, hard) -> p.closeRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC, hard)));
         }
         give.forEach((target, source) -> steps.add(new Step("dup2 " + source + " -> " + target + describeFd(target),
-                s -> s.prepDup2(source, target))));
+                s -> s.prepDup2(source, target), (p, hard) -> p.dup2(source, target, 0, hard))));
         Path dir = spec.directory();
         if (dir != null) {
             MemorySegment path = spec.chdir().string(0);
-            steps.add(new Step("chdir " + dir, s -> s.prepRw(IORING_OP_CHDIR, 0, path.address(), 0, 0)));
+            steps.add(new Step("chdir " + dir, s -> s.prepRw(IORING_OP_CHDIR, 0, path.address(), 0, 0),
+                    (p, hard) -> p.chdir(path, hard)));
+        }
+        if (jdk != null && jdk.directory() != null) { // ProcessBuilder: the directory's bytes as the JDK passes them
+            MemorySegment jdkDir = jdk.directory().string(0);
+            steps.add(new Step("chdir", s -> s.prepRw(IORING_OP_CHDIR, 0, jdkDir.address(), 0, 0),
+                    (p, hard) -> p.chdir(jdkDir, hard)));
         }
         if (spec.newSession()) {
-            steps.add(new Step("setsid", Sqe::prepSetsid));
+            steps.add(new Step("setsid", Sqe::prepSetsid, ChildProgram::setsid));
         }
         Integer pgid = spec.processGroup();
         if (pgid != null && !spec.newSession()) {
-            steps.add(new Step("setpgid " + pgid, s -> s.prepSetpgid(pgid)));
+            steps.add(new Step("setpgid " + pgid, s -> s.prepSetpgid(pgid), (p, hard) -> p.setpgid(pgid, hard)));
         }
         Integer umask = spec.umask();
         if (umask != null) {
-            steps.add(new Step("umask 0" + Integer.toOctalString(umask), s -> s.prepUmask(umask)));
+            steps.add(new Step("umask 0" + Integer.toOctalString(umask), s -> s.prepUmask(umask),
+                    (p, hard) -> p.umask(umask, hard)));
         }
         new TreeMap<>(spec.rlimits()).forEach((res, lim) -> steps.add(new Step(
-                "setrlimit " + res + " " + lim[0] + " " + lim[1], s -> s.prepSetrlimit(res, lim[0], lim[1]))));
+                "setrlimit " + res + " " + lim[0] + " " + lim[1], s -> s.prepSetrlimit(res, lim[0], lim[1]),
+                (p, hard) -> p.setrlimit(res, lim[0], lim[1], hard))));
         if (spec.resetSignals()) {
-            steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults));
-            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0)));
+            steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults, ChildProgram::sigDefault));
+            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0),
+                    (p, hard) -> p.sigMask(Linux.SIG_SETMASK, 0, hard)));
+        } else if (jdk != null) { // ProcessBuilder: the JDK's child clears the mask, keeps ignored signals ignored
+            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0),
+                    (p, hard) -> p.sigMask(Linux.SIG_SETMASK, 0, hard)));
         }
         int pdeath = spec.parentDeathSignal();
         if (pdeath != 0) {
-            steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath)));
+            steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath),
+                    (p, hard) -> p.pdeathsig(pdeath, hard)));
+        }
+        if (jdk != null) {
+            jdkExecSteps(jdk, argv, envp);
+            return;
         }
         NativeStrings paths = spec.candidates();
         for (int i = 0; i < paths.size(); i++) {
             MemorySegment path = paths.string(i);
             candidates.add(paths.strings().get(i).text());
-            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, envp, 0)));
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, envp, 0),
+                    (p, hard) -> p.exec(AT_FDCWD, path, argv, envp, 0, hard)));
         }
     }
 
@@ -188,6 +216,38 @@ final class Launch {
             throw fail("cgroup " + first + " " + limits.get(first) + " (" + cgroupFallback + ")", Errno.EOPNOTSUPP,
                     List.of());
         }
+    }
+
+    /**
+     * ProcessBuilder's exec, as the JDK's launcher does it: per candidate, the file, then (only
+     * after ENOEXEC) {@code /bin/sh file args...}; the search goes on only past the errors a PATH
+     * search skips. Both steps count as exec candidates (hardlinked but the very last).
+     */
+    private void jdkExecSteps(JdkExec jdk, MemorySegment argv, MemorySegment cEnvp) {
+        MemorySegment sh = JdkExec.SHELL.string(0);
+        NativeStrings paths = jdk.candidates();
+        int shFlags = IORING_EXEC_IF_ENOEXEC | IORING_EXEC_PATH_SEARCH;
+        for (int i = 0; i < paths.size(); i++) {
+            MemorySegment path = paths.string(i);
+            MemorySegment shArgv = jdk.shellArgv(i).array();
+            candidates.add(paths.strings().get(i).text());
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0),
+                    (p, hard) -> p.exec(AT_FDCWD, path, argv, cEnvp, 0, hard)));
+            candidates.add("/bin/sh " + candidates.getLast());
+            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, sh, shArgv, cEnvp, shFlags),
+                    (p, hard) -> p.exec(AT_FDCWD, sh, shArgv, cEnvp, shFlags, hard)));
+        }
+    }
+
+    /**
+     * Whether this launch may clone on the caller's thread ({@link #startHere}): no parent-death
+     * signal is asked (Linux sends it when the <em>thread</em> that cloned ends, so such a child
+     * is cloned on a long-lived loop thread) and the streams are not read to their end on the
+     * loop ({@code Spawner.run}'s capture, whose collectors are armed there), and no cgroup is
+     * asked (the CLONE into it is made by the ring).
+     */
+    boolean clonesOnCaller() {
+        return spec.parentDeathSignal() == 0 && captureLimit < 0 && !spec.newCgroup();
     }
 
     private static String describeFd(int target) {
@@ -363,7 +423,11 @@ final class Launch {
             ChildState child = new ChildState(loop, pid, fd, spec,
                     new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true,
                     cgroup, cgroupFallback);
+            loop.childStarted();
             child.started();
+            if (spec.jdk() != null) {
+                spec.jdk().started(pid); // the JDK's handle, taken before this loop can reap the child
+            }
             result.complete(child);
             return;
         }
@@ -372,9 +436,79 @@ final class Launch {
         closeParentSide();
         ChildState dying = new ChildState(loop, pid, fd, spec, ChildStreams.none(loop, pid), false,
                 cgroup, cgroupFallback);
+        loop.childStarted();
         dying.started();
         SpawnException failure = failure(res, firstExec);
         dying.onExit().whenComplete((status, e) -> result.completeExceptionally(failure));
+    }
+
+    // ---- on the caller's thread
+
+    /**
+     * Clones on the calling thread, vfork style: the same steps as the chain, run by a
+     * {@link ChildProgram} with no ring and no hand-off; returns once the child has exec'd.
+     * The child then goes to {@code loop}, which watches its exit, its pipes and its timeout
+     * as for a child it cloned itself ({@link ChildState#started} runs there). The child
+     * starts with this thread's signal mask (a loop thread's is the JVM's default), as a
+     * {@code ProcessBuilder} child does.
+     *
+     * @throws SpawnException        naming the failed step, once the child is reaped
+     * @throws IllegalStateException when the loop has ended (the child, if cloned, is killed and reaped)
+     */
+    ChildState startHere(EventLoop loop) throws SpawnException {
+        int n = steps.size() + 1;
+        int[] res = new int[n];
+        try (ChildProgram program = new ChildProgram(Math.max(1, steps.size()))) {
+            int firstCandidate = n - 1 - candidates.size();
+            for (int i = 0; i < steps.size(); i++) {
+                // The EXEC candidates are hardlinked (but the last): a missing one lets the search go on.
+                steps.get(i).direct().add(program, i >= firstCandidate && i < steps.size() - 1);
+            }
+            res[0] = program.run(pidfd, cloneFlags);
+            for (int i = 1; i < n; i++) {
+                res[i] = program.result(i - 1);
+            }
+        } catch (RuntimeException | Error e) {
+            discard();
+            throw e;
+        }
+        closeChildSide();
+        int pid = res[0];
+        if (pid < 0) {
+            closeParentSide();
+            NativeMemory.free(pidfd);
+            throw fail("clone", -pid, List.of());
+        }
+        int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
+        NativeMemory.free(pidfd);
+        int firstExec = res.length - candidates.size();
+        boolean execed = false;
+        for (int i = firstExec; i < res.length; i++) {
+            execed |= res[i] == 0;
+        }
+        if (!execed) {
+            closeParentSide();
+        }
+        ChildState child = new ChildState(loop, pid, fd, spec, execed
+                ? new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit)
+                : ChildStreams.none(loop, pid), execed, cgroup, cgroupFallback);
+        loop.childStarted(); // counted now, so the next spawn's choice of loop sees it
+        if (execed && spec.jdk() != null) {
+            spec.jdk().started(pid); // the JDK's handle, taken before the loop can reap the child
+        }
+        try {
+            loop.execute(child::started);
+        } catch (IllegalStateException ended) {
+            child.abandon(); // SIGKILL and reap here: nobody else would
+            throw ended;
+        }
+        if (execed) {
+            return child;
+        }
+        // The child is dying by SIGKILL: say which step failed once it is reaped, so a failed
+        // spawn leaves nothing behind by the time the caller hears of it.
+        child.awaitReap();
+        throw failure(res, firstExec);
     }
 
     private SpawnException failure(int[] res, int firstExec) {
@@ -382,6 +516,13 @@ final class Launch {
             if (res[i] < 0 && res[i] != -Errno.ECANCELED) {
                 return fail(steps.get(i - 1).label(), -res[i], List.of());
             }
+        }
+        if (spec.jdk() != null) { // ProcessBuilder: the JDK's errno, from each candidate's fallback step
+            int[] fallbacks = new int[(res.length - firstExec) / 2];
+            for (int k = 0; k < fallbacks.length; k++) {
+                fallbacks[k] = res[firstExec + 2 * k + 1];
+            }
+            return fail("exec", spec.jdk().errno(fallbacks), List.of());
         }
         // Every candidate failed: EACCES if one was found but not runnable, as execvp says,
         // else the first error that is not "not there", else ENOENT.

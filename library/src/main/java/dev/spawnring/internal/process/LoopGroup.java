@@ -177,12 +177,19 @@ public final class LoopGroup {
     }
 
     /**
-     * Starts one child; returns once it runs the program (or has failed to).
+     * Starts one child; returns once it runs the program (or has failed to). Without a
+     * parent-death signal the child is cloned on the calling thread and only its exit watch
+     * is handed to a loop; with one, the loop thread clones it (see {@link Launch#startHere}).
      *
      * @throws IllegalStateException when closed
      */
     public ChildState spawn(ProcessSpec spec) throws SpawnException {
-        return join(start(spec, -1));
+        ensureOpen();
+        Launch launch = Launch.compile(devNull, spec, -1, cgroupPlace(spec));
+        if (launch.clonesOnCaller()) {
+            return launch.startHere(pick());
+        }
+        return join(handOff(launch));
     }
 
     /**
@@ -191,6 +198,22 @@ public final class LoopGroup {
      * killed (SIGKILL) and reaped, and the first failure is thrown.
      */
     public List<ChildState> spawnAll(List<ProcessSpec> specs) throws SpawnException {
+        return spawnAll(specs, loopCount, false);
+    }
+
+    /**
+     * Starts every child in one submission on one loop (the least busy), as one chain after
+     * another: a pipeline's stages, started together. Otherwise as {@link #spawnAll(List)}, but
+     * when one fails the others are not only killed but waited for (reaped) before the failure is
+     * thrown, as {@code ProcessBuilder.startPipeline} waits for the stages it started.
+     */
+    public List<ChildState> spawnTogether(List<ProcessSpec> specs) throws SpawnException {
+        return spawnAll(specs, 1, true);
+    }
+
+    /** {@link #spawnAll(List)} over at most {@code maxLoops} loops. */
+    private List<ChildState> spawnAll(List<ProcessSpec> specs, int maxLoops, boolean awaitKilled)
+            throws SpawnException {
         List<Launch> launches = new ArrayList<>();
         try {
             for (ProcessSpec spec : specs) {
@@ -206,7 +229,7 @@ public final class LoopGroup {
         for (int i = 0; i < launches.size(); i++) {
             futures.add(new CompletableFuture<>());
         }
-        int used = Math.min(loopCount, launches.size());
+        int used = Math.min(Math.min(maxLoops, loopCount), launches.size());
         int first = pick().index();
         for (int k = 0; k < used; k++) {
             EventLoop loop = loop((first + k) % loopCount);
@@ -231,6 +254,9 @@ public final class LoopGroup {
         }
         if (failure != null) {
             children.forEach(c -> c.signal(Linux.SIGKILL));
+            if (awaitKilled) {
+                children.forEach(c -> c.onExit().exceptionally(e -> null).join());
+            }
             if (failure instanceof SpawnException s) {
                 throw s;
             }
@@ -279,7 +305,11 @@ public final class LoopGroup {
 
     private CompletableFuture<ChildState> start(ProcessSpec spec, int captureLimit) throws SpawnException {
         ensureOpen();
-        Launch launch = Launch.compile(devNull, spec, captureLimit, cgroupPlace(spec));
+        return handOff(Launch.compile(devNull, spec, captureLimit, cgroupPlace(spec)));
+    }
+
+    /** Hands {@code launch} to the least busy loop, whose thread clones it. */
+    private CompletableFuture<ChildState> handOff(Launch launch) {
         CompletableFuture<ChildState> future = new CompletableFuture<>();
         Handoff handoff = new Handoff(pick());
         handoff.add(launch, future);

@@ -115,6 +115,10 @@ final class PipeInput extends InputStream {
                     if (n > 0) {
                         return n;
                     }
+                    if (n < 0) {
+                        eof = true; // every writer is gone and the pipe is empty: no READ needed to say so
+                        return -1;
+                    }
                 }
                 if (!pending) {
                     pending = true;
@@ -137,12 +141,18 @@ final class PipeInput extends InputStream {
 
     /**
      * Reads what the pipe holds now straight into {@code b}, without blocking; 0 when it holds
-     * nothing (or at its end, or on an error: the ring READ then says which). Caller holds the
-     * lock, nothing is buffered and no READ is in flight, so the bytes come in order.
+     * nothing (or on an error: the ring READ then says which); -1 at its end (empty, and
+     * {@code poll} says every writer is gone: the child and whoever it passed the pipe to have
+     * exited or closed it), which spares a hand-off to the loop for a READ that would return 0
+     * at once. Caller holds the lock, nothing is buffered and no READ is in flight, so the bytes
+     * come in order.
      */
     private int readDirect(byte[] b, int off, int len) {
         int avail = Sys.bytesAvailable(fd);
-        if (avail <= 0) {
+        if (avail == 0) {
+            return hungUp() ? -1 : 0;
+        }
+        if (avail < 0) {
             return 0;
         }
         long n = Sys.readNow(fd, b, off, Math.min(len, avail));
@@ -156,11 +166,43 @@ final class PipeInput extends InputStream {
         return (int) n;
     }
 
+    /**
+     * Whether the pipe has no writer left, from a {@code poll} that does not wait. The
+     * {@code struct pollfd} is written into the buffer, which nothing uses meanwhile: the
+     * caller holds the lock, nothing is buffered and no READ is in flight.
+     */
+    private boolean hungUp() {
+        buf.set(ValueLayout.JAVA_INT, 0, fd);
+        buf.set(ValueLayout.JAVA_SHORT, Linux.POLLFD_EVENTS, (short) Linux.POLLIN);
+        buf.set(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS, (short) 0);
+        int r = Sys.poll(buf, 1, 0);
+        short revents = buf.get(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS);
+        return r == 1 && (revents & Linux.POLLHUP) != 0 && (revents & Linux.POLLIN) == 0;
+    }
+
+    /**
+     * What can be read without blocking, as {@code FileInputStream.available()} says for a pipe:
+     * what is buffered here plus what the pipe holds now ({@code FIONREAD}); after the child's
+     * exit, what was kept of the pipe.
+     *
+     * @throws IOException {@code "Stream closed"} once the stream is closed
+     */
     @Override
-    public int available() {
+    public int available() throws IOException {
         lock.lock();
         try {
-            return closed ? 0 : rest != null ? rest.length - restPos : limit - pos;
+            if (closed) {
+                throw new IOException("Stream closed");
+            }
+            if (rest != null) {
+                return rest.length - restPos;
+            }
+            int buffered = limit - pos;
+            if (eof || released || error != null) {
+                return buffered;
+            }
+            int inPipe = Sys.bytesAvailable(fd); // the fd is ours until released
+            return inPipe > 0 ? buffered + inPipe : buffered;
         } finally {
             lock.unlock();
         }

@@ -110,6 +110,16 @@ final class PipeOutput extends OutputStream {
         }
     }
 
+    /** @return whether the stream was closed because the child exited (for JdkProcess's messages) */
+    boolean closedAtExit() {
+        lock.lock();
+        try {
+            return exited;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Loop thread: the child has exited; unless a write is under way, the fd and buffer go now. */
     void childExited() {
         if (!lock.tryLock()) {

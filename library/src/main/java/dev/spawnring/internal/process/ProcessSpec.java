@@ -41,12 +41,29 @@ import java.util.Objects;
  *                         (and its cgroup killed, when it has one)
  * @param newCgroup        whether the child starts in a cgroup of its own
  * @param cgroupLimits     limits written to that cgroup: file (e.g. {@code memory.max}) to value
+ * @param jdk              for a {@code java.lang.ProcessBuilder}: what is done the JDK's way (bytes,
+ *                         exec, signals; see {@link JdkExec}): {@code argv}, {@code envp} and
+ *                         {@code candidates} are then its strings, its directory and exec steps
+ *                         take the place of {@code directory} and {@code candidates}, its
+ *                         signal handling that of {@code resetSignals}; null for a {@code Command}
  */
 public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
         Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
         Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
         Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout, Duration grace,
-        boolean killProcessGroupOnExit, boolean newCgroup, Map<String, String> cgroupLimits) {
+        boolean killProcessGroupOnExit, boolean newCgroup, Map<String, String> cgroupLimits, JdkExec jdk) {
+    /** A {@code Command}'s spec: {@code jdk} null. */
+    public ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
+            Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr,
+            boolean redirectErrorStream, Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession,
+            Integer processGroup, Integer umask, Map<Integer, long[]> rlimits, boolean resetSignals,
+            int parentDeathSignal, Duration timeout, Duration grace, boolean killProcessGroupOnExit,
+            boolean newCgroup, Map<String, String> cgroupLimits) {
+        this(program, argv, envp, candidates, directory, chdir, stdin, stdout, stderr, redirectErrorStream, fds,
+                closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals, parentDeathSignal, timeout,
+                grace, killProcessGroupOnExit, newCgroup, cgroupLimits, null);
+    }
+
     /** Copies the maps (the rlimit pairs are the caller's, which never changes them). */
     public ProcessSpec {
         Objects.requireNonNull(program, "program");

@@ -103,6 +103,24 @@ public final class ChildProgram implements AutoCloseable {
 
     /** {@code SR_F_HARDLINK}: a failure of the step does not cancel the rest. */
     public static final int F_HARDLINK = Steps.F_HARDLINK;
+    /**
+     * {@code SR_F_PATH_SEARCH}: with {@link #F_HARDLINK}, only the errors a {@code $PATH}
+     * search skips let the chain go on ({@link #EXEC_PATH_SEARCH}).
+     */
+    public static final int F_PATH_SEARCH = Steps.F_PATH_SEARCH;
+    /**
+     * {@code SR_F_IF_ENOEXEC}: an EXEC that runs only after the step before it failed with
+     * {@code ENOEXEC} ({@link #EXEC_IF_ENOEXEC}).
+     */
+    public static final int F_IF_ENOEXEC = Steps.F_IF_ENOEXEC;
+
+    /**
+     * An EXEC's flag (above every {@code AT_*} flag of {@code execveat}) that becomes the step's
+     * {@link #F_PATH_SEARCH}; the ring API calls it {@code IoUring.IORING_EXEC_PATH_SEARCH}.
+     */
+    public static final int EXEC_PATH_SEARCH = 1 << 30;
+    /** An EXEC's flag that becomes the step's {@link #F_IF_ENOEXEC} ({@code IoUring.IORING_EXEC_IF_ENOEXEC}). */
+    public static final int EXEC_IF_ENOEXEC = 1 << 29;
 
     /** {@code SR_SPAWN_NO_CLONE3}: take the {@code clone()} fallback as if clone3 were refused. */
     static final int SPAWN_NO_CLONE3 = 1;
@@ -350,15 +368,22 @@ public final class ChildProgram implements AutoCloseable {
      * @param path  a NUL-terminated path in native memory
      * @param argv  a NULL-terminated {@code char *[]} in native memory (see {@link #cStringArray})
      * @param envp  a NULL-terminated {@code char *[]} in native memory
-     * @param flags {@code AT_EMPTY_PATH}, {@code AT_SYMLINK_NOFOLLOW}, or 0
+     * @param flags {@code AT_EMPTY_PATH}, {@code AT_SYMLINK_NOFOLLOW}, or 0; and spawnring's
+     *              {@link #EXEC_PATH_SEARCH} and {@link #EXEC_IF_ENOEXEC},
+     *              which become the step's {@link #F_PATH_SEARCH} and {@link #F_IF_ENOEXEC} and
+     *              are not passed to {@code execveat}
      * @param dirfd the directory fd relative paths start from, or {@code AT_FDCWD}
      * @param hardlink whether a failure of this step lets the chain go on ({@code IOSQE_IO_HARDLINK})
      * @return the step's index
      */
     public int exec(int dirfd, MemorySegment path, MemorySegment argv, MemorySegment envp, int flags,
             boolean hardlink) {
-        return steps.add(OP_EXEC, hardlink, dirfd, Steps.address("exec path", path), Steps.address("exec argv", argv),
-                Steps.address("exec envp", envp), flags, 0);
+        int stepFlags = (hardlink ? F_HARDLINK : 0)
+                | ((flags & EXEC_PATH_SEARCH) != 0 ? F_PATH_SEARCH : 0)
+                | ((flags & EXEC_IF_ENOEXEC) != 0 ? F_IF_ENOEXEC : 0);
+        int execveFlags = flags & ~(EXEC_PATH_SEARCH | EXEC_IF_ENOEXEC);
+        return steps.addWithFlags(OP_EXEC, stepFlags, dirfd, Steps.address("exec path", path),
+                Steps.address("exec argv", argv), Steps.address("exec envp", envp), execveFlags, 0);
     }
 
     /**

@@ -20,6 +20,10 @@ final class Steps implements AutoCloseable {
     private static final long OFFSET_RES = 56;    // int32_t res
     /** {@code SR_F_HARDLINK}. */
     static final int F_HARDLINK = 1;
+    /** {@code SR_F_PATH_SEARCH}. */
+    static final int F_PATH_SEARCH = 2;
+    /** {@code SR_F_IF_ENOEXEC}. */
+    static final int F_IF_ENOEXEC = 4;
 
     private MemorySegment steps;
     private int capacity;
@@ -35,13 +39,18 @@ final class Steps implements AutoCloseable {
 
     /** Appends a step; returns its index. */
     int add(int op, boolean hardlink, long a0, long a1, long a2, long a3, long a4, long a5) {
+        return addWithFlags(op, hardlink ? F_HARDLINK : 0, a0, a1, a2, a3, a4, a5);
+    }
+
+    /** Appends a step with {@code SR_F_*} flags; returns its index. */
+    int addWithFlags(int op, int flags, long a0, long a1, long a2, long a3, long a4, long a5) {
         MemorySegment s = open();
         if (count == capacity) {
             s = grow();
         }
         long base = (long) count * STEP_SIZE;
         s.set(ValueLayout.JAVA_INT, base + OFFSET_OP, op);
-        s.set(ValueLayout.JAVA_INT, base + OFFSET_FLAGS, hardlink ? F_HARDLINK : 0);
+        s.set(ValueLayout.JAVA_INT, base + OFFSET_FLAGS, flags);
         long a = base + OFFSET_A;
         s.set(ValueLayout.JAVA_LONG, a, a0);
         s.set(ValueLayout.JAVA_LONG, a + 8, a1);
