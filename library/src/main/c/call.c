@@ -31,7 +31,8 @@ long sr_call(long fn, long a1, long a2, long a3, long a4, long a5, long a6)
 		return sr_sys6(fn, a1, a2, a3, a4, a5, a6);
 	switch (fn) {
 	case SR_CALL_SPAWN:
-		return sr_spawn_ex((struct sr_step *)(uintptr_t)a1, (int)a2, (int32_t *)(uintptr_t)a3, (uint32_t)a4);
+		return sr_spawn_cgroup((struct sr_step *)(uintptr_t)a1, (int)a2, (int32_t *)(uintptr_t)a3, (uint32_t)a4,
+				       (int)a5);
 	case SR_CALL_CALLOC:
 		return (long)(uintptr_t)calloc(1, (size_t)a1);
 	case SR_CALL_FREE:

@@ -48,6 +48,9 @@
 #ifndef CLONE_CLEAR_SIGHAND
 #define CLONE_CLEAR_SIGHAND 0x100000000ULL
 #endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 
 /* The child's stack, carved out of sr_spawn's frame (as musl's posix_spawn does). */
 #define SR_CHILD_STACK (32 * 1024)
@@ -55,7 +58,9 @@
 /* sigsetsize for rt_sigaction/rt_sigprocmask: 64 signals. */
 #define SR_SIGSET_SIZE 8
 
-/* struct clone_args, first published version (CLONE_ARGS_SIZE_VER0 = 64). */
+/* struct clone_args up to its cgroup field (CLONE_ARGS_SIZE_VER2 = 88). The first 64 bytes
+ * are the first published version (CLONE_ARGS_SIZE_VER0), which is what is passed unless
+ * the child goes into a cgroup: a kernel that knows clone3 knows VER0. */
 struct sr_clone_args {
 	uint64_t flags;
 	uint64_t pidfd;
@@ -65,7 +70,14 @@ struct sr_clone_args {
 	uint64_t stack;
 	uint64_t stack_size;
 	uint64_t tls;
+	uint64_t set_tid;      /* VER1 */
+	uint64_t set_tid_size;
+	uint64_t cgroup;       /* VER2 */
 };
+
+#define SR_CLONE_ARGS_SIZE_VER0 64
+#define SR_CLONE_ARGS_SIZE_VER2 88
+_Static_assert(sizeof(struct sr_clone_args) == SR_CLONE_ARGS_SIZE_VER2, "struct clone_args VER2 is 88 bytes");
 
 /* The kernel's struct sigaction for rt_sigaction on x86_64 (not glibc's). */
 struct sr_ksigaction {
@@ -319,6 +331,11 @@ die:
 
 int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t options)
 {
+	return sr_spawn_cgroup(steps, nsteps, pidfd_out, options & ~SR_SPAWN_INTO_CGROUP, -1);
+}
+
+int sr_spawn_cgroup(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t options, int cgroup_fd)
+{
 	/* The child's stack. This thread stays suspended in the clone until the
 	 * child has exec'd or died (CLONE_VFORK), so nothing else uses it meanwhile. */
 	_Alignas(16) char stack[SR_CHILD_STACK];
@@ -330,7 +347,8 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 	int i;
 
 	if (nsteps < 0 || (nsteps > 0 && steps == NULL)
-	    || (options & ~(SR_SPAWN_NO_CLONE3 | SR_SPAWN_CLONE_FILES)) != 0)
+	    || (options & ~(SR_SPAWN_NO_CLONE3 | SR_SPAWN_CLONE_FILES | SR_SPAWN_INTO_CGROUP)) != 0
+	    || ((options & SR_SPAWN_INTO_CGROUP) && cgroup_fd < 0))
 		return -EINVAL;
 	for (i = 0; i < nsteps; i++)
 		steps[i].res = -ECANCELED;
@@ -352,15 +370,24 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 
 	pid = -ENOSYS;
 	if (!(options & SR_SPAWN_NO_CLONE3)) {
+		int into_cgroup = (options & SR_SPAWN_INTO_CGROUP) != 0;
 		struct sr_clone_args args = {
 			.flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND | (pidfd_out ? CLONE_PIDFD : 0)
-				 | (ctx.shared_files ? CLONE_FILES : 0),
+				 | (ctx.shared_files ? CLONE_FILES : 0) | (into_cgroup ? CLONE_INTO_CGROUP : 0),
 			.pidfd = (uint64_t)(uintptr_t)&pidfd,
 			.exit_signal = SIGCHLD,
 			.stack = (uint64_t)(uintptr_t)stack,
 			.stack_size = sizeof stack,
+			.cgroup = into_cgroup ? (uint64_t)cgroup_fd : 0,
 		};
-		pid = sr_clone3(&args, sizeof args, sr_child, &ctx);
+		pid = sr_clone3(&args, into_cgroup ? SR_CLONE_ARGS_SIZE_VER2 : SR_CLONE_ARGS_SIZE_VER0,
+				sr_child, &ctx);
+	}
+	/* clone() has no way to start a child in a cgroup: a child that must never run outside
+	 * it is not cloned at all. */
+	if (pid == -ENOSYS && (options & SR_SPAWN_INTO_CGROUP)) {
+		sr_sys4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, SR_SIGSET_SIZE);
+		return -ENOSYS;
 	}
 	if (pid == -ENOSYS) {
 		/* clone3 refused (container seccomp profiles answer -ENOSYS): clone(),

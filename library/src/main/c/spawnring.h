@@ -65,6 +65,10 @@ _Static_assert(sizeof(struct sr_step) == 64, "struct sr_step is 64 bytes");
 /* sr_spawn_ex options */
 #define SR_SPAWN_NO_CLONE3 1u /* use clone() as if clone3 had returned -ENOSYS (tests) */
 #define SR_SPAWN_CLONE_FILES 2u /* clone with CLONE_FILES: see below */
+#define SR_SPAWN_INTO_CGROUP 4u /* clone3(CLONE_INTO_CGROUP) into sr_spawn_cgroup's cgroup_fd:
+                                   the child runs in that cgroup from its first instruction.
+                                   Needs clone3 (5.7+): where clone3 is refused, -ENOSYS and
+                                   nothing is cloned (clone() cannot place a child in a cgroup) */
 
 /* close_range(2)'s flag, for the first step of an SR_SPAWN_CLONE_FILES spawn. */
 #define SR_CLOSE_RANGE_UNSHARE (1u << 1)
@@ -96,6 +100,10 @@ int sr_spawn(struct sr_step *steps, int nsteps, int32_t *pidfd_out);
 /* sr_spawn with SR_SPAWN_* options. */
 int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t options);
 
+/* sr_spawn_ex with the cgroup (an fd of its directory) SR_SPAWN_INTO_CGROUP clones into;
+ * cgroup_fd is ignored without that option. */
+int sr_spawn_cgroup(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t options, int cgroup_fd);
+
 /*
  * sr_call: the one function the Java side links. A cold JVM pays for every distinct
  * shape of downcall it links (some 100 ms for its first), and for errno capture; so
@@ -110,7 +118,7 @@ int sr_spawn_ex(struct sr_step *steps, int nsteps, int32_t *pidfd_out, uint32_t 
 long sr_call(long fn, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* sr_call's functions. Do not change the values: the Java side (SrCall) uses them. */
-#define SR_CALL_SPAWN (-1L)         /* sr_spawn_ex(steps, nsteps, pidfd_out, options) */
+#define SR_CALL_SPAWN (-1L)         /* sr_spawn_cgroup(steps, nsteps, pidfd_out, options, cgroup_fd) */
 #define SR_CALL_CALLOC (-2L)        /* calloc(1, a1): the address, or 0 */
 #define SR_CALL_FREE (-3L)          /* free(a1); 0 */
 #define SR_CALL_CLOCK_GETTIME (-4L) /* clock_gettime(a1) (the vDSO) in ns, or -errno */

@@ -5,7 +5,9 @@ import dev.spawnring.internal.process.JdkProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
@@ -204,6 +206,52 @@ public final class Child {
     public void signalGroup(int signal) {
         Command.checkSignal("signalGroup", signal);
         state.signalGroup(signal);
+    }
+
+    /**
+     * Kills the child's whole process tree with SIGKILL and says how. With a cgroup of its own
+     * ({@link Command#inNewCgroup()}) that is every process in it, whatever it did to its
+     * session or group (a daemon that double-forked included): {@code cgroup.kill}, or where
+     * the kernel lacks it (before 5.14) freeze, kill each member, thaw. This works after the
+     * child itself has been reaped too, as long as anything is left in its cgroup. Without a
+     * cgroup it falls back to the process group the child leads (sent only while the child is
+     * unreaped, so no group that reused the number is hit), and without one to the child.
+     *
+     * <pre>{@code
+     * Child c = spawner.spawn(Command.of("sh", "-c", "setsid sleep 1000 &").inNewCgroup());
+     * c.waitFor();
+     * TreeKill how = c.killTree();   // CGROUP_KILL: the setsid'd sleeper is gone too
+     * }</pre>
+     *
+     * @return what was used: {@link TreeKill#CGROUP_KILL}, {@link TreeKill#CGROUP_FREEZE},
+     *         {@link TreeKill#PROCESS_GROUP}, {@link TreeKill#CHILD}, or {@link TreeKill#NONE}
+     *         when the child was reaped and nothing of it can be reached
+     */
+    public TreeKill killTree() {
+        return state.killTree();
+    }
+
+    /**
+     * Returns the directory of the child's cgroup, while it exists: from the spawn of a child
+     * started {@link Command#inNewCgroup() in a new cgroup} until the cgroup is removed (once
+     * the child and everything in it are gone).
+     *
+     * @return e.g. {@code /sys/fs/cgroup/user.slice/.../spawnring-4242-1}; empty when the child
+     *         has no cgroup, or no longer
+     */
+    public Optional<Path> cgroup() {
+        return state.cgroup();
+    }
+
+    /**
+     * Says why a child that asked for a cgroup of its own ({@link Command#inNewCgroup()}) has
+     * none, and so why its tree calls fall back to its process group.
+     *
+     * @return e.g. {@code "no cgroup: configured parent /nope: no such directory"}; empty when
+     *         the child has its cgroup, or asked for none
+     */
+    public String cgroupFallback() {
+        return state.cgroupFallback();
     }
 
     /**

@@ -22,8 +22,9 @@ import java.util.function.Function;
  * What to run and how: immutable, every method returns a new {@code Command}.
  * Like {@code ProcessBuilder}, with what a Linux program may want before exec:
  * extra fds at any number, a new session or process group, umask, rlimits, a
- * parent-death signal, a timeout that ends the whole process group, and what the
- * child leaves in its group killed when it exits.
+ * parent-death signal, a timeout that ends the whole process group, what the child
+ * leaves in its group killed when it exits, and a cgroup of its own that holds its whole
+ * process tree ({@link #inNewCgroup()}).
  *
  * <pre>{@code
  * Command cmd = Command.of("make", "-j4")
@@ -76,6 +77,8 @@ public final class Command {
     private Duration timeout;
     private Duration timeoutGrace = Duration.ofSeconds(2);
     private boolean killProcessGroupOnExit;
+    private boolean newCgroup;
+    private Map<String, String> cgroupLimits = Map.of();
     /** What {@link #spec()} made once; every copy starts without one. */
     private volatile ProcessSpec spec;
 
@@ -122,6 +125,8 @@ public final class Command {
         c.timeout = timeout;
         c.timeoutGrace = timeoutGrace;
         c.killProcessGroupOnExit = killProcessGroupOnExit;
+        c.newCgroup = newCgroup;
+        c.cgroupLimits = cgroupLimits;
         return c;
     }
 
@@ -461,6 +466,10 @@ public final class Command {
         if (newSession && pgid != 0) {
             throw new IllegalArgumentException("processGroup(" + pgid + ") conflicts with newSession()");
         }
+        if (newCgroup && pgid != 0) {
+            throw new IllegalArgumentException("processGroup(" + pgid + ") conflicts with inNewCgroup(): the child"
+                    + " leads its own group, for when no cgroup can be had, and this group is shared");
+        }
         if (timeout != null && pgid != 0) {
             throw new IllegalArgumentException("processGroup(" + pgid + ") conflicts with timeout(" + timeout
                     + "): a timeout ends the child's own group, and this group is shared");
@@ -545,6 +554,10 @@ public final class Command {
      * kernels at the child's exit, just before the reap, while the number is still the group's.
      * With {@link #killProcessGroupOnExit()} the group is killed when the child exits.
      *
+     * <p>In a cgroup of its own ({@link #inNewCgroup()}) the SIGKILL reaches the whole tree:
+     * the cgroup is killed at the end of the grace period, or when the child exits during it,
+     * so a descendant that left the group (a daemon) dies too.
+     *
      * @param timeout how long the child may run, more than 0
      * @param grace   between the SIGTERM and the SIGKILL, 0 or more
      * @throws IllegalArgumentException when the child is to join a group that is not its own
@@ -583,7 +596,8 @@ public final class Command {
      * the group is killed, and only then is the child reaped, so the SIGKILL cannot reach a
      * group that reused the number. The child gets a process group of its own (unless it
      * starts a new session, which also makes one). Descendants that moved to another group or
-     * session are not reached.
+     * session are not reached, unless the child has a cgroup of its own ({@link #inNewCgroup()}):
+     * then the whole cgroup is killed too, before the reap, daemons included.
      *
      * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
@@ -597,6 +611,89 @@ public final class Command {
         if (!newSession) {
             c.processGroup = 0;
         }
+        return c;
+    }
+
+    /**
+     * Starts the child in a new cgroup (v2) of its own, which then holds its whole process
+     * tree: every descendant, including one that starts a new session or daemonizes. The
+     * child is cloned into it ({@code clone3(CLONE_INTO_CGROUP)}), so it never runs outside
+     * it. Then {@link Child#killTree()} kills the tree completely ({@code cgroup.kill}), the
+     * timeout's final SIGKILL and {@link #killProcessGroupOnExit()} reach the whole tree, and
+     * {@link ExitStatus#usage()} says what the tree used. The cgroup is removed once the child
+     * and everything in it are gone.
+     *
+     * <pre>{@code
+     * Child build = spawner.spawn(Command.of("make", "test").inNewCgroup().timeout(Duration.ofMinutes(10)));
+     * ...
+     * build.killTree();                                   // nothing it started survives
+     * }</pre>
+     *
+     * <p>The cgroup is made under a parent found when the child is spawned: the one given to
+     * {@link Spawner.Builder#cgroupParent} or by {@code -Dspawnring.cgroup.parent} (only that
+     * one, if given); else this process's own cgroup when it may write there (delegated); else
+     * the root of the cgroup v2 mount when it may write there. {@code spawnring probe} and
+     * {@link Platform#CGROUP_TREES} say which. Where none can be had (no cgroup v2, a container
+     * or a user without a delegated subtree, {@code clone3} refused) the child still starts,
+     * in a process group of its own, and the tree calls fall back to that group:
+     * {@link Child#cgroup()} is empty, {@link Child#cgroupFallback()} says why.
+     *
+     * <p>The child leads a process group of its own (unless it starts a new session, which
+     * also makes one), as with {@link #newProcessGroup()}, so the fallback has a group to kill.
+     *
+     * @return a new command
+     * @throws IllegalArgumentException when the child is to join a group that is not its own
+     */
+    public Command inNewCgroup() {
+        if (processGroup != null && processGroup != 0) {
+            throw new IllegalArgumentException("inNewCgroup() conflicts with processGroup(" + processGroup
+                    + "): the child leads its own group, for when no cgroup can be had, and this group is shared");
+        }
+        Command c = copy();
+        c.newCgroup = true;
+        if (!newSession) {
+            c.processGroup = 0;
+        }
+        return c;
+    }
+
+    /**
+     * Starts the child in a cgroup of its own ({@link #inNewCgroup()}) with a limit written to
+     * it before the clone: {@code file} is the controller's file, as the kernel names it, one of
+     * {@code memory.max}, {@code memory.high}, {@code memory.swap.max}, {@code pids.max},
+     * {@code cpu.max}, {@code cpu.weight}; {@code value} is what the kernel takes there
+     * ({@code "512M"}, {@code "100"}, {@code "50000 100000"}, {@code "max"}).
+     *
+     * <p>A limit that cannot be set fails the spawn ({@link SpawnException}) with the reason,
+     * e.g. {@code cgroup memory.max 512M (the memory controller is not enabled for the cgroups
+     * under /sys/fs/cgroup/unified: its cgroup.subtree_control holds none, ...)}: where no
+     * cgroup can be made, or where the controller is not enabled for the parent's children, a
+     * limit is refused rather than silently not applied.
+     *
+     * <pre>{@code
+     * Command.of("./server").cgroupLimit("memory.max", "1G").cgroupLimit("pids.max", "200");
+     * }</pre>
+     *
+     * @param file  the limit's file, e.g. {@code "memory.max"}
+     * @param value its value, as the kernel reads it
+     * @return a new command
+     * @throws IllegalArgumentException when {@code file} is not one of the files above, or
+     *                                  {@code value} is empty or holds a newline
+     */
+    public Command cgroupLimit(String file, String value) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(value, "value");
+        if (!dev.spawnring.internal.process.Cgroup.LIMIT_FILES.contains(file)) {
+            throw new IllegalArgumentException("cgroupLimit(" + file + "): not a limit spawnring sets; one of "
+                    + dev.spawnring.internal.process.Cgroup.LIMIT_FILES);
+        }
+        if (value.isBlank() || value.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("cgroupLimit(" + file + ", \"" + value + "\"): not a value");
+        }
+        Command c = inNewCgroup();
+        Map<String, String> limits = new TreeMap<>(cgroupLimits);
+        limits.put(file, value);
+        c.cgroupLimits = Collections.unmodifiableMap(limits);
         return c;
     }
 
@@ -633,7 +730,8 @@ public final class Command {
                     : NativeStrings.one("directory", OsString.of(directory.toString()));
             s = new ProcessSpec(argv.get(0).text(), nativeArgv, envp, candidates, directory, chdir, stdin, stdout,
                     stderr, redirectErrorStream, fds, closeOtherFds, newSession, processGroup, umask, rlimits,
-                    resetSignals, parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit);
+                    resetSignals, parentDeathSignal, timeout, timeoutGrace, killProcessGroupOnExit, newCgroup,
+                    cgroupLimits);
             spec = s;
         }
         return s;

@@ -6,20 +6,34 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * How a child ended: it exited with a code, or a signal killed it; and whether its
- * {@link Command#timeout timeout} had fired by then.
+ * How a child ended: it exited with a code, or a signal killed it; whether its
+ * {@link Command#timeout timeout} had fired by then; and, for a child started in a cgroup of
+ * its own ({@link Command#inNewCgroup()}), what its whole tree used.
  *
  * <p>Equality is about how the child ended: {@code code}, {@code signal} and
- * {@code coreDumped}. {@code timedOut} says why, and is left out of {@link #equals} and
- * {@link #hashCode}, so {@code ExitStatus.killed(Signal.SIGTERM)} equals the status of a
- * child that a timeout's SIGTERM killed.
+ * {@code coreDumped}. {@code timedOut} says why and {@code usage} what it cost; both are left
+ * out of {@link #equals} and {@link #hashCode}, so {@code ExitStatus.killed(Signal.SIGTERM)}
+ * equals the status of a child that a timeout's SIGTERM killed.
  *
  * @param code       the exit code (0-255) when it exited, else -1
  * @param signal     the signal that killed it, else 0
  * @param coreDumped whether the kill left a core dump
  * @param timedOut   whether the command's timeout fired (its SIGTERM was sent) before the child ended
+ * @param usage      what the child's cgroup had used when the child exited, or null when it had none
  */
-public record ExitStatus(int code, int signal, boolean coreDumped, boolean timedOut) {
+public record ExitStatus(int code, int signal, boolean coreDumped, boolean timedOut, TreeUsage usage) {
+    /**
+     * The status of a child that had no cgroup of its own.
+     *
+     * @param code       the exit code (0-255) when it exited, else -1
+     * @param signal     the signal that killed it, else 0
+     * @param coreDumped whether the kill left a core dump
+     * @param timedOut   whether the command's timeout fired before the child ended
+     */
+    public ExitStatus(int code, int signal, boolean coreDumped, boolean timedOut) {
+        this(code, signal, coreDumped, timedOut, null);
+    }
+
     /**
      * The status of a child that ended without a timeout firing.
      *

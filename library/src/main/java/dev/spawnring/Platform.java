@@ -23,7 +23,9 @@ import java.util.Objects;
  * headers; {@link #IORING_OP_WAITID}, {@link #IORING_NOP_INJECT_RESULT},
  * {@link #IORING_ASYNC_CANCEL_ANY}, {@link #PIDFD_OPEN}, {@link #PIDFD_SEND_SIGNAL},
  * {@link #WAITID_P_PIDFD}, {@link #CLOSE_RANGE_CLOEXEC}, {@link #PIDFD_SIGNAL_PROCESS_GROUP},
- * {@link #CLONE3}, {@link #CLOSE_RANGE_UNSHARE}, {@link #MEMFD_CREATE}. The list may grow.
+ * {@link #CLONE3}, {@link #CLOSE_RANGE_UNSHARE}, {@link #MEMFD_CREATE}, and for process trees
+ * {@link #CGROUP_TREES}, {@link #CLONE_INTO_CGROUP}, {@link #CGROUP_KILL},
+ * {@link #CGROUP_CONTROLLERS}. The list may grow.
  *
  * <p>spawnring needs Linux {@value #MINIMUM_KERNEL} or later: {@link Spawner#create()} and
  * {@code Ring.open} refuse an older kernel at once, naming the feature it lacks. Above that,
@@ -54,6 +56,22 @@ public final class Platform {
     public static final String CLONE3 = "clone3";
     /** {@code pidfd_send_signal}'s {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9): a group signalled through its leader's pidfd. */
     public static final String PIDFD_SIGNAL_PROCESS_GROUP = "PIDFD_SIGNAL_PROCESS_GROUP";
+    /**
+     * Where children started {@link Command#inNewCgroup() in a new cgroup} get theirs: the
+     * parent cgroup found (and how: configured, own cgroup, the v2 mount), tried with a test
+     * child cloned into a test cgroup; or why nowhere, and so that they fall back to their
+     * process groups.
+     */
+    public static final String CGROUP_TREES = "cgroup trees";
+    /** {@code clone3(CLONE_INTO_CGROUP)} (Linux 5.7): a child that never runs outside its cgroup. */
+    public static final String CLONE_INTO_CGROUP = "CLONE_INTO_CGROUP";
+    /** {@code cgroup.kill} (Linux 5.14): a tree killed at once; before, freeze, kill each member, thaw. */
+    public static final String CGROUP_KILL = "cgroup.kill";
+    /**
+     * The controllers enabled for the cgroups trees are made in, and so which of
+     * {@link Command#cgroupLimit}'s files can be set and which {@link TreeUsage} peaks are known.
+     */
+    public static final String CGROUP_CONTROLLERS = "cgroup controllers";
     /** {@code memfd_create(2)} (Linux 3.17), behind {@link Stdio#memfd()}. */
     public static final String MEMFD_CREATE = "memfd_create";
 

@@ -8,6 +8,7 @@ import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Backend;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -79,11 +80,14 @@ public final class Spawner implements AutoCloseable {
     public static final int DEFAULT_LOOPS_CAP = 4;
 
     private final LoopGroup loops;
+    private final boolean killTreesOnClose;
     /** ProcessBuilder's meaning of everything, for {@link #start(ProcessBuilder)} and {@link #startPipeline}. */
     private final JdkLauncher jdk;
 
-    private Spawner(Backend backend, int loopCount) throws IOException {
+    private Spawner(Backend backend, int loopCount, Path cgroupParent, boolean killTreesOnClose) throws IOException {
         this.loops = new LoopGroup(backend, loopCount);
+        this.killTreesOnClose = killTreesOnClose;
+        loops.cgroupParent(cgroupParent);
         this.jdk = new JdkLauncher(loops);
     }
 
@@ -132,8 +136,52 @@ public final class Spawner implements AutoCloseable {
     public static final class Builder {
         private Backend backend;
         private int loops = DEFAULT_LOOPS;
+        private Path cgroupParent;
+        private boolean killTreesOnClose;
 
         private Builder() {
+        }
+
+        /**
+         * Makes {@link Spawner#close()} kill every child still running, and everything it
+         * started, instead of leaving them to run: {@link Child#killTree()} for each child not
+         * yet reaped, or whose cgroup still holds processes. A child in a cgroup of its own
+         * ({@link Command#inNewCgroup()}) loses its whole tree, daemons included; one without
+         * loses its process group if it leads one, else only itself. The default leaves them.
+         *
+         * <pre>{@code
+         * try (Spawner spawner = Spawner.builder().killTreesOnClose(true).build()) {
+         *     spawner.spawn(Command.of("./server").inNewCgroup());
+         * }   // the server and all it started are gone
+         * }</pre>
+         *
+         * @param kill whether {@code close()} kills what is still running
+         * @return this builder
+         */
+        public Builder killTreesOnClose(boolean kill) {
+            this.killTreesOnClose = kill;
+            return this;
+        }
+
+        /**
+         * Sets the cgroup v2 directory under which children started
+         * {@link Command#inNewCgroup() in a new cgroup} get theirs, instead of the one found at run
+         * time (this process's own cgroup where delegated, else the v2 mount's root; the
+         * {@code spawnring.cgroup.parent} system property overrides that search too). When set,
+         * only this parent is used: where it cannot be (missing, not cgroup v2, not writable),
+         * the children fall back to their process groups and {@link Child#cgroupFallback()} says
+         * why.
+         *
+         * <pre>{@code
+         * Spawner.builder().cgroupParent(Path.of("/sys/fs/cgroup/my.service/jobs")).build();
+         * }</pre>
+         *
+         * @param parent a cgroup v2 directory this process may create cgroups in
+         * @return this builder
+         */
+        public Builder cgroupParent(Path parent) {
+            this.cgroupParent = Objects.requireNonNull(parent, "parent");
+            return this;
         }
 
         /**
@@ -176,7 +224,7 @@ public final class Spawner implements AutoCloseable {
          *                                  names none
          */
         public Spawner build() throws IOException {
-            return new Spawner(backend, loops);
+            return new Spawner(backend, loops, cgroupParent, killTreesOnClose);
         }
     }
 
@@ -379,12 +427,19 @@ public final class Spawner implements AutoCloseable {
     }
 
     /**
-     * Refuses new spawns. Children still running keep running: each loop thread stays until
-     * every child it cloned has exited and been reaped (and no longer), then releases its ring.
+     * Refuses new spawns. Children still running keep running, unless
+     * {@link Builder#killTreesOnClose} was set: then each one's tree is killed
+     * ({@link Child#killTree()}). Each loop thread stays until every child it cloned has
+     * exited and been reaped, and every cgroup made for them is empty and removed (and no
+     * longer), then releases its ring.
      */
     @Override
     public void close() {
-        loops.close();
+        if (killTreesOnClose) {
+            loops.closeKillingTrees();
+        } else {
+            loops.close();
+        }
     }
 
     /**

@@ -371,6 +371,12 @@ public final class IoUring {
     public static final int SIGINFO_SIZE = Linux.SIGINFO_SIZE;
     /** CLONE's {@code addr2}: the child starts on the submitter's fd table (see {@link Sqe#prepClone}). */
     public static final long CLONE_FILES = Linux.CLONE_FILES;
+    /**
+     * CLONE flag ({@code addr2}): the child starts in the cgroup whose directory the CLONE's
+     * {@code fd} holds open, as {@code clone3(CLONE_INTO_CGROUP)} (Linux 5.7) does; see
+     * {@link Sqe#prepClone(java.lang.foreign.MemorySegment, long, int)}.
+     */
+    public static final long CLONE_INTO_CGROUP = Linux.CLONE_INTO_CGROUP;
     /** CLOSE_RANGE flag: unshares the fd table first; the step a CLONE with {@link #CLONE_FILES} requires. */
     public static final int CLOSE_RANGE_UNSHARE = Linux.CLOSE_RANGE_UNSHARE;
     /** CLOSE_RANGE flag: marks the fds close-on-exec instead of closing them. */

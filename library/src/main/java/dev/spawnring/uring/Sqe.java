@@ -621,6 +621,37 @@ public final class Sqe {
     }
 
     /**
+     * Prepares a CLONE, as {@link #prepClone(MemorySegment, long)}, whose child starts in a
+     * cgroup: {@link IoUring#CLONE_INTO_CGROUP CLONE_INTO_CGROUP} is added to
+     * {@code cloneFlags} and {@code fd} holds {@code cgroupFd}, an fd of the cgroup's
+     * directory (e.g. {@code open("/sys/fs/cgroup/job", O_RDONLY | O_DIRECTORY)}), as
+     * {@code clone3}'s {@code clone_args.cgroup} does (Linux 5.7). The child runs in that
+     * cgroup from its first instruction. The CLONE completes with the kernel's error when the
+     * cgroup is refused ({@code -EBUSY} for a cgroup with controllers enabled for its
+     * children, {@code -EOPNOTSUPP} for a threaded one, {@code -EACCES}), and {@code -ENOSYS}
+     * where {@code clone3} is refused (seccomp): nothing is cloned then.
+     *
+     * <pre>{@code
+     * ring.getSqe().prepClone(pidfd, 0, cgroupFd).flags(IoUring.IOSQE_IO_LINK);
+     * ring.getSqe().prepExec("/usr/bin/make", new String[] {"make"}, null);
+     * }</pre>
+     *
+     * @param pidfdOut   as for {@link #prepClone(MemorySegment, long)}
+     * @param cloneFlags 0 or {@link IoUring#CLONE_FILES}
+     * @param cgroupFd   an fd of the cgroup's directory, 0 or more
+     * @return this SQE
+     * @throws IllegalArgumentException when {@code cgroupFd} is negative, or {@code pidfdOut}
+     *                                  is not native or is too short
+     */
+    public Sqe prepClone(MemorySegment pidfdOut, long cloneFlags, int cgroupFd) {
+        if (cgroupFd < 0) {
+            throw new IllegalArgumentException("CLONE into a cgroup: the cgroup's fd must be 0 or more, not "
+                    + cgroupFd);
+        }
+        return prepClone(pidfdOut, cloneFlags | IoUring.CLONE_INTO_CGROUP).fd(cgroupFd);
+    }
+
+    /**
      * Prepares an {@code IORING_OP_EXEC}: {@code execveat(dfd, path, argv, envp, flags)} in the
      * child of the CLONE this is linked after; outside a CLONE chain it completes
      * {@code -EINVAL}. On

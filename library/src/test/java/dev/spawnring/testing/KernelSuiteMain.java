@@ -32,6 +32,9 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  * java --enable-native-access=ALL-UNNAMED -Dspawnring.nativeBin=library/target/native-bin \
  *     -cp library/target/test-classes:library/target/classes:DEPENDENCIES dev.spawnring.testing.KernelSuiteMain
  * }</pre>
+ *
+ * <p>Arguments narrow the suite to those packages (and their subpackages), e.g.
+ * {@code dev.spawnring.tree} (the process-tree tests), for a shorter run in a VM.
  */
 public final class KernelSuiteMain {
     /** The tag of the tests that make up the suite. */
@@ -41,13 +44,23 @@ public final class KernelSuiteMain {
     }
 
     public static void main(String[] args) {
-        boolean all = args.length == 1 && args[0].equals("--all");
-        if (args.length > 0 && !all) {
-            System.err.println("usage: KernelSuiteMain [--all]");
-            System.exit(2);
+        boolean all = false;
+        java.util.List<String> packages = new java.util.ArrayList<>();
+        for (String a : args) {
+            if (a.equals("--all")) {
+                all = true;
+            } else if (a.startsWith("-")) {
+                System.err.println("usage: KernelSuiteMain [--all] [PACKAGE...]");
+                System.exit(2);
+            } else {
+                packages.add(a);
+            }
+        }
+        if (packages.isEmpty()) {
+            packages.add("dev.spawnring");
         }
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage("dev.spawnring"))
+                .selectors(packages.stream().map(p -> selectPackage(p)).toList())
                 .filters(EngineFilter.includeEngines("junit-jupiter"),
                         TagFilter.includeTags(all ? "any() | none()" : TAG), TagFilter.excludeTags(Stress.TAG))
                 .build();

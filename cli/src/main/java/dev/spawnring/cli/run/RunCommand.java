@@ -106,6 +106,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "Log every job in GNU parallel's tab-separated format (+FILE appends).")
     String joblog;
 
+    @Option(names = "--stats", paramLabel = "FILE",
+            description = "Write what each job's process tree used (CPU, peaks) to FILE, one tab-separated line per job.")
+    String stats;
+
+    @Option(names = "--no-tree", description = "Do not put each job in a cgroup of its own (its process group only).")
+    boolean noTree;
+
     @Option(names = "--bar", description = "Show the progress bar even when stderr is not a terminal.")
     boolean bar;
 
@@ -351,10 +358,20 @@ public final class RunCommand implements Callable<Integer> {
                 : more.tagString == null ? null : Template.parse(List.of(Bytes.of(more.tagString)), false, built.names(), false);
         Extras extras = new Extras(tag, verbose(), more.ungroup, more.ungroup && !ownStreams,
                 more.results == null ? null : Path.of(more.results), names, more.files, delay, more.pipe, skip);
-        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer, extras),
+        Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer, extras,
+                !noTree),
                 inputs, printer, log, spawner);
         if (remotes != null) {
             runner.remotes(remotes);
+        }
+        if (stats != null) {
+            try {
+                runner.stats(Stats.open(stats));
+            } catch (IOException | RuntimeException e) {
+                message("spawnring run: --stats " + stats + ": cannot write it: " + Problems.describe(e) + "\n");
+                runner.finish();
+                return EXIT_ERROR;
+            }
         }
         if (bar || more.progress || (!noBar && !ownStreams && ProgressBar.isTerminal(2))) {
             printer.showBar(new ProgressBar(runner));

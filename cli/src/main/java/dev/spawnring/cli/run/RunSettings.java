@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * What one {@code spawnring run} was asked for, and the {@link Command} each job gets from it:
  * stdin {@code /dev/null}; stdout and stderr into memfds, printed whole when the job ends (pipes,
- * read line by line, with {@code --line-buffer}); a process group of its own, killed when the job
- * exits; SIGKILL should the runner die; the timeout.
+ * read line by line, with {@code --line-buffer}); a cgroup of its own unless {@code --no-tree} (its
+ * whole tree, daemons included, is killed when the job exits, times out or is halted; where no
+ * cgroup can be had, its process group); SIGKILL should the runner die; the timeout.
  *
  * @param template   the command template
  * @param jobs       jobs in flight at most (already resolved: never 0)
@@ -23,9 +24,10 @@ import java.util.List;
  * @param keepOrder  print in input order
  * @param lineBuffer print whole lines as they come
  * @param extras     GNU parallel's output and job options ({@link JobOptions})
+ * @param tree       each job in a cgroup of its own
  */
 record RunSettings(Template template, int jobs, Duration timeout, Duration grace, int tries, Halt halt,
-        boolean keepOrder, boolean lineBuffer, Extras extras) {
+        boolean keepOrder, boolean lineBuffer, Extras extras, boolean tree) {
     /**
      * @param argv     the job's filled template
      * @param programs where {@code argv[0]} is looked up once per name
@@ -54,6 +56,9 @@ record RunSettings(Template template, int jobs, Duration timeout, Duration grace
             c = c.stdout(Stdio.pipe()).stderr(Stdio.pipe());
         } else {
             c = c.stdout(Stdio.memfd()).stderr(Stdio.memfd());
+        }
+        if (tree) {
+            c = c.inNewCgroup();
         }
         c = c.killProcessGroupOnExit().parentDeathSignal(Signal.SIGKILL);
         return timeout != null ? c.timeout(timeout, grace) : c;

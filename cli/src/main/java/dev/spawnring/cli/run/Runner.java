@@ -39,6 +39,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     private final RunSettings settings;
     private final Inputs inputs;
     private final JobLog log;
+    /** {@code --stats}: each job's tree usage, or null. */
+    private volatile Stats stats;
     private final Spawner spawner;
     private final Programs programs = new Programs(System.getenv("PATH"));
     /** The programs a job could not run (not there, or not runnable): said once each. */
@@ -288,6 +290,15 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 });
             }
         }
+        Stats st = stats;
+        if (st != null) {
+            try {
+                st.write(job.seq, exitval, signal, status, display(job));
+            } catch (RuntimeException e) {
+                printer.message(NAME + ": writing the stats: " + e.getMessage() + "\n");
+                locked(() -> error = true);
+            }
+        }
         output = saved(job, output);
         printer.finished(job.seq, output);
         List<byte[]> messages = new ArrayList<>();
@@ -433,12 +444,17 @@ final class Runner extends Dispatch implements ProgressBar.Source {
 
     /**
      * Caller holds the lock: no new job starts, and {@code signal} goes to every running job's
-     * group ({@link Child#signalGroup}: nothing to a job already reaped).
+     * group ({@link Child#signalGroup}: nothing to a job already reaped); a SIGKILL to its whole
+     * tree ({@link Child#killTree}: its cgroup, else its group), daemons included.
      */
     private int signalRunning(int signal) {
         stopStarting = true;
         for (Job j : running) {
-            j.child.signalGroup(signal);
+            if (signal == Signal.SIGKILL) {
+                j.child.killTree();
+            } else {
+                j.child.signalGroup(signal);
+            }
         }
         changed.signalAll();
         return running.size();
@@ -476,10 +492,24 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 error = true;
             }
         }
+        Stats st = stats;
+        if (st != null) {
+            try {
+                st.close();
+            } catch (IOException e) {
+                printer.message(NAME + ": closing the stats: " + e.getMessage() + "\n");
+                error = true;
+            }
+        }
         if (remotes != null) {
             remotes.close();
         }
         spawner.close();
+    }
+
+    /** Writes each job's tree usage to {@code stats} ({@code --stats}); before {@link #run}. */
+    void stats(Stats stats) {
+        this.stats = stats;
     }
 
     private int exitStatus() {

@@ -7,6 +7,8 @@ import static dev.spawnring.uring.IoUring.WNOWAIT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.spawnring.ExitStatus;
+import dev.spawnring.TreeKill;
+import dev.spawnring.TreeUsage;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Kernel;
 import dev.spawnring.internal.sys.Linux;
@@ -19,7 +21,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -49,6 +53,14 @@ import java.util.concurrent.TimeoutException;
  * then). What is left of its group gets the grace period's SIGKILL: with
  * {@code PIDFD_SIGNAL_PROCESS_GROUP}, at the end of the grace period, through the pidfd,
  * kept open until then; before 6.9, at the leader's exit, just before the reap.
+ *
+ * <p><b>A cgroup of its own.</b> A child cloned into a cgroup ({@link Cgroup}) has its tree
+ * killed through it where its group would be killed at its exit (with
+ * {@code killProcessGroupOnExit}, or when it ends during a timeout's grace period) and at the
+ * end of the grace period; its usage is read once its exit is seen, before the reap, and goes
+ * into its status. After the reap the cgroup is removed at once when empty; else the loop
+ * polls {@code cgroup.events} ({@code POLLPRI}) until it says {@code populated 0}, then
+ * removes it (the loop stays up meanwhile).
  *
  * <p>Loop thread: {@link #started} and every completion. Any thread: the signals, the waits
  * and the accessors.
@@ -87,14 +99,23 @@ public final class ChildState {
     private boolean timedOut;
     /** The reaped child's pidfd, kept for the grace period's SIGKILL to its group (Linux 6.9+), or -1. */
     private int gracePidfd = -1;
+    /** The child's cgroup, or null. */
+    private final Cgroup cgroup;
+    /** Why a child that asked for a cgroup has none, or null. */
+    private final String cgroupFallback;
+    /** Loop thread: what the tree used, read when the exit is seen. */
+    private TreeUsage usage;
 
-    ChildState(EventLoop loop, long pid, int pidfd, ProcessSpec spec, ChildStreams streams, boolean supervised) {
+    ChildState(EventLoop loop, long pid, int pidfd, ProcessSpec spec, ChildStreams streams, boolean supervised,
+            Cgroup cgroup, String cgroupFallback) {
         this.loop = loop;
         this.pid = pid;
         this.pidfd = pidfd;
         this.spec = spec;
         this.streams = streams;
         this.supervised = supervised;
+        this.cgroup = cgroup;
+        this.cgroupFallback = cgroupFallback;
     }
 
     // ---- the loop thread
@@ -106,6 +127,9 @@ public final class ChildState {
      */
     void started() {
         loop.retain();
+        if (supervised) {
+            loop.treeStarted(this);
+        }
         siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         watchExit();
         if (supervised && spec.timeout() != null) {
@@ -148,6 +172,10 @@ public final class ChildState {
             return;
         }
         seen = ExitStatus.fromSiginfo(siginfo);
+        if (cgroup != null && supervised && (spec.killProcessGroupOnExit() || timerSignal == Linux.SIGKILL)) {
+            cgroup.kill(); // the whole tree, daemons included; the group's members are in it
+        }
+        usage = cgroup != null ? cgroup.usage() : null;
         if (supervised && spec.killProcessGroupOnExit()) {
             sendToGroup(Linux.SIGKILL);
         } else if (timerSignal == Linux.SIGKILL) {
@@ -191,6 +219,9 @@ public final class ChildState {
             Sys.pidfdSendSignal(gracePidfd, Linux.SIGKILL, Linux.PIDFD_SIGNAL_PROCESS_GROUP);
             endGrace();
         } else {
+            if (cgroup != null) {
+                cgroup.kill();
+            }
             sendToGroup(Linux.SIGKILL); // the leader is alive: its exit is seen next, then the reap
         }
     }
@@ -243,13 +274,53 @@ public final class ChildState {
         NativeMemory.free(siginfo);
         loop.childReaped();
         streams.childExited();
+        if (cgroup != null) {
+            removeCgroupWhenEmpty();
+        } else {
+            loop.treeGone(this);
+        }
         loop.release();
         if (failure != null) {
             reapedStatus.completeExceptionally(failure);
         } else {
-            reapedStatus.complete(timedOut
-                    ? new ExitStatus(status.code(), status.signal(), status.coreDumped(), true) : status);
+            reapedStatus.complete(timedOut || usage != null
+                    ? new ExitStatus(status.code(), status.signal(), status.coreDumped(), timedOut, usage) : status);
         }
+    }
+
+    /**
+     * Loop thread, after the reap: removes the cgroup now if it is empty, else once
+     * {@code cgroup.events} says so, polling it (the loop stays up until then).
+     */
+    private void removeCgroupWhenEmpty() {
+        if (!cgroup.populatedByPolledFd() && cgroup.remove()) {
+            loop.treeGone(this);
+            return;
+        }
+        loop.retain();
+        watchCgroup();
+    }
+
+    private void watchCgroup() {
+        int fd = cgroup.eventsFd();
+        if (fd < 0 || loop.failure() != null) {
+            cgroup.remove(); // removed meanwhile, or no loop to watch it on: what can be done now
+            loop.treeGone(this);
+            loop.release();
+            return;
+        }
+        loop.sqe().prepPollAdd(fd, Linux.POLLPRI).userData(loop.register(this::cgroupEvent));
+    }
+
+    private void cgroupEvent(Cqe cqe) {
+        if (cqe.res() < 0 || !cgroup.populatedByPolledFd()) {
+            if (cgroup.remove() || cqe.res() < 0) {
+                loop.treeGone(this);
+                loop.release();
+                return;
+            }
+        }
+        watchCgroup();
     }
 
     /** Signals the group the child leads; nothing once it is reaped (see the class comment). */
@@ -347,6 +418,47 @@ public final class ChildState {
                     + " (start it with newProcessGroup(), newSession(), killProcessGroupOnExit() or a timeout)");
         }
         sendToGroup(signal);
+    }
+
+    /**
+     * Kills the child's whole tree: through its cgroup where it has one, else its process
+     * group (only while the child is unreaped, or through its pidfd on 6.9+), else the child.
+     *
+     * @return how
+     */
+    public TreeKill killTree() {
+        if (cgroup != null) {
+            TreeKill how = cgroup.kill();
+            if (how != TreeKill.NONE) {
+                return how;
+            }
+        }
+        synchronized (this) {
+            if (reaped) {
+                return TreeKill.NONE;
+            }
+            if (spec.leadsOwnGroup()) {
+                sendToGroup(Linux.SIGKILL);
+                return TreeKill.PROCESS_GROUP;
+            }
+            signal(Linux.SIGKILL);
+            return TreeKill.CHILD;
+        }
+    }
+
+    /** @return the child's cgroup directory while it exists */
+    public Optional<Path> cgroup() {
+        return cgroup == null || cgroup.removed() ? Optional.empty() : Optional.of(cgroup.path());
+    }
+
+    /** @return whether the child was started in a cgroup of its own (it may be removed by now) */
+    public boolean hadCgroup() {
+        return cgroup != null;
+    }
+
+    /** @return why a child that asked for a cgroup has none; empty when it has one or asked for none */
+    public String cgroupFallback() {
+        return cgroupFallback == null ? "" : cgroupFallback;
     }
 
     /** @return a future of the status, completed on a pool thread; the same one on every call */

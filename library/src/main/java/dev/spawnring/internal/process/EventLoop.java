@@ -153,6 +153,25 @@ final class EventLoop implements Runnable {
         spawning.addAndGet(-n);
     }
 
+    /**
+     * The children cloned here whose trees may still hold processes: from the start until the
+     * reap, or until their cgroup is removed. {@code Spawner.close} may kill them all.
+     */
+    private final java.util.Set<ChildState> trees = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** @return a snapshot of the children whose trees may still hold processes */
+    java.util.List<ChildState> trees() {
+        return java.util.List.copyOf(trees);
+    }
+
+    void treeStarted(ChildState child) {
+        trees.add(child);
+    }
+
+    void treeGone(ChildState child) {
+        trees.remove(child);
+    }
+
     /** Any thread: a child was cloned for this loop (here, or on a caller's thread), or reaped. */
     void childStarted() {
         children.incrementAndGet();

@@ -391,7 +391,7 @@ public final class JdkLauncher {
                 dir == null ? null : JdkEnvironment.bytes(dir));
         return new ProcessSpec(cmdarray[0], jdk.argv(), jdk.envp(), jdk.candidates(), null, null, stdio[0], stdio[1],
                 stdio[2], redirectErrorStream, Map.of(), true, false, null, null, Map.of(), false, 0, null,
-                Duration.ZERO, false, jdk);
+                Duration.ZERO, false, false, Map.of(), jdk);
     }
 
     /**

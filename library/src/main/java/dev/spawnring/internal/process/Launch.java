@@ -69,11 +69,18 @@ final class Launch {
     private final int captureLimit;
     /** {@code CLONE_FILES} when the first step unshares the fd table, else 0. */
     private long cloneFlags;
+    /** Where the child's cgroup is made (null when it asks for none). */
+    private final CgroupPlace cgroupPlace;
+    /** The child's cgroup, cloned into; null without one. */
+    private Cgroup cgroup;
+    /** Why a child that asked for a cgroup has none, or null. */
+    private String cgroupFallback;
 
-    private Launch(int devNull, ProcessSpec spec, int captureLimit) {
+    private Launch(int devNull, ProcessSpec spec, int captureLimit, CgroupPlace cgroupPlace) {
         this.devNull = devNull;
         this.spec = spec;
         this.captureLimit = captureLimit;
+        this.cgroupPlace = cgroupPlace;
     }
 
     /**
@@ -81,10 +88,12 @@ final class Launch {
      *
      * @param devNull      the fd every {@code Stdio.discard()} gets
      * @param captureLimit {@code Spawner.run}'s capture limit, or -1 for a spawn
-     * @throws SpawnException when a file cannot be opened or a pipe made
+     * @param cgroupPlace  where the child's cgroup is made, when {@code spec.newCgroup()}; else ignored
+     * @throws SpawnException when a file cannot be opened or a pipe made, or a cgroup limit set
      */
-    static Launch compile(int devNull, ProcessSpec spec, int captureLimit) throws SpawnException {
-        Launch l = new Launch(devNull, spec, captureLimit);
+    static Launch compile(int devNull, ProcessSpec spec, int captureLimit, CgroupPlace cgroupPlace)
+            throws SpawnException {
+        Launch l = new Launch(devNull, spec, captureLimit, spec.newCgroup() ? cgroupPlace : null);
         try {
             l.compile();
             return l;
@@ -95,6 +104,9 @@ final class Launch {
     }
 
     private void compile() throws SpawnException {
+        if (cgroupPlace != null) {
+            makeCgroup();
+        }
         // argv, envp, the candidates and the directory were made once, for every spawn of the command
         // (a ProcessBuilder's by its JdkExec, from the bytes the JDK would pass).
         JdkExec jdk = spec.jdk();
@@ -181,6 +193,32 @@ final class Launch {
     }
 
     /**
+     * Makes the child's cgroup under the place found; where none can be had the child starts
+     * all the same, in its own process group, with the reason kept; a limit that cannot be
+     * set fails the spawn.
+     */
+    private void makeCgroup() throws SpawnException {
+        Map<String, String> limits = spec.cgroupLimits();
+        if (cgroupPlace.parent() == null) {
+            cgroupFallback = "no cgroup: " + cgroupPlace.reason();
+        } else {
+            try {
+                cgroup = Cgroup.create(cgroupPlace.parent(), limits);
+                return;
+            } catch (Cgroup.LimitRefused e) {
+                throw fail(e.step(), e.errno(), List.of());
+            } catch (Cgroup.Refused e) {
+                cgroupFallback = "no cgroup: " + e.step() + ": " + Errno.name(e.errno());
+            }
+        }
+        if (!limits.isEmpty()) {
+            String first = limits.keySet().iterator().next();
+            throw fail("cgroup " + first + " " + limits.get(first) + " (" + cgroupFallback + ")", Errno.EOPNOTSUPP,
+                    List.of());
+        }
+    }
+
+    /**
      * ProcessBuilder's exec, as the JDK's launcher does it: per candidate, the file, then (only
      * after ENOEXEC) {@code /bin/sh file args...}; the search goes on only past the errors a PATH
      * search skips. Both steps count as exec candidates (hardlinked but the very last).
@@ -205,10 +243,11 @@ final class Launch {
      * Whether this launch may clone on the caller's thread ({@link #startHere}): no parent-death
      * signal is asked (Linux sends it when the <em>thread</em> that cloned ends, so such a child
      * is cloned on a long-lived loop thread) and the streams are not read to their end on the
-     * loop ({@code Spawner.run}'s capture, whose collectors are armed there).
+     * loop ({@code Spawner.run}'s capture, whose collectors are armed there), and no cgroup is
+     * asked (the CLONE into it is made by the ring).
      */
     boolean clonesOnCaller() {
-        return spec.parentDeathSignal() == 0 && captureLimit < 0;
+        return spec.parentDeathSignal() == 0 && captureLimit < 0 && !spec.newCgroup();
     }
 
     private static String describeFd(int target) {
@@ -327,7 +366,9 @@ final class Launch {
                 }
             });
             Sqe sqe = loop.sqe();
-            if (i == 0) {
+            if (i == 0 && cgroup != null) {
+                sqe.prepClone(pidfd, cloneFlags, cgroup.dirFd());
+            } else if (i == 0) {
                 sqe.prepClone(pidfd, cloneFlags);
             } else {
                 steps.get(i - 1).prep().accept(sqe);
@@ -340,14 +381,36 @@ final class Launch {
     }
 
     private void finish(EventLoop loop, int[] res, CompletableFuture<ChildState> result) {
-        closeChildSide();
         int pid = res[0];
+        if (cgroup != null && pid == -Errno.ENOSYS && spec.cgroupLimits().isEmpty()) {
+            // clone3 refused (seccomp): clone() cannot place a child in a cgroup; nothing was
+            // cloned, so the chain goes again without one and the child has its group only.
+            cgroup.cloneFailed();
+            cgroup = null;
+            cgroupFallback = "no cgroup: clone3 refused (ENOSYS), and only clone3 has CLONE_INTO_CGROUP";
+            try {
+                prepareChain(loop, result);
+                return;
+            } catch (RuntimeException e) {
+                discard();
+                result.completeExceptionally(e);
+                return;
+            }
+        }
+        closeChildSide();
         if (pid < 0) {
             closeParentSide();
             NativeMemory.free(pidfd);
+            String step = cgroup != null ? "clone into cgroup " + cgroup.path() : "clone";
+            if (cgroup != null) {
+                cgroup.cloneFailed();
+            }
             result.completeExceptionally(pid == -Errno.ECANCELED && loop.failure() != null ? loop.refused()
-                    : fail("clone", -pid, List.of()));
+                    : fail(step, -pid, List.of()));
             return;
+        }
+        if (cgroup != null) {
+            cgroup.cloned();
         }
         int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
         NativeMemory.free(pidfd);
@@ -358,7 +421,8 @@ final class Launch {
         }
         if (execed) {
             ChildState child = new ChildState(loop, pid, fd, spec,
-                    new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true);
+                    new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit), true,
+                    cgroup, cgroupFallback);
             loop.childStarted();
             child.started();
             if (spec.jdk() != null) {
@@ -370,7 +434,8 @@ final class Launch {
         // The child is dying by SIGKILL: say which step failed once it is reaped, so a failed
         // spawn leaves nothing behind by the time the caller hears of it.
         closeParentSide();
-        ChildState dying = new ChildState(loop, pid, fd, spec, ChildStreams.none(loop, pid), false);
+        ChildState dying = new ChildState(loop, pid, fd, spec, ChildStreams.none(loop, pid), false,
+                cgroup, cgroupFallback);
         loop.childStarted();
         dying.started();
         SpawnException failure = failure(res, firstExec);
@@ -426,7 +491,7 @@ final class Launch {
         }
         ChildState child = new ChildState(loop, pid, fd, spec, execed
                 ? new ChildStreams(loop, pid, pipes.clone(), memfds.clone(), captureLimit)
-                : ChildStreams.none(loop, pid), execed);
+                : ChildStreams.none(loop, pid), execed, cgroup, cgroupFallback);
         loop.childStarted(); // counted now, so the next spawn's choice of loop sees it
         if (execed && spec.jdk() != null) {
             spec.jdk().started(pid); // the JDK's handle, taken before the loop can reap the child
@@ -480,6 +545,10 @@ final class Launch {
         closeChildSide();
         closeParentSide();
         NativeMemory.free(pidfd);
+        if (cgroup != null) {
+            cgroup.cloneFailed();
+            cgroup = null;
+        }
     }
 
     private void closeChildSide() {

@@ -44,6 +44,10 @@ public final class LoopGroup {
     /** Guards starting a loop against {@link #close()}. */
     private final Object lock = new Object();
     private volatile boolean closed;
+    /** The parent cgroup the Spawner was given, or null (then found at run time). */
+    private volatile java.nio.file.Path cgroupParent;
+    /** Where trees are made, found on the first spawn that asks for one (again until one is found). */
+    private volatile CgroupPlace cgroupPlace;
 
     /**
      * Opens the first loop's ring and starts its thread; the others start when first needed.
@@ -114,6 +118,32 @@ public final class LoopGroup {
         }
     }
 
+    /**
+     * Sets the parent cgroup trees are made under (see {@link CgroupPlace}); null to find one.
+     *
+     * @param parent a cgroup v2 directory, or null
+     */
+    public void cgroupParent(java.nio.file.Path parent) {
+        this.cgroupParent = parent;
+        this.cgroupPlace = null;
+    }
+
+    /** @return where trees are made for this group's spawns, found now unless found before */
+    public CgroupPlace cgroupPlace() {
+        CgroupPlace p = cgroupPlace;
+        if (p == null) {
+            p = CgroupPlace.find(cgroupParent);
+            if (p.parent() != null) {
+                cgroupPlace = p;
+            }
+        }
+        return p;
+    }
+
+    private CgroupPlace cgroupPlace(ProcessSpec spec) {
+        return spec.newCgroup() ? cgroupPlace() : null;
+    }
+
     /** @return the backend the rings run on */
     public Backend backend() {
         return loops.get(0).ring().backend();
@@ -155,7 +185,7 @@ public final class LoopGroup {
      */
     public ChildState spawn(ProcessSpec spec) throws SpawnException {
         ensureOpen();
-        Launch launch = Launch.compile(devNull, spec, -1);
+        Launch launch = Launch.compile(devNull, spec, -1, cgroupPlace(spec));
         if (launch.clonesOnCaller()) {
             return launch.startHere(pick());
         }
@@ -187,7 +217,7 @@ public final class LoopGroup {
         List<Launch> launches = new ArrayList<>();
         try {
             for (ProcessSpec spec : specs) {
-                launches.add(Launch.compile(devNull, spec, -1));
+                launches.add(Launch.compile(devNull, spec, -1, cgroupPlace(spec)));
             }
             ensureOpen();
         } catch (SpawnException | RuntimeException e) {
@@ -275,7 +305,7 @@ public final class LoopGroup {
 
     private CompletableFuture<ChildState> start(ProcessSpec spec, int captureLimit) throws SpawnException {
         ensureOpen();
-        return handOff(Launch.compile(devNull, spec, captureLimit));
+        return handOff(Launch.compile(devNull, spec, captureLimit, cgroupPlace(spec)));
     }
 
     /** Hands {@code launch} to the least busy loop, whose thread clones it. */
@@ -362,6 +392,22 @@ public final class LoopGroup {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("spawner is closed");
+        }
+    }
+
+    /**
+     * Refuses new spawns and kills every child's tree ({@link ChildState#killTree}); each loop
+     * ends once every child it cloned is reaped and its cgroup removed.
+     */
+    public void closeKillingTrees() {
+        close();
+        for (int i = 0; i < loopCount; i++) {
+            EventLoop loop = loops.get(i);
+            if (loop != null) {
+                for (ChildState child : loop.trees()) {
+                    child.killTree();
+                }
+            }
         }
     }
 

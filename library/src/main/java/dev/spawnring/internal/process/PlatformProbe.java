@@ -94,6 +94,7 @@ public final class PlatformProbe {
         features.add(clone3());
         features.add(unshareInChild());
         features.add(memfd());
+        features.addAll(CgroupProbe.probe());
         return new Platform.Report(Kernel.release(), backend, nativeLibrary(), features);
     }
 

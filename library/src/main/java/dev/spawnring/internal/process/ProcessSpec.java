@@ -38,6 +38,9 @@ import java.util.Objects;
  * @param timeout          the timeout, or null
  * @param grace            between the timeout's SIGTERM and its SIGKILL
  * @param killProcessGroupOnExit whether the child's group is sent SIGKILL when it exits, before it is reaped
+ *                         (and its cgroup killed, when it has one)
+ * @param newCgroup        whether the child starts in a cgroup of its own
+ * @param cgroupLimits     limits written to that cgroup: file (e.g. {@code memory.max}) to value
  * @param jdk              for a {@code java.lang.ProcessBuilder}: what is done the JDK's way (bytes,
  *                         exec, signals; see {@link JdkExec}): {@code argv}, {@code envp} and
  *                         {@code candidates} are then its strings, its directory and exec steps
@@ -48,16 +51,17 @@ public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp
         Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream,
         Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession, Integer processGroup, Integer umask,
         Map<Integer, long[]> rlimits, boolean resetSignals, int parentDeathSignal, Duration timeout, Duration grace,
-        boolean killProcessGroupOnExit, JdkExec jdk) {
+        boolean killProcessGroupOnExit, boolean newCgroup, Map<String, String> cgroupLimits, JdkExec jdk) {
     /** A {@code Command}'s spec: {@code jdk} null. */
     public ProcessSpec(String program, NativeStrings argv, NativeStrings envp, NativeStrings candidates,
             Path directory, NativeStrings chdir, Stdio stdin, Stdio stdout, Stdio stderr,
             boolean redirectErrorStream, Map<Integer, Integer> fds, boolean closeOtherFds, boolean newSession,
             Integer processGroup, Integer umask, Map<Integer, long[]> rlimits, boolean resetSignals,
-            int parentDeathSignal, Duration timeout, Duration grace, boolean killProcessGroupOnExit) {
+            int parentDeathSignal, Duration timeout, Duration grace, boolean killProcessGroupOnExit,
+            boolean newCgroup, Map<String, String> cgroupLimits) {
         this(program, argv, envp, candidates, directory, chdir, stdin, stdout, stderr, redirectErrorStream, fds,
                 closeOtherFds, newSession, processGroup, umask, rlimits, resetSignals, parentDeathSignal, timeout,
-                grace, killProcessGroupOnExit, null);
+                grace, killProcessGroupOnExit, newCgroup, cgroupLimits, null);
     }
 
     /** Copies the maps (the rlimit pairs are the caller's, which never changes them). */
@@ -68,6 +72,7 @@ public record ProcessSpec(String program, NativeStrings argv, NativeStrings envp
         Objects.requireNonNull(candidates, "candidates");
         fds = Map.copyOf(fds);
         rlimits = Map.copyOf(rlimits);
+        cgroupLimits = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(cgroupLimits));
     }
 
     /** @return whether the child leads a process group of its own (a new group or session) */

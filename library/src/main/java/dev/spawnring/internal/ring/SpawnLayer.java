@@ -19,7 +19,8 @@ import java.lang.foreign.MemorySegment;
  * chain order, into the ring's user-space completion list.
  * <ul>
  *   <li><b>Prep failure</b> (a CLONE that is not the head, has a non-zero field or no
- *       link flag, has clone flags other than {@code CLONE_FILES}, or has
+ *       link flag, has clone flags other than {@code CLONE_FILES} and {@code CLONE_INTO_CGROUP},
+ *       an {@code fd} without {@code CLONE_INTO_CGROUP}, or has
  *       {@code CLONE_FILES} without a CLOSE_RANGE with {@code CLOSE_RANGE_UNSHARE} right
  *       after it; an EXEC with {@code buf_index}, {@code len} or {@code file_index}; in a
  *       CLONE chain, a NOP with unknown {@code nop_flags} or a READ/WRITE with
@@ -102,7 +103,8 @@ public final class SpawnLayer {
         boolean bad = switch (Layouts.opcode(sqe)) {
             case IORING_OP_CLONE -> i != 0
                     || (Layouts.flags(sqe) & LINK_FLAGS) == 0
-                    || Layouts.fd(sqe) != 0 || Layouts.ioprio(sqe) != 0 || Layouts.addr3(sqe) != 0
+                    || (Layouts.fd(sqe) != 0 && (Layouts.off(sqe) & Linux.CLONE_INTO_CGROUP) == 0)
+                    || Layouts.fd(sqe) < 0 || Layouts.ioprio(sqe) != 0 || Layouts.addr3(sqe) != 0
                     || Layouts.len(sqe) != 0 || Layouts.opFlags(sqe) != 0 || Layouts.bufIndex(sqe) != 0
                     || Layouts.fileIndex(sqe) != 0
                     || !cloneFlagsAllowed(chain);
@@ -117,10 +119,11 @@ public final class SpawnLayer {
 
     /**
      * The CLONE's flags ({@code addr2}) are 0, or {@code CLONE_FILES} with a first step that
-     * unshares the fd table: until it has, the child would dup2 and close the submitter's fds.
+     * unshares the fd table (until it has, the child would dup2 and close the submitter's
+     * fds); either with {@code CLONE_INTO_CGROUP} (the cgroup's fd in {@code fd}).
      */
     private static boolean cloneFlagsAllowed(MemorySegment[] chain) {
-        long flags = Layouts.off(chain[0]);
+        long flags = Layouts.off(chain[0]) & ~Linux.CLONE_INTO_CGROUP;
         if (flags == 0) {
             return true;
         }
@@ -144,7 +147,7 @@ public final class SpawnLayer {
             }
             long pidfdAddr = Layouts.addr(chain[0]);
             MemorySegment pidfdOut = pidfdAddr == 0 ? null : MemorySegment.ofAddress(pidfdAddr).reinterpret(4);
-            results[0] = program.run(pidfdOut, Layouts.off(chain[0]));
+            results[0] = program.run(pidfdOut, Layouts.off(chain[0]), Layouts.fd(chain[0]));
             for (int i = 1; i < chain.length; i++) {
                 results[i] = program.result(i - 1);
             }

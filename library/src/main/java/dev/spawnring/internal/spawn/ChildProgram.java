@@ -126,6 +126,8 @@ public final class ChildProgram implements AutoCloseable {
     static final int SPAWN_NO_CLONE3 = 1;
     /** {@code SR_SPAWN_CLONE_FILES}: clone with {@code CLONE_FILES}, step 0 unshares the fd table. */
     static final int SPAWN_CLONE_FILES = 2;
+    /** {@code SR_SPAWN_INTO_CGROUP}: clone3 with {@code CLONE_INTO_CGROUP}. */
+    static final int SPAWN_INTO_CGROUP = 4;
 
     private static final int NO_OPTIONS = 0;
 
@@ -446,8 +448,44 @@ public final class ChildProgram implements AutoCloseable {
         return runWithOptions(pidfdOut, cloneFlags == 0 ? NO_OPTIONS : SPAWN_CLONE_FILES);
     }
 
+    /**
+     * {@link #run(MemorySegment, long)} that may also start the child in a cgroup:
+     * {@link Linux#CLONE_INTO_CGROUP} in {@code cloneFlags} clones with
+     * {@code clone3(CLONE_INTO_CGROUP)} into the cgroup whose directory {@code cgroupFd} holds
+     * open, so the child never runs outside it. Where {@code clone3} is refused nothing is
+     * cloned and the result is {@code -ENOSYS} ({@code clone()} cannot place a child in a
+     * cgroup).
+     *
+     * @param pidfdOut   as for {@link #run(MemorySegment)}
+     * @param cloneFlags 0, {@link Linux#CLONE_FILES}, {@link Linux#CLONE_INTO_CGROUP} or both
+     * @param cgroupFd   an fd of the cgroup's directory with {@code CLONE_INTO_CGROUP}, else ignored
+     * @return as for {@link #run(MemorySegment)}; the kernel's error when it refuses the cgroup
+     *         (e.g. {@code -EBUSY}, {@code -EOPNOTSUPP})
+     * @throws IllegalArgumentException when {@code cloneFlags} holds another flag, or
+     *                                  {@code CLONE_INTO_CGROUP} comes with a negative fd
+     */
+    public int run(MemorySegment pidfdOut, long cloneFlags, int cgroupFd) {
+        long intoCgroup = cloneFlags & Linux.CLONE_INTO_CGROUP;
+        if (intoCgroup == 0) {
+            return run(pidfdOut, cloneFlags);
+        }
+        if (cgroupFd < 0) {
+            throw new IllegalArgumentException("CLONE_INTO_CGROUP needs the cgroup's fd, not " + cgroupFd);
+        }
+        long rest = cloneFlags & ~Linux.CLONE_INTO_CGROUP;
+        if ((rest & ~Linux.CLONE_FILES) != 0) {
+            throw new IllegalArgumentException("clone flags other than CLONE_FILES and CLONE_INTO_CGROUP are not"
+                    + " supported: 0x" + Long.toHexString(cloneFlags));
+        }
+        return runWithOptions(pidfdOut, (rest == 0 ? NO_OPTIONS : SPAWN_CLONE_FILES) | SPAWN_INTO_CGROUP, cgroupFd);
+    }
+
     /** {@link #run(MemorySegment)} with {@code SR_SPAWN_*} options (tests take the clone() fallback). */
     int runWithOptions(MemorySegment pidfdOut, int options) {
+        return runWithOptions(pidfdOut, options, -1);
+    }
+
+    private int runWithOptions(MemorySegment pidfdOut, int options, int cgroupFd) {
         MemorySegment stepArray = steps.segment();
         MemorySegment out = MemorySegment.NULL;
         if (pidfdOut != null && !pidfdOut.equals(MemorySegment.NULL)) {
@@ -457,7 +495,7 @@ public final class ChildProgram implements AutoCloseable {
             }
             out = pidfdOut;
         }
-        int pid = SrSpawn.spawn(stepArray, steps.count(), out, options);
+        int pid = SrSpawn.spawn(stepArray, steps.count(), out, options, cgroupFd);
         ran = true;
         return pid;
     }

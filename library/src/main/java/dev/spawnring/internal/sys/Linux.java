@@ -67,6 +67,10 @@ public final class Linux {
     // <linux/sched.h>
     /** {@code clone(2)}: the child shares the parent's fd table. */
     public static final long CLONE_FILES = 0x00000400L;
+    /** {@code clone3(2)}: the child starts in the cgroup {@code clone_args.cgroup} names (Linux 5.7). */
+    public static final long CLONE_INTO_CGROUP = 0x200000000L;
+    /** {@code unlinkat(2)}: remove a directory (a cgroup). */
+    public static final int AT_REMOVEDIR = 0x200;
 
     // <sys/mman.h>
     public static final int PROT_READ = 1;

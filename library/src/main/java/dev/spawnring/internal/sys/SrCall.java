@@ -22,7 +22,7 @@ import java.lang.invoke.MethodHandle;
  */
 public final class SrCall {
     // sr_call's functions, from spawnring.h. Do not change.
-    /** {@code sr_spawn_ex(steps, nsteps, pidfd_out, options)}: the child's pid, or -errno. */
+    /** {@code sr_spawn_cgroup(steps, nsteps, pidfd_out, options, cgroup_fd)}: the child's pid, or -errno. */
     public static final long SPAWN = -1;
     /** {@code calloc(1, a1)}: the address, or 0. */
     public static final long CALLOC = -2;
