@@ -1,7 +1,6 @@
 package dev.spawnring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -27,9 +26,12 @@ class ModuleDescriptorTest {
         if (Spawner.class.getModule().isNamed()) {
             return Spawner.class.getModule().getDescriptor();
         }
-        try (InputStream in = Spawner.class.getResourceAsStream("/module-info.class")) {
-            assertNotNull(in, "no module-info.class beside the library's classes");
+        // The library's own module-info.class, beside its classes (not the first one on the class path).
+        try (InputStream in = Spawner.class.getProtectionDomain().getCodeSource().getLocation().toURI()
+                .resolve("module-info.class").toURL().openStream()) {
             return ModuleDescriptor.read(in);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
