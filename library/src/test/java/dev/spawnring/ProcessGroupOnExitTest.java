@@ -29,8 +29,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Tag(KernelSuiteMain.TAG)
 class ProcessGroupOnExitTest {
     /** The leader prints its background sleeper's pid and exits at once, leaving it in its group. */
+    /** A leader that starts a sleeper, prints its pid, and exits once its stdin is closed (the test holds a pidfd of the sleeper by then). */
     private static Command leaderLeavingASleeper() {
-        return Command.of("sh", "-c", "sleep 60 & echo $!").stdin(Stdio.discard()).stderr(Stdio.discard());
+        return Command.of("sh", "-c", "sleep 60 </dev/null & echo $!; read go; exit 0").stdin(Stdio.pipe()).stderr(Stdio.discard());
     }
 
     @ParameterizedTest
@@ -40,6 +41,7 @@ class ProcessGroupOnExitTest {
             Child c = s.spawn(leaderLeavingASleeper().killProcessGroupOnExit());
             long sleeper = Long.parseLong(new BufferedReader(new InputStreamReader(c.stdout())).readLine().trim());
             int sleeperFd = Sys.pidfdOpen(sleeper, 0);
+            c.stdin().close(); // now the leader may exit
             assertTrue(sleeperFd >= 0, "pidfd_open of the sleeper " + sleeper);
             try {
                 assertEquals(ExitStatus.exited(0), c.waitFor(Duration.ofSeconds(10)));
@@ -61,6 +63,7 @@ class ProcessGroupOnExitTest {
             Child c = s.spawn(leaderLeavingASleeper().newProcessGroup());
             long sleeper = Long.parseLong(new BufferedReader(new InputStreamReader(c.stdout())).readLine().trim());
             int sleeperFd = Sys.pidfdOpen(sleeper, 0);
+            c.stdin().close(); // now the leader may exit
             assertTrue(sleeperFd >= 0);
             try {
                 assertEquals(ExitStatus.exited(0), c.waitFor(Duration.ofSeconds(10)));
