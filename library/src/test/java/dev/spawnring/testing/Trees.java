@@ -1,8 +1,11 @@
 package dev.spawnring.testing;
 
+import dev.spawnring.Child;
 import dev.spawnring.Command;
 import dev.spawnring.internal.process.CgroupPlace;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.Assumptions;
 public final class Trees {
     /** The environment variable that marks every process of one test's tree. */
     public static final String MARK = "SPAWNRING_TREE_MARK";
+    /** Shell code that starts a daemon (fork, setsid, fork, the middle one exits) and says "ready" once it runs. */
+    public static final String DAEMON = "setsid sh -c 'sleep 1000 & exit 0' & wait; echo ready";
 
     private Trees() {
     }
@@ -39,6 +44,11 @@ public final class Trees {
     public static boolean controllerEnabled(Path parent, String controller) throws IOException {
         return List.of(Files.readString(parent.resolve("cgroup.subtree_control")).strip().split("\\s+"))
                 .contains(controller);
+    }
+
+    /** @return the first line {@code child} writes to its stdout pipe, or null at its end */
+    public static String firstLine(Child child) throws IOException {
+        return new BufferedReader(new InputStreamReader(child.stdout(), StandardCharsets.UTF_8)).readLine();
     }
 
     /** @return a fresh marker */

@@ -10,12 +10,10 @@ import dev.spawnring.SpawnException;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.TreeKill;
-import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +48,7 @@ class TreeFallbackTest {
         try (Spawner s = withParent(backend, nowhere)) {
             Child c = s.spawn(Trees.marked(Command.of("sh", "-c", "sleep 1000 & echo ready; wait"), mark)
                     .inNewCgroup().stderr(Stdio.discard()));
-            assertEquals("ready", new BufferedReader(new InputStreamReader(c.stdout())).readLine());
+            assertEquals("ready", Trees.firstLine(c));
             assertTrue(c.cgroup().isEmpty());
             assertEquals("no cgroup: configured parent " + nowhere + ": no such directory", c.cgroupFallback());
 

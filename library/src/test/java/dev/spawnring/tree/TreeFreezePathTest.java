@@ -10,19 +10,17 @@ import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.TreeKill;
 import dev.spawnring.internal.process.Cgroup;
-import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.TreeCgroups;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,22 +34,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TreeFreezePathTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
 
-    private Path parent;
-    private Set<String> before;
+    @RegisterExtension
+    final TreeCgroups cgroups = new TreeCgroups(GUARD);
 
     @BeforeEach
-    void takeTheFreezePath() throws Exception {
-        parent = Trees.assumeTreesHere();
-        before = Trees.spawnringCgroups(parent);
+    void takeTheFreezePath() {
         System.setProperty(Cgroup.NO_CGROUP_KILL_PROPERTY, "true");
     }
 
     @AfterEach
-    void noCgroupIsLeftBehind() throws Exception {
+    void takeTheKillPathAgain() {
         System.clearProperty(Cgroup.NO_CGROUP_KILL_PROPERTY);
-        if (parent != null) {
-            assertEquals(before, Trees.awaitCgroupsBack(parent, before, GUARD), "cgroups left under " + parent);
-        }
     }
 
     @ParameterizedTest
@@ -62,7 +55,7 @@ class TreeFreezePathTest {
             Child c = s.spawn(Trees.marked(Command.of("sh", "-c", "setsid sh -c 'sleep 1000 & exit 0' & wait;"
                     + " for i in 1 2 3 4 5; do sleep 1000 & done; echo ready; wait"), mark)
                     .inNewCgroup().stderr(Stdio.discard()));
-            assertEquals("ready", new BufferedReader(new InputStreamReader(c.stdout())).readLine());
+            assertEquals("ready", Trees.firstLine(c));
             assertEquals(7, Trees.awaitMarked(mark, 7, GUARD).size());
 
             assertEquals(TreeKill.CGROUP_FREEZE, c.killTree());

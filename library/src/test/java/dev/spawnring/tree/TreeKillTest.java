@@ -9,19 +9,16 @@ import dev.spawnring.Signal;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.TreeKill;
-import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.TreeCgroups;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,39 +31,20 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Tag(KernelSuiteMain.TAG)
 class TreeKillTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
-    /** Starts a daemon (fork, setsid, fork, the middle one exits) and says "ready" once it runs. */
-    private static final String DAEMON = "setsid sh -c 'sleep 1000 & exit 0' & wait; echo ready";
 
-    private Path parent;
-    private Set<String> before;
-
-    @BeforeEach
-    void noteTheCgroupsThere() throws Exception {
-        parent = Trees.assumeTreesHere();
-        before = Trees.spawnringCgroups(parent);
-    }
-
-    @AfterEach
-    void noCgroupIsLeftBehind() throws Exception {
-        if (parent != null) {
-            assertEquals(before, Trees.awaitCgroupsBack(parent, before, GUARD), "cgroups left under " + parent);
-        }
-    }
-
-    private static String readLine(Child c) throws Exception {
-        return new BufferedReader(new InputStreamReader(c.stdout())).readLine();
-    }
+    @RegisterExtension
+    final TreeCgroups cgroups = new TreeCgroups(GUARD);
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aDaemonThatDoubleForkedIntoANewSessionDiesWithTheTree(Backend backend) throws Exception {
         String mark = Trees.newMark();
         try (Spawner s = Spawners.create(backend)) {
-            Child c = s.spawn(Trees.marked(Command.of("sh", "-c", DAEMON + "; exec sleep 1000"), mark)
+            Child c = s.spawn(Trees.marked(Command.of("sh", "-c", Trees.DAEMON + "; exec sleep 1000"), mark)
                     .inNewCgroup().stderr(Stdio.discard()));
             assertEquals("", c.cgroupFallback());
             assertTrue(c.cgroup().isPresent());
-            assertEquals("ready", readLine(c));
+            assertEquals("ready", Trees.firstLine(c));
             assertEquals(2, Trees.awaitMarked(mark, 2, GUARD).size(), "the child and its daemon run");
 
             assertEquals(TreeKill.CGROUP_KILL, c.killTree());
@@ -82,9 +60,9 @@ class TreeKillTest {
     void aDaemonLeftByAChildThatExitedIsStillKilledThroughTheCgroupAfterTheReap(Backend backend) throws Exception {
         String mark = Trees.newMark();
         try (Spawner s = Spawners.create(backend)) {
-            Child c = s.spawn(Trees.marked(Command.of("sh", "-c", DAEMON), mark).inNewCgroup()
+            Child c = s.spawn(Trees.marked(Command.of("sh", "-c", Trees.DAEMON), mark).inNewCgroup()
                     .stderr(Stdio.discard()));
-            assertEquals("ready", readLine(c));
+            assertEquals("ready", Trees.firstLine(c));
             assertEquals(ExitStatus.exited(0), c.waitFor(GUARD));
             assertEquals(1, Trees.awaitMarked(mark, 1, GUARD).size(), "the daemon outlives the child");
             Path cgroup = c.cgroup().orElseThrow(() -> new AssertionError("the cgroup holding the daemon is gone"));
@@ -103,10 +81,10 @@ class TreeKillTest {
         try (Spawner s = Spawners.create(backend)) {
             // The child makes cgroups inside its own (a tree may manage its own), then exits.
             Child c = s.spawn(Command.of("sh", "-c", "d=\"$MOUNT$(sed -n 's/^0:://p' /proc/self/cgroup)\";"
-                    + " mkdir -p \"$d/inner/deeper\" && echo made").env("MOUNT", mountOf(parent).toString())
+                    + " mkdir -p \"$d/inner/deeper\" && echo made").env("MOUNT", mountOf(cgroups.parent()).toString())
                     .inNewCgroup());
             Path cgroup = c.cgroup().orElseThrow();
-            assertEquals("made", readLine(c));
+            assertEquals("made", Trees.firstLine(c));
 
             assertEquals(ExitStatus.exited(0), c.waitFor(GUARD));
 
@@ -131,7 +109,7 @@ class TreeKillTest {
             Child c = s.spawn(Trees.marked(Command.of("sh", "-c",
                     "i=0; while [ $i -lt 1000 ]; do sleep 1000 & i=$((i+1)); done; echo ready; wait"), mark)
                     .inNewCgroup().stderr(Stdio.discard()));
-            assertEquals("ready", readLine(c));
+            assertEquals("ready", Trees.firstLine(c));
             assertEquals(1001, Trees.awaitMarked(mark, 1001, GUARD).size(), "the shell and its 1,000 sleepers");
 
             assertEquals(TreeKill.CGROUP_KILL, c.killTree());

@@ -6,19 +6,15 @@ import dev.spawnring.Child;
 import dev.spawnring.Command;
 import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
-import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.TreeCgroups;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,23 +26,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Tag(KernelSuiteMain.TAG)
 class TreeKilledOnCloseTest {
     private static final Duration GUARD = Duration.ofSeconds(60);
-    private static final String DAEMON = "setsid sh -c 'sleep 1000 & exit 0' & wait; echo ready";
 
-    private Path parent;
-    private Set<String> before;
-
-    @BeforeEach
-    void noteTheCgroupsThere() throws Exception {
-        parent = Trees.assumeTreesHere();
-        before = Trees.spawnringCgroups(parent);
-    }
-
-    @AfterEach
-    void noCgroupIsLeftBehind() throws Exception {
-        if (parent != null) {
-            assertEquals(before, Trees.awaitCgroupsBack(parent, before, GUARD), "cgroups left under " + parent);
-        }
-    }
+    @RegisterExtension
+    final TreeCgroups cgroups = new TreeCgroups(GUARD);
 
     @ParameterizedTest
     @EnumSource(Backend.class)
@@ -55,14 +37,14 @@ class TreeKilledOnCloseTest {
         String mark = Trees.newMark();
         Spawner s = Spawner.builder().backend(backend).killTreesOnClose(true).build();
         try {
-            Child running = s.spawn(Trees.marked(Command.of("sh", "-c", DAEMON + "; exec sleep 1000"), mark)
+            Child running = s.spawn(Trees.marked(Command.of("sh", "-c", Trees.DAEMON + "; exec sleep 1000"), mark)
                     .inNewCgroup().stderr(Stdio.discard()));
-            Child exited = s.spawn(Trees.marked(Command.of("sh", "-c", DAEMON), mark).inNewCgroup()
+            Child exited = s.spawn(Trees.marked(Command.of("sh", "-c", Trees.DAEMON), mark).inNewCgroup()
                     .stderr(Stdio.discard()));
             Child grouped = s.spawn(Trees.marked(Command.of("sh", "-c", "sleep 1000 & echo ready; wait"), mark)
                     .newProcessGroup().stderr(Stdio.discard()));
             for (Child c : List.of(running, exited, grouped)) {
-                assertEquals("ready", new BufferedReader(new InputStreamReader(c.stdout())).readLine());
+                assertEquals("ready", Trees.firstLine(c));
             }
             exited.waitFor(GUARD);
             // running: its sleep and its daemon; exited: its daemon; grouped: its shell and its sleeper

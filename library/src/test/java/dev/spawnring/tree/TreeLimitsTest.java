@@ -6,18 +6,16 @@ import dev.spawnring.Command;
 import dev.spawnring.ExitStatus;
 import dev.spawnring.SpawnException;
 import dev.spawnring.Spawner;
-import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.TreeCgroups;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,28 +28,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Tag(KernelSuiteMain.TAG)
 class TreeLimitsTest {
-    private Path parent;
-    private Set<String> before;
-
-    @BeforeEach
-    void noteTheCgroupsThere() throws Exception {
-        parent = Trees.assumeTreesHere();
-        before = Trees.spawnringCgroups(parent);
-    }
-
-    @AfterEach
-    void noCgroupIsLeftBehind() throws Exception {
-        if (parent != null) {
-            assertEquals(before, Trees.awaitCgroupsBack(parent, before, Duration.ofSeconds(30)));
-        }
-    }
+    @RegisterExtension
+    final TreeCgroups cgroups = new TreeCgroups(Duration.ofSeconds(30));
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aLimitWhoseControllerIsNotEnabledIsRefusedWithTheReason(Backend backend) throws Exception {
         for (String[] limit : new String[][] {{"memory.max", "64M"}, {"pids.max", "10"}, {"cpu.max", "50000 100000"}}) {
             String controller = limit[0].substring(0, limit[0].indexOf('.'));
-            if (Trees.controllerEnabled(parent, controller)) {
+            if (Trees.controllerEnabled(cgroups.parent(), controller)) {
                 continue;
             }
             try (Spawner s = Spawners.create(backend)) {
@@ -59,7 +44,7 @@ class TreeLimitsTest {
                         () -> s.spawn(Command.of("true").cgroupLimit(limit[0], limit[1])));
 
                 assertTrue(e.step().startsWith("cgroup " + limit[0] + " " + limit[1] + " (the " + controller
-                        + " controller is not enabled for the cgroups under " + parent
+                        + " controller is not enabled for the cgroups under " + cgroups.parent()
                         + ": its cgroup.subtree_control holds "), e.getMessage());
                 assertEquals("EOPNOTSUPP", e.errnoName());
             }
@@ -69,8 +54,8 @@ class TreeLimitsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aLimitWhoseControllerIsEnabledIsSet(Backend backend) throws Exception {
-        Assumptions.assumeTrue(Trees.controllerEnabled(parent, "pids"),
-                "skipped: the pids controller is not enabled under " + parent);
+        Assumptions.assumeTrue(Trees.controllerEnabled(cgroups.parent(), "pids"),
+                "skipped: the pids controller is not enabled under " + cgroups.parent());
         try (Spawner s = Spawners.create(backend)) {
             ExitStatus st = s.spawn(Command.of("sh", "-c", "cat /proc/self/cgroup >/dev/null; exit 3")
                     .cgroupLimit("pids.max", "50")).waitFor();

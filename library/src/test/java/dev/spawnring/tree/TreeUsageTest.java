@@ -8,16 +8,14 @@ import dev.spawnring.ExitStatus;
 import dev.spawnring.Result;
 import dev.spawnring.Spawner;
 import dev.spawnring.TreeUsage;
-import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.KernelSuiteMain;
+import dev.spawnring.testing.Spawners;
+import dev.spawnring.testing.TreeCgroups;
 import dev.spawnring.testing.Trees;
 import dev.spawnring.uring.Backend;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -32,21 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TreeUsageTest {
     private static final Duration GUARD = Duration.ofSeconds(120);
 
-    private Path parent;
-    private Set<String> before;
-
-    @BeforeEach
-    void noteTheCgroupsThere() throws Exception {
-        parent = Trees.assumeTreesHere();
-        before = Trees.spawnringCgroups(parent);
-    }
-
-    @AfterEach
-    void noCgroupIsLeftBehind() throws Exception {
-        if (parent != null) {
-            assertEquals(before, Trees.awaitCgroupsBack(parent, before, GUARD), "cgroups left under " + parent);
-        }
-    }
+    @RegisterExtension
+    final TreeCgroups cgroups = new TreeCgroups(GUARD);
 
     @ParameterizedTest
     @EnumSource(Backend.class)
@@ -62,9 +47,9 @@ class TreeUsageTest {
             assertNotNull(usage, "a child in a cgroup has its usage");
             assertNotNull(usage.totalCpu(), "cpu.stat is in every cgroup v2");
             assertTrue(usage.totalCpu().compareTo(Duration.ofMillis(200)) >= 0, usage.toString());
-            boolean memory = Trees.controllerEnabled(parent, "memory");
+            boolean memory = Trees.controllerEnabled(cgroups.parent(), "memory");
             assertEquals(memory, usage.memoryPeak() > 0, "memory.peak known iff the memory controller is on: " + usage);
-            boolean pids = Trees.controllerEnabled(parent, "pids");
+            boolean pids = Trees.controllerEnabled(cgroups.parent(), "pids");
             assertEquals(pids, usage.pidsPeak() >= 3, "pids.peak known iff the pids controller is on: " + usage);
         }
     }
