@@ -6,6 +6,7 @@ import dev.spawnring.Spawner;
 import dev.spawnring.Stdio;
 import dev.spawnring.cli.run.ssh.Hosts;
 import dev.spawnring.cli.run.ssh.RemoteJob;
+import dev.spawnring.cli.run.ssh.Shell;
 import dev.spawnring.cli.run.ssh.SshLogin;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -203,8 +204,8 @@ final class Remotes implements AutoCloseable {
     /** GNU parallel's variables for a remote job: {@code export PARALLEL_SEQ=... PARALLEL_JOBSLOT=... ...; } */
     private static byte[] environment(Job job, Hosts.Seat seat) {
         return new Bytes.Builder().ascii("export PARALLEL_SEQ=" + job.seq + " PARALLEL_JOBSLOT=" + job.slot
-                + " PARALLEL_SSHHOST=").append(Template.quote(Bytes.of(seat.host().login().host())))
-                .ascii(" PARALLEL_SSHLOGIN=").append(Template.quote(Bytes.of(seat.host().name()))).ascii("; ").toBytes();
+                + " PARALLEL_SSHHOST=").append(Shell.quote(Bytes.of(seat.host().login().host())))
+                .ascii(" PARALLEL_SSHLOGIN=").append(Shell.quote(Bytes.of(seat.host().name()))).ascii("; ").toBytes();
     }
 
     /**

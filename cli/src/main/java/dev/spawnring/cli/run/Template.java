@@ -1,5 +1,6 @@
 package dev.spawnring.cli.run;
 
+import dev.spawnring.cli.run.ssh.Shell;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -294,7 +295,7 @@ final class Template {
             if (!b.isEmpty()) {
                 b.append((byte) ' ');
             }
-            b.append(quote(a));
+            b.append(Shell.quote(a));
         }
         return b.toBytes();
     }
@@ -346,7 +347,7 @@ final class Template {
                 if (!b.isEmpty()) {
                     b.append((byte) ' ');
                 }
-                b.append(quote(v));
+                b.append(Shell.quote(v));
             }
         }
         return b.toBytes();
@@ -361,7 +362,7 @@ final class Template {
                 // -n/-N: the last job may have fewer inputs; a missing one is empty, as in GNU parallel.
                 byte[] v = in.source() > inputs.size() ? new byte[0]
                         : transform(inputs.get(in.source() - 1), in.transform());
-                b.append(quote ? quote(v) : v);
+                b.append(quote ? Shell.quote(v) : v);
             }
             case Input in -> {
                 boolean first = true;
@@ -371,7 +372,7 @@ final class Template {
                     }
                     first = false;
                     byte[] t = transform(v, in.transform());
-                    b.append(quote ? quote(t) : t);
+                    b.append(quote ? Shell.quote(t) : t);
                 }
             }
         }
@@ -418,30 +419,5 @@ final class Template {
             end--;
         }
         return end;
-    }
-
-    /** @return {@code s} as a shell word: as it is when safe, else in single quotes */
-    public static byte[] quote(byte[] s) {
-        if (s.length == 0) {
-            return new byte[] {'\'', '\''};
-        }
-        boolean safe = true;
-        for (int i = 0; i < s.length && safe; i++) {
-            byte c = s[i];
-            safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || (c > 0 && "_@%+=:,./-".indexOf(c) >= 0);
-        }
-        if (safe) {
-            return s;
-        }
-        Bytes.Builder b = new Bytes.Builder().append((byte) '\'');
-        for (byte c : s) {
-            if (c == '\'') {
-                b.ascii("'\\''");
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append((byte) '\'').toBytes();
     }
 }

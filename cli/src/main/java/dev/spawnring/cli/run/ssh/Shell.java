@@ -25,25 +25,32 @@ public final class Shell {
             return new byte[] {'\'', '\''};
         }
         boolean safe = true;
-        for (int i = 0; i < s.length && safe; i++) {
-            byte c = s[i];
-            safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        int quotes = 0;
+        for (byte c : s) {
+            if (c == '\'') {
+                quotes++;
+            }
+            safe &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || (c > 0 && "_@%+=:,./-".indexOf(c) >= 0);
         }
         if (safe) {
             return s;
         }
-        ByteArrayOutputStream b = new ByteArrayOutputStream(s.length + 8);
-        b.write('\'');
+        byte[] q = new byte[s.length + 2 + 3 * quotes];
+        int at = 0;
+        q[at++] = '\'';
         for (byte c : s) {
             if (c == '\'') {
-                b.writeBytes(ascii("'\\''"));
+                q[at++] = '\'';
+                q[at++] = '\\';
+                q[at++] = '\'';
+                q[at++] = '\'';
             } else {
-                b.write(c);
+                q[at++] = c;
             }
         }
-        b.write('\'');
-        return b.toByteArray();
+        q[at] = '\'';
+        return q;
     }
 
     /**
