@@ -124,6 +124,7 @@ long sr_call(long fn, long a1, long a2, long a3, long a4, long a5, long a6);
 #define SR_CALL_CLOCK_GETTIME (-4L) /* clock_gettime(a1) (the vDSO) in ns, or -errno */
 #define SR_CALL_STEP_SIZE (-5L)     /* sizeof(struct sr_step) */
 #define SR_CALL_VERSION (-6L)       /* sr_version(), as an address */
+#define SR_CALL_ENVIRON (-7L)       /* environ's entries, NUL after each, into a1 (a2 bytes): the bytes they take */
 
 /* "spawnring-native 1": a health check. */
 const char *sr_version(void);

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * What to run and how: immutable, every method returns a new {@code Command}.
@@ -89,15 +88,16 @@ public final class Command {
         this.argv = List.copyOf(argv);
     }
 
-    private static <T> List<OsString> convert(List<T> argv, Function<T, OsString> how) {
+    /** {@code argv}'s Strings or byte arrays as OsStrings (no lambda: a cold JVM would spin a class for it). */
+    private static List<OsString> convert(List<?> argv) {
         Objects.requireNonNull(argv, "argv");
         List<OsString> out = new ArrayList<>(argv.size());
         for (int i = 0; i < argv.size(); i++) {
-            T a = argv.get(i);
+            Object a = argv.get(i);
             if (a == null) {
                 throw new NullPointerException("argv[" + i + "] is null");
             }
-            out.add(how.apply(a));
+            out.add(a instanceof byte[] b ? OsString.of(b) : OsString.of((String) a));
         }
         return out;
     }
@@ -152,7 +152,7 @@ public final class Command {
      * @return a command running {@code argv.get(0)} with the rest as its arguments
      */
     public static Command of(List<String> argv) {
-        return new Command(convert(argv, OsString::of));
+        return new Command(convert(argv));
     }
 
     /**
@@ -175,7 +175,7 @@ public final class Command {
      * @return a command running {@code argv.get(0)} with the rest as its arguments
      */
     public static Command ofBytes(List<byte[]> argv) {
-        return new Command(convert(argv, OsString::of));
+        return new Command(convert(argv));
     }
 
     // ---- what to run
@@ -338,7 +338,9 @@ public final class Command {
     private Map<OsString, OsString> childEnvironment() {
         Map<OsString, OsString> env = new LinkedHashMap<>(
                 clearEnvironment ? Map.of() : InheritedEnvironment.variables());
-        envRemove.forEach(env::remove);
+        for (OsString name : envRemove) {
+            env.remove(name);
+        }
         env.putAll(envSet);
         return env;
     }

@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * <p>{@code System.getenv()} decides which variables there are and what they hold: a raw
  * entry is used when it decodes to what the JDK shows for that name; otherwise (a variable
- * changed by native code since the JDK read it, a C library without {@code environ}) the
+ * changed by native code since the JDK read it) the
  * JDK's text is encoded, as {@code ProcessBuilder} does for variables a program sets. As in
  * the JDK, an entry without {@code '='} is left out and, of two entries with the same name,
  * the first one counts.
@@ -47,14 +47,14 @@ public final class InheritedEnvironment {
     /** @return {@code NAME=VALUE} for each variable */
     public static List<OsString> entries(Map<OsString, OsString> variables) {
         List<OsString> out = new ArrayList<>(variables.size());
-        variables.forEach((name, value) -> {
-            byte[] n = name.bytes();
-            byte[] v = value.bytes();
+        for (Map.Entry<OsString, OsString> variable : variables.entrySet()) {
+            byte[] n = variable.getKey().bytes();
+            byte[] v = variable.getValue().bytes();
             byte[] e = Arrays.copyOf(n, n.length + 1 + v.length);
             e[n.length] = '=';
             System.arraycopy(v, 0, e, n.length + 1, v.length);
             out.add(OsString.of(e));
-        });
+        }
         return out;
     }
 
@@ -81,11 +81,11 @@ public final class InheritedEnvironment {
                 covered.add(name.text());
             }
         }
-        jdk.forEach((name, value) -> {
-            if (!covered.contains(name)) {
-                out.putIfAbsent(OsString.of(name), OsString.of(value));
+        for (Map.Entry<String, String> variable : jdk.entrySet()) {
+            if (!covered.contains(variable.getKey())) {
+                out.putIfAbsent(OsString.of(variable.getKey()), OsString.of(variable.getValue()));
             }
-        });
+        }
         return Collections.unmodifiableMap(out);
     }
 }

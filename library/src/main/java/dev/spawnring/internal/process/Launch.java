@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * One {@link ProcessSpec} compiled for one spawn: the parent's side (pipes, files, memfds,
@@ -45,18 +44,9 @@ import java.util.function.Consumer;
 final class Launch {
     private static final int LINK = IOSQE_IO_LINK;
 
-    /** One step of the chain: how to name it in an error, how to prep it, how to add it to a {@link ChildProgram}. */
-    private record Step(String label, Consumer<Sqe> prep, Direct direct) {
-    }
-
-    /** A step added straight to the program a caller's thread runs (no ring): the same call the spawn layer makes. */
-    private interface Direct {
-        void add(ChildProgram program, boolean hardlink);
-    }
-
     private final int devNull;
     private final ProcessSpec spec;
-    private final List<Step> steps = new ArrayList<>();
+    private final List<ChainStep> steps = new ArrayList<>();
     private final List<String> candidates = new ArrayList<>();
     /** Parent fds that exist only to be given to the child: closed once it is cloned. */
     private final List<Integer> childSideFds = new ArrayList<>();
@@ -129,55 +119,50 @@ final class Launch {
         if (spec.closeOtherFds()) {
             // The child shares the parent's fd table until this step gives it a copy of the fds
             // up to the highest one a step uses (the DUP2 sources; 0-2 stay for inherited stdio).
-            int maxFd = give.values().stream().mapToInt(Integer::intValue).reduce(2, Math::max);
+            int maxFd = 2;
+            for (Integer source : give.values()) {
+                maxFd = Math.max(maxFd, source);
+            }
             cloneFlags = Linux.CLONE_FILES;
-            steps.add(new Step("close_range " + (maxFd + 1) + ".. (unshare the fd table)",
-                    s -> s.prepCloseRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE),
-                    (p, hard) -> p.closeRange(maxFd + 1, ~0, Linux.CLOSE_RANGE_UNSHARE, hard)));
+            steps.add(ChainStep.closeRange(maxFd + 1, Linux.CLOSE_RANGE_UNSHARE));
             // Marks every fd from 3 up close-on-exec; the DUP2s below then make the targets survive.
-            steps.add(new Step("close_range 3..", s -> s.prepCloseRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC),
-                    (p, hard) -> p.closeRange(3, ~0, Linux.CLOSE_RANGE_CLOEXEC, hard)));
+            steps.add(ChainStep.closeRange(3, Linux.CLOSE_RANGE_CLOEXEC));
         }
-        give.forEach((target, source) -> steps.add(new Step("dup2 " + source + " -> " + target + describeFd(target),
-                s -> s.prepDup2(source, target), (p, hard) -> p.dup2(source, target, 0, hard))));
+        for (Map.Entry<Integer, Integer> e : give.entrySet()) {
+            steps.add(ChainStep.dup2(e.getValue(), e.getKey()));
+        }
         Path dir = spec.directory();
         if (dir != null) {
-            MemorySegment path = spec.chdir().string(0);
-            steps.add(new Step("chdir " + dir, s -> s.prepRw(IORING_OP_CHDIR, 0, path.address(), 0, 0),
-                    (p, hard) -> p.chdir(path, hard)));
+            steps.add(ChainStep.chdir(spec.chdir().string(0), dir));
         }
         if (jdk != null && jdk.directory() != null) { // ProcessBuilder: the directory's bytes as the JDK passes them
-            MemorySegment jdkDir = jdk.directory().string(0);
-            steps.add(new Step("chdir", s -> s.prepRw(IORING_OP_CHDIR, 0, jdkDir.address(), 0, 0),
-                    (p, hard) -> p.chdir(jdkDir, hard)));
+            steps.add(ChainStep.chdir(jdk.directory().string(0), null));
         }
         if (spec.newSession()) {
-            steps.add(new Step("setsid", Sqe::prepSetsid, ChildProgram::setsid));
+            steps.add(ChainStep.setsid());
         }
         Integer pgid = spec.processGroup();
         if (pgid != null && !spec.newSession()) {
-            steps.add(new Step("setpgid " + pgid, s -> s.prepSetpgid(pgid), (p, hard) -> p.setpgid(pgid, hard)));
+            steps.add(ChainStep.setpgid(pgid));
         }
         Integer umask = spec.umask();
         if (umask != null) {
-            steps.add(new Step("umask 0" + Integer.toOctalString(umask), s -> s.prepUmask(umask),
-                    (p, hard) -> p.umask(umask, hard)));
+            steps.add(ChainStep.umask(umask));
         }
-        new TreeMap<>(spec.rlimits()).forEach((res, lim) -> steps.add(new Step(
-                "setrlimit " + res + " " + lim[0] + " " + lim[1], s -> s.prepSetrlimit(res, lim[0], lim[1]),
-                (p, hard) -> p.setrlimit(res, lim[0], lim[1], hard))));
+        if (!spec.rlimits().isEmpty()) {
+            for (Map.Entry<Integer, long[]> e : new TreeMap<>(spec.rlimits()).entrySet()) {
+                steps.add(ChainStep.setrlimit(e.getKey(), e.getValue()[0], e.getValue()[1]));
+            }
+        }
         if (spec.resetSignals()) {
-            steps.add(new Step("reset signal dispositions", Sqe::prepSignalDefaults, ChildProgram::sigDefault));
-            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0),
-                    (p, hard) -> p.sigMask(Linux.SIG_SETMASK, 0, hard)));
+            steps.add(ChainStep.signalDefaults());
+            steps.add(ChainStep.clearSignalMask());
         } else if (jdk != null) { // ProcessBuilder: the JDK's child clears the mask, keeps ignored signals ignored
-            steps.add(new Step("clear signal mask", s -> s.prepSigmask(Linux.SIG_SETMASK, 0),
-                    (p, hard) -> p.sigMask(Linux.SIG_SETMASK, 0, hard)));
+            steps.add(ChainStep.clearSignalMask());
         }
         int pdeath = spec.parentDeathSignal();
         if (pdeath != 0) {
-            steps.add(new Step("prctl PR_SET_PDEATHSIG " + pdeath, s -> s.prepPdeathsig(pdeath),
-                    (p, hard) -> p.pdeathsig(pdeath, hard)));
+            steps.add(ChainStep.pdeathsig(pdeath));
         }
         if (jdk != null) {
             jdkExecSteps(jdk, argv, envp);
@@ -185,10 +170,8 @@ final class Launch {
         }
         NativeStrings paths = spec.candidates();
         for (int i = 0; i < paths.size(); i++) {
-            MemorySegment path = paths.string(i);
             candidates.add(paths.strings().get(i).text());
-            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, envp, 0),
-                    (p, hard) -> p.exec(AT_FDCWD, path, argv, envp, 0, hard)));
+            steps.add(ChainStep.exec(paths.string(i), argv, envp, 0));
         }
     }
 
@@ -228,14 +211,10 @@ final class Launch {
         NativeStrings paths = jdk.candidates();
         int shFlags = IORING_EXEC_IF_ENOEXEC | IORING_EXEC_PATH_SEARCH;
         for (int i = 0; i < paths.size(); i++) {
-            MemorySegment path = paths.string(i);
-            MemorySegment shArgv = jdk.shellArgv(i).array();
             candidates.add(paths.strings().get(i).text());
-            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, path, argv, cEnvp, 0),
-                    (p, hard) -> p.exec(AT_FDCWD, path, argv, cEnvp, 0, hard)));
+            steps.add(ChainStep.exec(paths.string(i), argv, cEnvp, 0));
             candidates.add("/bin/sh " + candidates.getLast());
-            steps.add(new Step("exec", s -> s.prepExecveat(AT_FDCWD, sh, shArgv, cEnvp, shFlags),
-                    (p, hard) -> p.exec(AT_FDCWD, sh, shArgv, cEnvp, shFlags, hard)));
+            steps.add(ChainStep.exec(sh, jdk.shellArgv(i).array(), cEnvp, shFlags));
         }
     }
 
@@ -250,52 +229,40 @@ final class Launch {
         return spec.parentDeathSignal() == 0 && captureLimit < 0 && !spec.newCgroup();
     }
 
-    private static String describeFd(int target) {
-        return switch (target) {
-            case 0 -> " (stdin)";
-            case 1 -> " (stdout)";
-            case 2 -> " (stderr)";
-            default -> "";
-        };
-    }
-
     private void stdio(int target, Stdio how, Map<Integer, Integer> give) throws SpawnException {
         String name = target == 0 ? "stdin" : target == 1 ? "stdout" : "stderr";
-        switch (how) {
-            case Stdio.Inherit i -> {
+        // instanceof, not a pattern switch: a cold JVM spins a class for each such switch.
+        if (how instanceof Stdio.Fd f) {
+            give.put(target, f.fd());
+        } else if (how instanceof Stdio.Discard) {
+            give.put(target, devNull);
+        } else if (how instanceof Stdio.Memfd) {
+            int fd = Memfd.create(name);
+            if (fd < 0) {
+                throw fail("memfd_create for " + name, -fd, List.of());
             }
-            case Stdio.Fd f -> give.put(target, f.fd());
-            case Stdio.Discard d -> give.put(target, devNull);
-            case Stdio.Memfd m -> {
-                int fd = Memfd.create(name);
-                if (fd < 0) {
-                    throw fail("memfd_create for " + name, -fd, List.of());
-                }
-                memfds[target] = fd;
-                give.put(target, fd);
+            memfds[target] = fd;
+            give.put(target, fd);
+        } else if (how instanceof Stdio.File f) {
+            int flags = target == 0 ? Linux.O_RDONLY
+                    : Linux.O_WRONLY | Linux.O_CREAT | (f.append() ? Linux.O_APPEND : Linux.O_TRUNC);
+            int fd = open(f.path(), flags | Linux.O_CLOEXEC | Linux.O_NOCTTY);
+            if (fd < 0) {
+                throw fail("open " + name + " " + f.path(), -fd, List.of());
             }
-            case Stdio.File f -> {
-                int flags = target == 0 ? Linux.O_RDONLY
-                        : Linux.O_WRONLY | Linux.O_CREAT | (f.append() ? Linux.O_APPEND : Linux.O_TRUNC);
-                int fd = open(f.path(), flags | Linux.O_CLOEXEC | Linux.O_NOCTTY);
-                if (fd < 0) {
-                    throw fail("open " + name + " " + f.path(), -fd, List.of());
-                }
-                childSideFds.add(fd);
-                give.put(target, fd);
+            childSideFds.add(fd);
+            give.put(target, fd);
+        } else if (how instanceof Stdio.Pipe) {
+            int[] fds = new int[2];
+            int r = Sys.pipe2(fds, Linux.O_CLOEXEC);
+            if (r < 0) {
+                throw fail("pipe for " + name, -r, List.of());
             }
-            case Stdio.Pipe p -> {
-                int[] fds = new int[2];
-                int r = Sys.pipe2(fds, Linux.O_CLOEXEC);
-                if (r < 0) {
-                    throw fail("pipe for " + name, -r, List.of());
-                }
-                int childEnd = target == 0 ? fds[0] : fds[1];
-                int parentEnd = target == 0 ? fds[1] : fds[0];
-                childSideFds.add(childEnd);
-                give.put(target, childEnd);
-                pipes[target] = parentEnd;
-            }
+            int childEnd = target == 0 ? fds[0] : fds[1];
+            int parentEnd = target == 0 ? fds[1] : fds[0];
+            childSideFds.add(childEnd);
+            give.put(target, childEnd);
+            pipes[target] = parentEnd;
         }
     }
 
@@ -371,7 +338,7 @@ final class Launch {
             } else if (i == 0) {
                 sqe.prepClone(pidfd, cloneFlags);
             } else {
-                steps.get(i - 1).prep().accept(sqe);
+                steps.get(i - 1).prep(sqe);
             }
             // The EXEC candidates are hardlinked: a missing one lets the search go on.
             boolean last = i == n - 1;
@@ -462,7 +429,7 @@ final class Launch {
             int firstCandidate = n - 1 - candidates.size();
             for (int i = 0; i < steps.size(); i++) {
                 // The EXEC candidates are hardlinked (but the last): a missing one lets the search go on.
-                steps.get(i).direct().add(program, i >= firstCandidate && i < steps.size() - 1);
+                steps.get(i).addTo(program, i >= firstCandidate && i < steps.size() - 1);
             }
             res[0] = program.run(pidfd, cloneFlags);
             for (int i = 1; i < n; i++) {
@@ -497,7 +464,7 @@ final class Launch {
             spec.jdk().started(pid); // the JDK's handle, taken before the loop can reap the child
         }
         try {
-            loop.execute(child::started);
+            loop.execute(new Started(child));
         } catch (IllegalStateException ended) {
             child.abandon(); // SIGKILL and reap here: nobody else would
             throw ended;
@@ -509,6 +476,20 @@ final class Launch {
         // spawn leaves nothing behind by the time the caller hears of it.
         child.awaitReap();
         throw failure(res, firstExec);
+    }
+
+    /** {@link ChildState#started} on the loop: a class, not a method reference (see {@link ChainStep}). */
+    private static final class Started implements Runnable {
+        private final ChildState child;
+
+        Started(ChildState child) {
+            this.child = child;
+        }
+
+        @Override
+        public void run() {
+            child.started();
+        }
     }
 
     private SpawnException failure(int[] res, int firstExec) {
@@ -552,7 +533,9 @@ final class Launch {
     }
 
     private void closeChildSide() {
-        childSideFds.forEach(Sys::close);
+        for (int fd : childSideFds) {
+            Sys.close(fd);
+        }
         childSideFds.clear();
     }
 

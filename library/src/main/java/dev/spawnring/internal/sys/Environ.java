@@ -1,6 +1,5 @@
 package dev.spawnring.internal.sys;
 
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -15,7 +14,9 @@ import java.util.List;
  * code), may not be mounted or readable (a chroot, {@code hidepid}), and may have been
  * rewritten in place ({@code PR_SET_MM_ENV_START}).
  *
- * <p>Not synchronized with {@code setenv} from native threads, as the JDK's read is not.
+ * <p>The native library copies the entries out ({@link SrCall#ENVIRON}), one downcall, so that
+ * no symbol lookup or pointer walk through {@code java.lang.foreign} is needed on a first spawn.
+ * Not synchronized with {@code setenv} from native threads, as the JDK's read is not.
  */
 public final class Environ {
     private Environ() {
@@ -23,31 +24,36 @@ public final class Environ {
 
     /**
      * @return each {@code environ} entry's bytes, in order, without the terminating NUL (entries
-     *         without {@code '='} included: the caller decides), or null when the C library
-     *         exports no {@code environ} symbol
+     *         without {@code '='} included: the caller decides)
      */
     public static List<byte[]> read() {
-        MemorySegment symbol = Linker.nativeLinker().defaultLookup().find("environ").orElse(null);
-        if (symbol == null) {
-            return null;
+        long size = SrCall.call(SrCall.ENVIRON, 0, 0, 0, 0, 0, 0);
+        while (true) {
+            long room = size + 4096; // room for what native code may add meanwhile
+            MemorySegment buf = NativeMemory.calloc(room);
+            try {
+                size = SrCall.call(SrCall.ENVIRON, buf.address(), room, 0, 0, 0, 0);
+                if (size <= room) {
+                    return split(buf.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE));
+                }
+            } finally {
+                NativeMemory.free(buf);
+            }
         }
-        MemorySegment array = symbol.reinterpret(ValueLayout.ADDRESS.byteSize()).get(ValueLayout.ADDRESS, 0);
+    }
+
+    /** @return the NUL-terminated entries of {@code block} */
+    static List<byte[]> split(byte[] block) {
         List<byte[]> entries = new ArrayList<>();
-        if (array.equals(MemorySegment.NULL)) {
-            return entries;
-        }
-        array = array.reinterpret(Long.MAX_VALUE);
-        for (long i = 0; ; i++) {
-            MemorySegment s = array.getAtIndex(ValueLayout.ADDRESS, i);
-            if (s.equals(MemorySegment.NULL)) {
-                return entries;
+        int start = 0;
+        for (int i = 0; i < block.length; i++) {
+            if (block[i] == 0) {
+                byte[] e = new byte[i - start];
+                System.arraycopy(block, start, e, 0, e.length);
+                entries.add(e);
+                start = i + 1;
             }
-            s = s.reinterpret(Long.MAX_VALUE);
-            long n = 0;
-            while (s.get(ValueLayout.JAVA_BYTE, n) != 0) {
-                n++;
-            }
-            entries.add(s.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
         }
+        return entries;
     }
 }

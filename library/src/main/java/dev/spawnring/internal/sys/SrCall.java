@@ -34,6 +34,8 @@ public final class SrCall {
     public static final long STEP_SIZE = -5;
     /** {@code sr_version()}, an address. */
     public static final long VERSION = -6;
+    /** {@code environ}'s entries, a NUL after each, into {@code a1} ({@code a2} bytes): the bytes they take. */
+    public static final long ENVIRON = -7;
 
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
 
