@@ -418,19 +418,21 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.println();
         out.printf("cold start: a fresh JVM per sample (java --enable-native-access=ALL-UNNAMED -cp <the bench jar>,"
-                + " default options) starts %s and waits for it; %d samples per contender, taking turns; load average"
-                + " %.2f before, %.2f after%n", ColdStart.PROGRAM, these.get(0).runs().size(),
+                + " default options; \", AOT cache\": with -XX:AOTCache=<its cache, from one training run>) starts %s and"
+                + " waits for it; %d samples per contender, taking turns; load average %.2f before, %.2f after%n",
+                ColdStart.PROGRAM, these.get(0).runs().size(),
                 settings.get("cold_load_average_before"), settings.get("cold_load_average_after"));
         out.printf("(a) main(): from the first line of main() to the child's exit; (b) java: the whole java process;"
                 + " setup: Spawner.create(), within (a)%n");
-        out.printf("%-28s %9s %8s %8s %9s %8s %8s %9s %8s %8s%n", "contender", "(a) ms", "p10", "p90", "(b) ms", "p10",
+        out.printf("%-38s %9s %8s %8s %9s %8s %8s %9s %8s %8s%n", "contender", "(a) ms", "p10", "p90", "(b) ms", "p10",
                 "p90", "setup ms", "x PB (a)", "x PB (b)");
         for (Row r : these) {
             double pbMain = BenchReport.figure(rows, r.cell(), BenchReport.PB, 0);
             double pbWall = BenchReport.figure(rows, r.cell(), BenchReport.PB, 1);
             Samples main = r.figure(0);
             Samples wall = r.figure(1);
-            out.printf("%-28s %9.1f %8.1f %8.1f %9.1f %8.1f %8.1f %9.1f %8s %8s%n", r.contender(), main.median() / 1e6,
+            String name = r.contender() + (r.cell().heap().equals(ColdStart.AOT_CELL) ? ", AOT cache" : "");
+            out.printf("%-38s %9.1f %8.1f %8.1f %9.1f %8.1f %8.1f %9.1f %8s %8s%n", name, main.median() / 1e6,
                     main.percentile(10) / 1e6, main.percentile(90) / 1e6, wall.median() / 1e6,
                     wall.percentile(10) / 1e6, wall.percentile(90) / 1e6, r.figure(2).median() / 1e6,
                     ratio(main.median(), pbMain), ratio(wall.median(), pbWall));

@@ -254,7 +254,7 @@ final class BenchReport {
                 case LIVE_CHILDREN -> String.format("start %,d live", c.param());
                 case OUTPUT -> "output GB/s";
                 case CAPTURE -> "capture a line";
-                case COLD_START -> "cold start";
+                case COLD_START -> c.heap().equals(ColdStart.AOT_CELL) ? "cold start, AOT cache" : "cold start";
             };
             double value = switch (c.workload()) {
                 case START_REAP, START_REAP_PIPES, FIRST_INSTRUCTION, CAPTURE -> median(rows, c, PB) / r.samples().medianMicros();

@@ -23,7 +23,9 @@ import java.util.function.Consumer;
  * process, timed by the bench from before it is started until it has exited. The contenders
  * take turns, sample by sample (the order flipped every other sample), after one untimed run
  * each (which also leaves spawnring's library in its per-user cache, where every later JVM
- * finds it).
+ * finds it). Then the same again with an AOT cache per contender (JDK 25's
+ * {@code -XX:AOTCacheOutput}, made by one training run of the same program): what a program
+ * that ships such a cache pays.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp spawnring-bench.jar dev.spawnring.bench.ColdStart spawnring|processbuilder PROGRAM
@@ -33,6 +35,8 @@ import java.util.function.Consumer;
  * (0 for ProcessBuilder), the backend the Spawner's ({@code -} for ProcessBuilder).
  */
 public final class ColdStart {
+    /** The cell of the samples whose JVMs have an AOT cache. */
+    static final String AOT_CELL = "fresh JVM, AOT cache";
     /** What the child JVMs start. */
     static final String PROGRAM = "/bin/true";
 
@@ -86,20 +90,44 @@ public final class ColdStart {
      * @return spawnring's row (named after the backend its Spawners chose), then ProcessBuilder's
      */
     static List<Row> run(int samples, Consumer<String> progress) throws IOException, InterruptedException {
-        Cell cell = new Cell(Workload.COLD_START, "fresh JVM", List.of(PROGRAM));
         progress.accept("cold start: one untimed run each");
-        sample("spawnring");
-        sample("processbuilder");
+        sample("spawnring", List.of());
+        sample("processbuilder", List.of());
+        List<Row> rows = new ArrayList<>(run(new Cell(Workload.COLD_START, "fresh JVM", List.of(PROGRAM)), "", samples,
+                List.of(), List.of(), progress));
+        Path dir = Files.createTempDirectory("spawnring-cold-aot-");
+        try {
+            Path mine = dir.resolve("spawnring.aot");
+            Path theirs = dir.resolve("processbuilder.aot");
+            progress.accept("cold start: one training run each for its AOT cache");
+            sample("spawnring", List.of("-XX:AOTCacheOutput=" + mine));
+            sample("processbuilder", List.of("-XX:AOTCacheOutput=" + theirs));
+            rows.addAll(run(new Cell(Workload.COLD_START, AOT_CELL, List.of(PROGRAM)), ", AOT cache",
+                    samples, List.of("-XX:AOTCache=" + mine), List.of("-XX:AOTCache=" + theirs), progress));
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+        return rows;
+    }
+
+    /** The samples of one cell, the contenders taking turns, each JVM started with its options. */
+    private static List<Row> run(Cell cell, String suffix, int samples, List<String> mine, List<String> theirs,
+            Consumer<String> progress) throws IOException, InterruptedException {
         List<long[]> spawnring = new ArrayList<>();
         List<long[]> pb = new ArrayList<>();
         String backend = "";
         for (int i = 0; i < samples; i++) {
             if (i % 10 == 0) {
-                progress.accept(String.format("cold start: samples %d-%d of %d", i + 1, Math.min(samples, i + 10),
-                        samples));
+                progress.accept(String.format("cold start%s: samples %d-%d of %d", suffix, i + 1,
+                        Math.min(samples, i + 10), samples));
             }
             for (String who : i % 2 == 0 ? List.of("spawnring", "processbuilder") : List.of("processbuilder", "spawnring")) {
-                Sample s = sample(who);
+                Sample s = sample(who, who.equals("spawnring") ? mine : theirs);
                 if (who.equals("spawnring")) {
                     spawnring.add(s.figures());
                     backend = s.backend();
@@ -111,11 +139,13 @@ public final class ColdStart {
         return List.of(new Row(cell, "spawnring Spawner " + backend, spawnring), new Row(cell, BenchReport.PB, pb));
     }
 
-    /** One fresh JVM. */
-    private static Sample sample(String who) throws IOException, InterruptedException {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ColdStart.class.getName(), who, PROGRAM);
+    /** One fresh JVM, with {@code options} before the default ones. */
+    private static Sample sample(String who, List<String> options) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(options);
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                ColdStart.class.getName(), who, PROGRAM));
         long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
