@@ -49,6 +49,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         // An argument such as "@list" is the user's (a command's argument, an input), never a file of arguments.
         cl.setExpandAtFiles(false);
+        // An option given again takes its last value, as in GNU parallel (scripts add to a base command line).
+        cl.setOverwrittenOptionsAllowed(true);
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::failure);
         return cl;

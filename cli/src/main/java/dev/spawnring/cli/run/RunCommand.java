@@ -248,9 +248,6 @@ public final class RunCommand implements Callable<Integer> {
         if (more.results != null && (lineBuffer || more.ungroup)) {
             throw usage("--results saves each job's output whole: not with --line-buffer or -u");
         }
-        if (more.tag && more.tagString != null) {
-            throw usage("--tag and --tagstring cannot be combined");
-        }
         if (retries != null && retries < 0) {
             throw usage("--retries " + retries + ": must be 0 or more");
         }
@@ -354,8 +351,10 @@ public final class RunCommand implements Callable<Integer> {
         }
         java.util.Map<Integer, String> names = new java.util.HashMap<>();
         built.names().forEach((name, index) -> names.putIfAbsent(index, name));
-        Template tag = more.tag ? Template.parse(List.of(Bytes.of("{}")), false)
-                : more.tagString == null ? null : Template.parse(List.of(Bytes.of(more.tagString)), false, built.names(), false);
+        // --tagstring implies --tag and wins over it, as in GNU parallel.
+        Template tag = more.tagString != null
+                ? Template.parse(List.of(Bytes.of(more.tagString)), false, built.names(), false)
+                : more.tag ? Template.parse(List.of(Bytes.of("{}")), false) : null;
         Extras extras = new Extras(tag, verbose(), more.ungroup, more.ungroup && !ownStreams,
                 more.results == null ? null : Path.of(more.results), names, more.files, delay, more.pipe, skip);
         Runner runner = new Runner(new RunSettings(t, slots, limit, grace, tries, h, keepOrder, lineBuffer, extras,

@@ -255,6 +255,12 @@ class GnuParallelDifferentialTest {
         }
 
         @Test
+        void anOptionGivenTwiceTakesItsLastValue() throws Exception {
+            both("", "-j", "1", "-j", "2", "--tagstring", "first", "--tagstring", "last", "--tag", "-k", "echo", ":::",
+                    "a", "b").same();
+        }
+
+        @Test
         void jlIsTheJoblog() throws Exception {
             both("", false, "--jl", "%D/joblog", "-k", "echo", ":::", "a", "b").same();
             assertEquals(joblog(gnuDir.resolve("joblog"), gnuDir), joblog(ourDir.resolve("joblog"), ourDir));
