@@ -17,17 +17,17 @@ import java.lang.foreign.MemorySegment;
  * spins a class for every distinct lambda, and a first spawn would pay for each of them.
  */
 final class ChainStep {
-    static final int CLOSE_RANGE = 0;
-    static final int DUP2 = 1;
-    static final int CHDIR = 2;
-    static final int SETSID = 3;
-    static final int SETPGID = 4;
-    static final int UMASK = 5;
-    static final int SETRLIMIT = 6;
-    static final int SIG_DEFAULT = 7;
-    static final int SIG_MASK = 8;
-    static final int PDEATHSIG = 9;
-    static final int EXEC = 10;
+    private static final int CLOSE_RANGE = 0;
+    private static final int DUP2 = 1;
+    private static final int CHDIR = 2;
+    private static final int SETSID = 3;
+    private static final int SETPGID = 4;
+    private static final int UMASK = 5;
+    private static final int SETRLIMIT = 6;
+    private static final int SIG_DEFAULT = 7;
+    private static final int SIG_MASK = 8;
+    private static final int PDEATHSIG = 9;
+    private static final int EXEC = 10;
 
     private final int op;
     private final int a;
