@@ -20,7 +20,9 @@ class ProcessBuilderInteropTest {
                 List<Integer> codes = new ArrayList<>();
                 try {
                     for (int i = 0; i < 100; i++) {
-                        codes.add(new ProcessBuilder("sh", "-c", "exit " + (i % 7)).start().waitFor());
+                        Process p = new ProcessBuilder("sh", "-c", "exit " + (i % 7)).start();
+                        p.getOutputStream().close(); // no stream left for a cleaner to close under a later test
+                        codes.add(p.waitFor());
                     }
                 } catch (Exception e) {
                     throw new RuntimeException(e);
@@ -28,7 +30,11 @@ class ProcessBuilderInteropTest {
                 return codes;
             });
             for (int i = 0; i < 300; i++) {
-                assertEquals(ExitStatus.exited(i % 5), s.spawn(Command.of("sh", "-c", "exit " + (i % 5))).waitFor());
+                Child c = s.spawn(Command.of("sh", "-c", "exit " + (i % 5)));
+                assertEquals(ExitStatus.exited(i % 5), c.waitFor());
+                c.stdin().close();
+                c.stdout().close();
+                c.stderr().close();
             }
             List<Integer> codes = jdk.get();
             for (int i = 0; i < 100; i++) {

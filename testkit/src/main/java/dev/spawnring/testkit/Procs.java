@@ -70,16 +70,21 @@ public final class Procs {
 
     /**
      * @return this JVM's open fds, each with what it refers to; an fd closed while the list
-     *         is read is left out
+     *         is read is left out, and so is the listing's own (a directory fd on
+     *         {@code /proc/<pid>/fd}, whose number moves as other fds close)
      */
     public static Map<Integer, String> openFds() throws IOException {
+        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
         Map<Integer, String> fds = new TreeMap<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 try {
-                    fds.put(Integer.valueOf(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (!target.equals(listing)) {
+                        fds.put(Integer.valueOf(p.getFileName().toString()), target);
+                    }
                 } catch (IOException closedMeanwhile) {
-                    // the listing's own fd, or one another thread closed
+                    // one another thread closed
                 }
             }
         }
