@@ -85,9 +85,11 @@ public final class ColdStart {
     }
 
     /**
-     * Runs {@code samples} cold starts per contender, taking turns.
+     * Runs {@code samples} cold starts per contender, taking turns, with default JVMs and then
+     * with an AOT cache each.
      *
-     * @return spawnring's row (named after the backend its Spawners chose), then ProcessBuilder's
+     * @return spawnring's row (named after the backend its Spawners chose), then ProcessBuilder's,
+     *         for the default JVMs; then the two of the {@link #AOT_CELL}
      */
     static List<Row> run(int samples, Consumer<String> progress) throws IOException, InterruptedException {
         progress.accept("cold start: one untimed run each");
