@@ -218,15 +218,19 @@ class SpawnerLoopsTest {
             throws Exception {
         // Warm up what is made lazily (pools, the JIT), so that what is left over is the Spawner's.
         for (int round = 0; round < 2; round++) {
-            try (Spawner s = create(backend, LOOPS)) {
-                s.run(Command.of(echo, "warm")).join();
+            Spawner warm = create(backend, LOOPS);
+            try {
+                warm.run(Command.of(echo, "warm")).join();
+            } finally {
+                warm.close();
             }
+            // Its loops give their rings and fds back as they end, after close() has returned:
+            // not while this test counts (on a slow machine they took longer than 100 ms).
+            assertTimeoutPreemptively(Duration.ofSeconds(30), warm::awaitTermination, "a warm-up loop did not end");
         }
         // Streams the tests before dropped unclosed (in a JVM that runs several classes, as under
-        // IoUringDeniedSuiteTest) are given back by a cleaner after a GC: not while this one counts.
-        System.gc();
-        Thread.sleep(100);
-        Leaks before = Leaks.now();
+        // IoUringDeniedSuiteTest) are given back by a cleaner: not while this one counts.
+        Leaks before = Leaks.settled();
         List<String> threadsBefore = loopThreads();
         Spawner s = create(backend, LOOPS);
         List<String> threadsCreated = loopThreads();
