@@ -43,6 +43,21 @@ public final class Rings {
                 + System.getProperty("os.version") + ")");
     }
 
+    /**
+     * Skips (saying why) a test that makes the NOPs of {@code backend} post a result of its
+     * choosing where the kernel's NOP cannot (no {@code IORING_NOP_INJECT_RESULT}, as on 6.1);
+     * the FALLBACK ring always can.
+     */
+    public static void assumeNopInject(Backend backend) {
+        Assumptions.assumeTrue(backend == Backend.FALLBACK || kernelNopInjects(),
+                () -> "skipped: this kernel's NOP has no IORING_NOP_INJECT_RESULT (" + System.getProperty("os.version") + ")");
+    }
+
+    /** @return whether the kernel's io_uring NOP posts a result it is given */
+    public static boolean kernelNopInjects() {
+        return dev.spawnring.Platform.probe().feature(dev.spawnring.Platform.IORING_NOP_INJECT_RESULT).available();
+    }
+
     /** @return whether {@code ring} runs IORING_OP_WAITID */
     public static boolean hasWaitid(Ring ring) throws IOException {
         return ring.probe().supports(dev.spawnring.uring.IoUring.IORING_OP_WAITID);

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,9 +45,7 @@ class RingOpsTest {
     @EnumSource(Backend.class)
     void nopInjectResultPostsTheGivenResult(Backend backend) throws IOException {
         try (Ring ring = Rings.open(backend)) {
-            Assumptions.assumeTrue(backend == Backend.FALLBACK
-                    || dev.spawnring.Platform.probe().feature(dev.spawnring.Platform.IORING_NOP_INJECT_RESULT).available(),
-                    () -> "skipped: this kernel's NOP has no IORING_NOP_INJECT_RESULT (" + System.getProperty("os.version") + ")");
+            Rings.assumeNopInject(backend);
             ring.getSqe().prepNopInject(-255).userData(1);
             ring.getSqe().prepNopInject(12345).userData(2);
             ring.submit();

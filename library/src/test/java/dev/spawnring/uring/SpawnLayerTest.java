@@ -15,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,13 +27,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * backends, each also playing a kernel without the flag.
  */
 class SpawnLayerTest {
-    /** These tests inject results with NOPs, which a kernel ring runs only with IORING_NOP_INJECT_RESULT. */
-    private static void assumeNopInject(Backend backend) {
-        Assumptions.assumeTrue(backend == Backend.FALLBACK
-                || dev.spawnring.Platform.probe().feature(dev.spawnring.Platform.IORING_NOP_INJECT_RESULT).available(),
-                () -> "skipped: this kernel's NOP has no IORING_NOP_INJECT_RESULT (" + System.getProperty("os.version") + ")");
-    }
-
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aCloneChainNeverReachesTheBackendAndPostsEveryStep(Backend backend) throws IOException {
@@ -67,7 +59,7 @@ class SpawnLayerTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void theOtherChainsOfTheSubmissionReachTheBackendAsTheyWere(Backend backend) throws IOException {
-        assumeNopInject(backend);
+        Rings.assumeNopInject(backend);
         RecordingBackend b = RecordingBackend.open(backend, true);
         try (Ring ring = Ring.over(b); Arena arena = Arena.ofConfined()) {
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
@@ -111,7 +103,7 @@ class SpawnLayerTest {
     @EnumSource(Backend.class)
     void aReadLinkedBeforeAnExecOutsideACloneRunsOnTheBackendBesideANopInjectingTheError(Backend backend)
             throws IOException {
-        assumeNopInject(backend);
+        Rings.assumeNopInject(backend);
         int[] p = Rings.pipe();
         RecordingBackend b = RecordingBackend.open(backend, true);
         try (Ring ring = Ring.over(b); Arena arena = Arena.ofConfined()) {
