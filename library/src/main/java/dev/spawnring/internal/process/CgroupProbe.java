@@ -6,7 +6,6 @@ import dev.spawnring.internal.spawn.ChildProgram;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.NativeMemory;
-import dev.spawnring.internal.sys.Sys;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -83,14 +82,7 @@ final class CgroupProbe {
             p.nop(0, false); // no exec: the child kills itself
             int pid = p.run(pidfd, Linux.CLONE_INTO_CGROUP, cg.dirFd());
             if (pid > 0) {
-                int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
-                MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
-                try {
-                    Sys.waitid(Linux.P_PIDFD, fd, siginfo, Linux.WEXITED);
-                } finally {
-                    NativeMemory.free(siginfo);
-                    Sys.close(fd);
-                }
+                PlatformProbe.reapTestChild(pidfd.get(ValueLayout.JAVA_INT, 0));
             }
             return pid;
         } catch (RuntimeException | LinkageError e) {

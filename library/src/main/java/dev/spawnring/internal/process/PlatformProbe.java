@@ -193,6 +193,17 @@ public final class PlatformProbe {
                 yes ? "" : "clone3: " + Errno.describe(Errno.ENOSYS));
     }
 
+    /** Waits for the test child {@code pidfd} names (it kills itself), reaps it and closes the pidfd. */
+    static void reapTestChild(int pidfd) {
+        MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        try {
+            Sys.waitid(Linux.P_PIDFD, pidfd, siginfo, Linux.WEXITED);
+        } finally {
+            NativeMemory.free(siginfo);
+            Sys.close(pidfd);
+        }
+    }
+
     /**
      * {@code CLOSE_RANGE_UNSHARE} cannot be tried in this process (it would give the calling
      * thread an fd table of its own): a child cloned as the process API clones (CLONE_FILES,
@@ -207,14 +218,7 @@ public final class PlatformProbe {
             pid = p.run(pidfd, Linux.CLONE_FILES);
             if (pid > 0) {
                 step = p.result(0);
-                int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
-                MemorySegment siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
-                try {
-                    Sys.waitid(Linux.P_PIDFD, fd, siginfo, Linux.WEXITED);
-                } finally {
-                    NativeMemory.free(siginfo);
-                    Sys.close(fd);
-                }
+                reapTestChild(pidfd.get(ValueLayout.JAVA_INT, 0));
             }
         } catch (RuntimeException | LinkageError e) {
             return new Feature(Platform.CLOSE_RANGE_UNSHARE, false, "none: spawnring needs it (Linux 5.9+)",
