@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.spawnring.testing.Spawners;
 import dev.spawnring.testing.Isolation;
+import dev.spawnring.testing.Stress;
 import dev.spawnring.testkit.Procs;
 import dev.spawnring.uring.Backend;
 import java.util.ArrayList;
@@ -59,13 +60,14 @@ class SpawnerScaleTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
-    void tenThousandSpawnsLeaveNoFdNoZombieAndNoThread(Backend backend) throws Exception {
+    @Tag(Stress.TAG)
+    void aLongRunOfSpawnsLeavesNoFdNoZombieAndNoThread(Backend backend) throws Exception {
         try (Spawner s = Spawners.create(backend)) {
             String trueBin = Spawners.nativeBin("sr-true");
             s.run(Command.of(trueBin)).get();
             Map<Integer, String> fds = Procs.openFds(); // what is open now; what closes meanwhile is no leak
             int threads = Thread.getAllStackTraces().size();
-            for (int i = 0; i < 10_000; i++) {
+            for (int i = 0; i < Stress.spawns(); i++) {
                 Child c = s.spawn(Command.of(trueBin));
                 assertEquals(ExitStatus.exited(0), c.waitFor());
                 c.stdin().close();
