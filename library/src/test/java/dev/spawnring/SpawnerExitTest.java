@@ -66,9 +66,11 @@ class SpawnerExitTest {
     @EnumSource(Backend.class)
     void onExitCompletesWithTheStatusAndWaitForTimesOut(Backend backend) throws Exception {
         try (Spawner s = Spawners.create(backend)) {
-            Child c = s.spawn(Command.of("sleep", "0.3"));
+            // cat ends when its stdin closes: alive until then however slow the machine is
+            Child c = s.spawn(Command.of("cat"));
             assertTrue(c.isAlive());
             assertThrows(TimeoutException.class, () -> c.waitFor(Duration.ofMillis(20)));
+            c.stdin().close();
             assertEquals(ExitStatus.exited(0), c.onExit().get());
             assertFalse(c.isAlive());
             assertEquals(ExitStatus.exited(0), c.waitFor(Duration.ofMillis(1)));

@@ -11,9 +11,7 @@ import dev.spawnring.cli.testing.Runs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code run} checks every option before it runs anything; an expected failure is one line,
  * never a stack trace; a program that cannot be run is reported once per run.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CliErrorsTest {
     @TempDir
     Path dir;

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * shell is {@code /bin/sh} ({@code PARALLEL_SHELL}), as {@code run --shell}'s. Skipped, saying
  * why, where {@code parallel} is not installed ({@code apt-get install parallel}).
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GnuParallelDifferentialTest {
     private static Path parallel;
 
@@ -137,7 +135,7 @@ class GnuParallelDifferentialTest {
         env.put("PARALLEL_SHELL", "/bin/sh");
         env.remove("PARALLEL");
         Process p = pb.start();
-        assertTrue(p.waitFor(100, TimeUnit.SECONDS), "GNU parallel did not end: " + argv);
+        assertTrue(p.waitFor(Runs.scaled(100_000), TimeUnit.MILLISECONDS), "GNU parallel did not end: " + argv);
         return new Outcome(p.exitValue(), read(out, gnuDir), read(err, gnuDir), joblog ? joblog(log, gnuDir) : List.of());
     }
 

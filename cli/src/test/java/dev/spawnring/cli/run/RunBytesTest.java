@@ -9,12 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * where the JVM decodes its arguments as ASCII; placeholders cut at the bytes '/' and '.';
  * the joblog and {@code --dry-run} write the bytes as they are.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RunBytesTest {
     /** {@code f\xe9.txt}: a Latin-1 file name, not UTF-8. */
     private static final byte[] LATIN1 = {'f', (byte) 0xe9, '.', 't', 'x', 't'};

@@ -26,11 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code spawnring run}, end to end with real programs. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RunCommandTest {
     @TempDir
     Path dir;
@@ -189,9 +187,13 @@ class RunCommandTest {
         }
 
         @Test
-        void lineBufferInterleavesWholeLinesAsTheyCome() {
+        void lineBufferInterleavesWholeLinesAsTheyCome() throws IOException {
+            // Each job prints its first line, then waits for the others' (however slowly they start).
+            Path started = Files.createDirectories(dir.resolve("started"));
             Runs r = run("-j", "3", "--line-buffer", "sh", "-c",
-                    "for i in 1 2 3; do printf '%s-%s\\n' $0 $i; sleep 0.15; done", ":::", "a", "b", "c");
+                    "printf '%s-1\\n' $0; touch \"$1/$0\"; until [ -e \"$1/a\" ] && [ -e \"$1/b\" ] && [ -e \"$1/c\" ];"
+                            + " do sleep 0.01; done; for i in 2 3; do sleep 0.15; printf '%s-%s\\n' $0 $i; done",
+                    ":::", "a", "b", "c", ":::", started.toString());
             assertEquals(0, r.exitCode(), r.all());
             List<String> lines = r.lines();
             assertEquals(9, lines.size(), r.all());
@@ -283,7 +285,7 @@ class RunCommandTest {
                     assertTrue(squatter.alive(), () -> "a signal for the reaped job reached the group that now has "
                             + "its number: " + squatter.report());
                     Runs.sleeps(m).forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
-                    Runs r = run.get(30, TimeUnit.SECONDS);
+                    Runs r = run.get(Runs.scaled(30_000), TimeUnit.MILLISECONDS);
                     assertEquals(1, r.exitCode(), r.all());
                     assertTrue(r.err().contains("This job failed:"), r.all());
                     assertTrue(squatter.alive(), () -> "after the run: " + squatter.report());
@@ -596,7 +598,7 @@ class RunCommandTest {
                     "trap 'echo got INT $0; exit 3' INT; sleep " + m + " & wait", ":::", "1", "2", "3");
             assertTrue(Runs.awaitSleeps(m, 2, 15_000), "two jobs started");
             runner.signal(Signal.SIGINT);
-            ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
+            ExitStatus status = runner.waitFor(Duration.ofMillis(Runs.scaled(10_000)));
             String out = Runs.read(dir.resolve("out"));
             String err = Runs.read(dir.resolve("err"));
             assertEquals(130, status.exitValue(), out + err);
@@ -613,11 +615,11 @@ class RunCommandTest {
                     "trap '' INT; sleep " + m + "; echo survived", ":::", "1", "2", "3");
             assertTrue(Runs.awaitSleeps(m, 2, 15_000), "two jobs started");
             runner.signal(Signal.SIGINT);
-            Thread.sleep(300);
+            Thread.sleep(Runs.scaled(300));
             assertEquals(2, Runs.sleeps(m).size(), "the jobs ignore SIGINT");
             assertTrue(runner.isAlive(), "the runner waits for them");
             runner.signal(Signal.SIGINT);
-            ExitStatus status = runner.waitFor(Duration.ofSeconds(10));
+            ExitStatus status = runner.waitFor(Duration.ofMillis(Runs.scaled(10_000)));
             String err = Runs.read(dir.resolve("err"));
             assertEquals(130, status.exitValue(), err);
             assertTrue(err.contains("killing every job"), err);
@@ -630,14 +632,15 @@ class RunCommandTest {
             Path tmux = Path.of("/usr/bin/tmux");
             Assumptions.assumeTrue(Files.isExecutable(tmux), "skipped: tmux is not installed at /usr/bin/tmux");
             String socket = "spawnring-run-test-" + ProcessHandle.current().pid();
+            String job = Double.toString(Runs.scaled(400) / 1000.0); // long enough for captures to see a bar
             String command = new String(Template.commandLine(Runs.runnerJvm("-j", "2", "sleep", ":::",
-                    "0.4", "0.4", "0.4", "0.4", "0.4", "0.4").stream().map(String::getBytes).toList()))
+                    job, job, job, job, job, job).stream().map(String::getBytes).toList()))
                     + "; echo EXITED $?; sleep 60";
             try {
                 assertEquals(0, tmux(socket, "new-session", "-d", "-s", "run", "-x", "120", "-y", "30", command));
                 String screen = "";
                 boolean sawProgress = false;
-                long deadline = System.nanoTime() + 20_000_000_000L;
+                long deadline = System.nanoTime() + Runs.scaled(20_000) * 1_000_000;
                 while (!screen.contains("EXITED") && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                     screen = capture(socket);

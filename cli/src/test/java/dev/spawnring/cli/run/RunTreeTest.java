@@ -14,11 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * session; {@code --stats} writes each job's tree usage; {@code --no-tree} turns the cgroups
  * off (then a daemon outlives its job). Skipped, saying why, where no cgroup v2 is writable.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RunTreeTest {
     @TempDir
     Path dir;
@@ -83,7 +80,7 @@ class RunTreeTest {
                     ":::", "1", "2");
             assertTrue(Runs.awaitSleeps(m, 4, 30_000), "two jobs and their daemons started");
             runner.signal(Signal.SIGINT);
-            ExitStatus status = runner.waitFor(Duration.ofSeconds(30));
+            ExitStatus status = runner.waitFor(Duration.ofMillis(Runs.scaled(30_000)));
             assertEquals(130, status.exitValue(), Runs.read(dir.resolve("err")));
             assertEquals(List.of(), Runs.awaitNoProcessWith("sleep " + m, 10_000));
         }

@@ -29,6 +29,18 @@ import picocli.CommandLine;
  * what the jobs and the runner wrote, {@code usage} what picocli wrote (usage errors).
  */
 public record Runs(int exitCode, String out, String err, String usage, long millis) {
+    /**
+     * {@code spawnring.test.timeScale}: how many times slower than this 2-core host the machine
+     * runs the tests (1; scripts/kernel-suite gives 20 to a VM on an emulated CPU). Every wait
+     * for something to happen is an upper bound scaled by it, never an expected duration.
+     */
+    private static final int TIME_SCALE = Math.max(1, Integer.getInteger("spawnring.test.timeScale", 1));
+
+    /** @return {@code millis} times {@code spawnring.test.timeScale}: how long to wait at most */
+    public static long scaled(long millis) {
+        return millis * TIME_SCALE;
+    }
+
     /** Runs {@code spawnring run args...} with empty stdin. */
     public static Runs run(String... args) {
         return withStdin("", args);
@@ -137,9 +149,9 @@ public record Runs(int exitCode, String out, String err, String usage, long mill
         return pids;
     }
 
-    /** Waits up to {@code millis} for no live process to have {@code marker} in its command line. */
+    /** Waits up to {@code millis} ({@link #scaled}) for no live process to have {@code marker} in its command line. */
     public static List<Long> awaitNoProcessWith(String marker, long millis) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
+        long deadline = System.nanoTime() + scaled(millis) * 1_000_000;
         List<Long> left = processesWith(marker);
         while (!left.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -148,9 +160,9 @@ public record Runs(int exitCode, String out, String err, String usage, long mill
         return left;
     }
 
-    /** Waits up to {@code millis} for no live process to be in group {@code pgid}. */
+    /** Waits up to {@code millis} ({@link #scaled}) for no live process to be in group {@code pgid}. */
     public static List<Long> awaitGroupGone(long pgid, long millis) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
+        long deadline = System.nanoTime() + scaled(millis) * 1_000_000;
         List<Long> left = Procs.processGroupMembers(pgid);
         while (!left.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -176,9 +188,9 @@ public record Runs(int exitCode, String out, String err, String usage, long mill
         return pids;
     }
 
-    /** Waits up to {@code millis} for {@code count} live {@code sleep SECONDS} processes. */
+    /** Waits up to {@code millis} ({@link #scaled}) for {@code count} live {@code sleep SECONDS} processes. */
     public static boolean awaitSleeps(String seconds, int count, long millis) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
+        long deadline = System.nanoTime() + scaled(millis) * 1_000_000;
         while (System.nanoTime() < deadline) {
             if (sleeps(seconds).size() >= count) {
                 return true;

@@ -139,7 +139,7 @@ public final class Sshd implements AutoCloseable {
     }
 
     private void awaitListening() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Runs.scaled(20_000));
         List<InetSocketAddress> all = new ArrayList<>();
         for (String a : ADDRESSES) {
             all.add(new InetSocketAddress(InetAddress.getByName(a), port));

@@ -268,7 +268,7 @@ class SshTest {
         Runs r = run("-S", "1/127.0.0.2", "--timeout", "1", "sleep", ":::", "73");
         assertEquals(1, r.exitCode(), r.all());
         assertTrue(r.err().contains("timed out"), r.all());
-        long deadline = System.nanoTime() + 15_000_000_000L;
+        long deadline = System.nanoTime() + Runs.scaled(15_000) * 1_000_000;
         while (!Runs.sleeps("73").isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
