@@ -243,6 +243,25 @@ class ChildProgramTest {
     }
 
     @Test
+    void sigdefaultResetsIgnoredSignalsAlsoWhereProcCannotTellWhichTheyAre() throws Throwable {
+        MemorySegment old = signal(SIGWINCH, MemorySegment.ofAddress(1)); // SIG_IGN
+        try {
+            // With no fd to spare the step cannot read /proc/self/status, which names the
+            // signals to reset, and resets every one; the limit is raised again before the exec.
+            int lower = program.setrlimit(Linux.RLIMIT_NOFILE, 0, 1024, false);
+            int reset = program.sigDefault(false);
+            int raise = program.setrlimit(Linux.RLIMIT_NOFILE, 1024, 1024, false);
+            String after = runSigstate();
+            assertEquals(0, program.result(lower));
+            assertEquals(0, program.result(reset));
+            assertEquals(0, program.result(raise));
+            assertEquals(0, field(after, "SigIgn"), after);
+        } finally {
+            signal(SIGWINCH, old);
+        }
+    }
+
+    @Test
     void thePidfdIsCloseOnExec() {
         exec(bin("sr-true"), false, "sr-true");
         Spawned child = run();
