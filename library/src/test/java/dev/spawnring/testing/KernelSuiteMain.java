@@ -1,11 +1,13 @@
 package dev.spawnring.testing;
 
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.EngineFilter;
 import org.junit.platform.launcher.Launcher;
@@ -34,7 +36,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  *     -cp library/target/test-classes:library/target/classes:DEPENDENCIES dev.spawnring.testing.KernelSuiteMain
  * }</pre>
  *
- * <p>Arguments narrow the suite to those packages (and their subpackages), e.g.
+ * <p>Arguments narrow the suite to those packages (and their subpackages) or classes, e.g.
  * {@code dev.spawnring.tree} (the process-tree tests), for a shorter run in a VM.
  */
 public final class KernelSuiteMain {
@@ -51,7 +53,7 @@ public final class KernelSuiteMain {
             if (a.equals("--all")) {
                 all = true;
             } else if (a.startsWith("-")) {
-                System.err.println("usage: KernelSuiteMain [--all] [PACKAGE...]");
+                System.err.println("usage: KernelSuiteMain [--all] [PACKAGE|CLASS...]");
                 System.exit(2);
             } else {
                 packages.add(a);
@@ -61,7 +63,7 @@ public final class KernelSuiteMain {
             packages.add("dev.spawnring");
         }
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(packages.stream().map(p -> selectPackage(p)).toList())
+                .selectors(packages.stream().map(KernelSuiteMain::select).toList())
                 .filters(EngineFilter.includeEngines("junit-jupiter"),
                         TagFilter.includeTags(all ? "any() | none()" : TAG + " & !" + Stress.TAG))
                 .build();
@@ -79,6 +81,11 @@ public final class KernelSuiteMain {
                 took.toSecondsPart());
         out.flush();
         System.exit(s.getTotalFailureCount() == 0 && s.getTestsSucceededCount() > 0 ? 0 : 1);
+    }
+
+    /** A package (and its subpackages), or a class when the last name starts with a capital. */
+    private static DiscoverySelector select(String name) {
+        return Character.isUpperCase(name.charAt(name.lastIndexOf('.') + 1)) ? selectClass(name) : selectPackage(name);
     }
 
     /** One line per test as it ends: its outcome, its time, its class and name; a skip says why. */
