@@ -4,6 +4,7 @@ import static dev.spawnring.uring.IoUring.*;
 
 import dev.spawnring.ExitStatus;
 import dev.spawnring.SpawnException;
+import dev.spawnring.uring.Backend;
 import dev.spawnring.uring.Cqe;
 import dev.spawnring.uring.Ring;
 import dev.spawnring.uring.Sqe;
@@ -131,7 +132,13 @@ public final class ChainCommand implements Callable<Integer> {
                 ring.cqeSeen(cqe);
             }
             if (pid > 0) {
-                reap(ring, arena, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
+                if (ring.probe().supports(IORING_OP_WAITID)) {
+                    reap(ring, arena, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
+                } else { // io_uring before Linux 6.7: the emulated ring's WAITID, on the same pidfd
+                    try (Ring waiter = Ring.open(2, Backend.FALLBACK)) {
+                        reap(waiter, arena, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
+                    }
+                }
             }
         }
         print(cqes, exit);
