@@ -76,7 +76,7 @@ public final class KernelSuiteMain {
         s.printFailuresTo(out, 40);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         out.printf("%s on %s: found %d, succeeded %d, failed %d, skipped %d, aborted %d in %d min %d s%n",
-                all ? "library suite" : "kernel suite", System.getProperty("os.version"), s.getTestsFoundCount(), s.getTestsSucceededCount(),
+                all ? "whole suite" : "kernel suite", System.getProperty("os.version"), s.getTestsFoundCount(), s.getTestsSucceededCount(),
                 s.getTotalFailureCount(), s.getTestsSkippedCount(), s.getTestsAbortedCount(), took.toMinutes(),
                 took.toSecondsPart());
         out.flush();
