@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
  * and this launch holds the spec until the chain has completed.
  *
  * <pre>
- * CLONE(pidfd, CLONE_FILES) → CLOSE_RANGE(maxFd+1.., UNSHARE) → CLOSE_RANGE(3.., CLOEXEC) → DUP2 per fd
+ * CLONE(pidfd, CLONE_FILES) → CLOSE_RANGE(maxFd+1.., UNSHARE) → [CLOSE_RANGE(3.., CLOEXEC)] → DUP2 per fd
  *   → CHDIR → SETSID | SETPGID → UMASK → SETRLIMIT... → SIGDEFAULT → SIGMASK → PDEATHSIG
  *   → EXEC per PATH candidate (hardlinked)
  * </pre>
@@ -125,8 +125,11 @@ final class Launch {
             }
             cloneFlags = Linux.CLONE_FILES;
             steps.add(ChainStep.closeRange(maxFd + 1, Linux.CLOSE_RANGE_UNSHARE));
-            // Marks every fd from 3 up close-on-exec; the DUP2s below then make the targets survive.
-            steps.add(ChainStep.closeRange(3, Linux.CLOSE_RANGE_CLOEXEC));
+            if (maxFd > 2) {
+                // Marks the fds from 3 to maxFd close-on-exec (the step above closed the rest);
+                // the DUP2s below then make the targets survive.
+                steps.add(ChainStep.closeRange(3, Linux.CLOSE_RANGE_CLOEXEC));
+            }
         }
         for (Map.Entry<Integer, Integer> e : give.entrySet()) {
             steps.add(ChainStep.dup2(e.getValue(), e.getKey()));
