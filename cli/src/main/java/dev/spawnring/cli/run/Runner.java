@@ -51,6 +51,8 @@ final class Runner extends Dispatch implements ProgressBar.Source {
     private int interruptSignal;
     private boolean finished;
     private final Set<Job> running = new HashSet<>();
+    /** Jobs given a slot and not yet running (or failed): a Ctrl-C reaches them once they run. */
+    private int starting;
     private final BitSet slots = new BitSet();
     private Thread graceKiller;
     private final Tally tally;
@@ -119,6 +121,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
             } else {
                 job.slot = slots.nextClearBit(1);
                 slots.set(job.slot);
+                starting++;
                 if (job.attempt == 0) {
                     tally.started();
                 }
@@ -179,6 +182,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
         job.child = child;
         lock.lock();
         try {
+            starting--;
             running.add(job);
             runningCount = running.size();
             if (killing) {
@@ -203,6 +207,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
 
     /** @param message why, for stderr, or null to print nothing */
     private void failedToStart(Job job, String message, int exitval) {
+        locked(() -> starting--);
         job.startMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
         job.argv = job.argv != null ? job.argv : List.of();
@@ -423,9 +428,9 @@ final class Runner extends Dispatch implements ProgressBar.Source {
 
     /**
      * First Ctrl-C (or SIGTERM, SIGHUP): sends {@code signal} to every running job's process
-     * group, and to any job caught starting; no new job starts.
+     * group, and to any job caught starting once it runs; no new job starts.
      *
-     * @return how many jobs it was sent to
+     * @return how many jobs it was or will be sent to
      */
     int interrupt(int signal) {
         return withLock(() -> {
@@ -433,7 +438,7 @@ final class Runner extends Dispatch implements ProgressBar.Source {
                 interruptSignal = signal;
             }
             signalRunning(signal);
-            return running.size();
+            return running.size() + starting;
         });
     }
 
