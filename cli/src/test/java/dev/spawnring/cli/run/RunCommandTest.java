@@ -146,6 +146,11 @@ class RunCommandTest {
             assertEquals(List.of("0.3", "0.1", "0.2"), r.lines(), r.all());
         }
 
+        /** {@code millis} ({@link Runs#scaled}) in seconds, as sleep(1) takes them. */
+        private static String seconds(long millis) {
+            return Double.toString(Runs.scaled(millis) / 1000.0);
+        }
+
         @Test
         void keepOrderHoldsBackManyFinishedJobsBehindASlowFirstOne() {
             StringBuilder in = new StringBuilder();
@@ -163,8 +168,10 @@ class RunCommandTest {
 
         @Test
         void withoutKeepOrderEachJobPrintsWhenItEnds() {
-            Runs r = run("-j", "3", "sh", "-c", "sleep $0; echo $0", ":::", "0.45", "0.05", "0.25");
-            assertEquals(List.of("0.05", "0.25", "0.45"), r.lines(), r.all());
+            // Apart by more than a slow machine takes to start the jobs one after another.
+            String a = seconds(450), b = seconds(50), c = seconds(250);
+            Runs r = run("-j", "3", "sh", "-c", "sleep $0; echo $0", ":::", a, b, c);
+            assertEquals(List.of(b, c, a), r.lines(), r.all());
         }
 
         @Test
