@@ -146,11 +146,6 @@ class RunCommandTest {
             assertEquals(List.of("0.3", "0.1", "0.2"), r.lines(), r.all());
         }
 
-        /** {@code millis} ({@link Runs#scaled}) in seconds, as sleep(1) takes them. */
-        private static String seconds(long millis) {
-            return Double.toString(Runs.scaled(millis) / 1000.0);
-        }
-
         @Test
         void keepOrderHoldsBackManyFinishedJobsBehindASlowFirstOne() {
             StringBuilder in = new StringBuilder();
@@ -169,7 +164,7 @@ class RunCommandTest {
         @Test
         void withoutKeepOrderEachJobPrintsWhenItEnds() {
             // Apart by more than a slow machine takes to start the jobs one after another.
-            String a = seconds(450), b = seconds(50), c = seconds(250);
+            String a = Runs.scaledSeconds(450), b = Runs.scaledSeconds(50), c = Runs.scaledSeconds(250);
             Runs r = run("-j", "3", "sh", "-c", "sleep $0; echo $0", ":::", a, b, c);
             assertEquals(List.of(b, c, a), r.lines(), r.all());
         }
@@ -639,7 +634,7 @@ class RunCommandTest {
             Path tmux = Path.of("/usr/bin/tmux");
             Assumptions.assumeTrue(Files.isExecutable(tmux), "skipped: tmux is not installed at /usr/bin/tmux");
             String socket = "spawnring-run-test-" + ProcessHandle.current().pid();
-            String job = Double.toString(Runs.scaled(400) / 1000.0); // long enough for captures to see a bar
+            String job = Runs.scaledSeconds(400); // long enough for captures to see a bar
             String command = new String(Template.commandLine(Runs.runnerJvm("-j", "2", "sleep", ":::",
                     job, job, job, job, job, job).stream().map(String::getBytes).toList()))
                     + "; echo EXITED $?; sleep 60";

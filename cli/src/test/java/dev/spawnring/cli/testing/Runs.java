@@ -41,6 +41,11 @@ public record Runs(int exitCode, String out, String err, String usage, long mill
         return millis * TIME_SCALE;
     }
 
+    /** @return {@link #scaled scaled} {@code millis} in seconds, as {@code sleep(1)} takes them */
+    public static String scaledSeconds(long millis) {
+        return Double.toString(scaled(millis) / 1000.0);
+    }
+
     /** Runs {@code spawnring run args...} with empty stdin. */
     public static Runs run(String... args) {
         return withStdin("", args);
