@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * bytes glibc's malloc has handed out ({@code mallinfo2}, which also sees what the JDK
  * allocates on spawnring's behalf, e.g. for arenas).
  */
-public record Leaks(long fds, Map<Integer, String> openFds, List<Long> zombies, long liveChildren, long uringMaps,
+public record Leaks(Map<Integer, String> openFds, List<Long> zombies, long liveChildren, long uringMaps,
         List<String> spawnringThreads, int threads, long nativeBlocks, long mallocBytes) {
 
     /** {@code struct mallinfo2}: ten {@code size_t}; {@code uordblks} (in use) is the 8th, {@code hblkhd} (mmapped) the 5th. */
@@ -76,8 +76,7 @@ public record Leaks(long fds, Map<Integer, String> openFds, List<Long> zombies, 
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
             uringMaps = maps.filter(l -> l.contains("io_uring")).count();
         }
-        Map<Integer, String> fds = Procs.openFds();
-        return new Leaks(fds.size(), fds, Procs.zombieChildren(),
+        return new Leaks(Procs.openFds(), Procs.zombieChildren(),
                 ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), uringMaps,
                 List.copyOf(ours), threads, NativeMemory.liveBlocks(), mallocInUse());
     }
@@ -115,8 +114,8 @@ public record Leaks(long fds, Map<Integer, String> openFds, List<Long> zombies, 
         }
         StringBuilder bad = new StringBuilder();
         Map<Integer, String> opened = after.openedSince(before);
-        if (!opened.isEmpty() || after.fds > before.fds) {
-            bad.append("\n  fds: ").append(before.fds).append(" -> ").append(after.fds).append(", opened and left open: ")
+        if (!opened.isEmpty() || after.fds() > before.fds()) {
+            bad.append("\n  fds: ").append(before.fds()).append(" -> ").append(after.fds()).append(", opened and left open: ")
                     .append(opened);
         }
         if (!after.zombies.isEmpty()) {
@@ -146,9 +145,14 @@ public record Leaks(long fds, Map<Integer, String> openFds, List<Long> zombies, 
             throw new AssertionError(what + " leaked:" + bad);
         }
         System.out.printf("%s: fds %d -> %d, threads %d -> %d, native blocks %d -> %d, malloc'd %+d bytes%n", what,
-                before.fds, after.fds, before.threads, after.threads, before.nativeBlocks, after.nativeBlocks,
+                before.fds(), after.fds(), before.threads, after.threads, before.nativeBlocks, after.nativeBlocks,
                 after.mallocBytes - before.mallocBytes);
         return after;
+    }
+
+    /** @return how many fds were open */
+    public int fds() {
+        return openFds.size();
     }
 
     /**
@@ -162,7 +166,7 @@ public record Leaks(long fds, Map<Integer, String> openFds, List<Long> zombies, 
     }
 
     private boolean within(Leaks before, long mallocSlack) {
-        return openedSince(before).isEmpty() && fds <= before.fds && zombies.isEmpty() && liveChildren == before.liveChildren
+        return openedSince(before).isEmpty() && fds() <= before.fds() && zombies.isEmpty() && liveChildren == before.liveChildren
                 && uringMaps == before.uringMaps && before.spawnringThreads.containsAll(spawnringThreads)
                 && threads <= before.threads + 2 && nativeBlocks == before.nativeBlocks
                 && mallocBytes - before.mallocBytes <= mallocSlack;
