@@ -85,6 +85,12 @@ public final class Child {
     /**
      * Waits for the child to end (to be reaped).
      *
+     * <p>On a platform thread, for a child nothing has to be done to between its exit and its
+     * reap (no timeout, no {@code killProcessGroupOnExit}, no cgroup), the calling thread waits
+     * for the exit on the child's pidfd and reaps it itself, as a C program's {@code waitpid}
+     * would: the kernel wakes it, not the Spawner's loop thread. A virtual thread parks until
+     * the loop has reaped the child. Either way the wait ends at once on an interrupt.
+     *
      * @return how it ended
      * @throws InterruptedException when interrupted while waiting
      * @throws UncheckedIOException when it could not be waited for (its loop failed)

@@ -62,6 +62,17 @@ import java.util.concurrent.TimeoutException;
  * polls {@code cgroup.events} ({@code POLLPRI}) until it says {@code populated 0}, then
  * removes it (the loop stays up meanwhile).
  *
+ * <p><b>A waiter that reaps.</b> When nothing has to happen between the exit and the reap (no
+ * group to kill, no timeout, no cgroup), a platform thread in {@link #waitFor} waits for the exit
+ * itself ({@link PidfdWait}: a poll of the pidfd) and reaps the child on its own thread, under the
+ * same lock: the kernel wakes it at the exit, where the loop would have been woken first and then
+ * woken it. The loop and the waiters never watch at the same time (both woken at the exit, they
+ * would only contend): a waiter that finds the loop watching waits for the loop's reap as before;
+ * {@link #started} leaves the watch to the waiters when one is there; the last waiter to leave
+ * without the exit (an interrupt, a timeout) hands it back to the loop. The pidfd stays open while
+ * anyone waits on it or watches it; the last of them closes it once the child is reaped, so with
+ * one waiter it is closed when {@code waitFor} returns, as when the loop reaps.
+ *
  * <p>Loop thread: {@link #started} and every completion. Any thread: the signals, the waits
  * and the accessors.
  */
@@ -89,6 +100,17 @@ public final class ChildState {
     private int pidfd;
     /** Guarded by this: the child has been reaped; no signal is sent from then on. */
     private boolean reaped;
+    /**
+     * Whether a caller's {@link #waitFor} may wait for the exit and reap on its own thread:
+     * nothing has to be done between the exit and the reap (see the class comment).
+     */
+    private final boolean reapableByWaiter;
+    /** Guarded by this: the threads in waitFor's own wait ({@link PidfdWait}) on the pidfd. */
+    private int directWaiters;
+    /** Guarded by this: the loop's exit watch (WAITID or POLL_ADD) is in flight, or handed to it. */
+    private boolean loopWatching;
+    /** Guarded by this: {@link #started} ran (the loop is retained and lists the tree). */
+    private boolean startedOnLoop;
     // Loop thread only.
     private MemorySegment siginfo;
     /** How the child ended, once its exit is seen (it is a zombie until the reap). */
@@ -116,6 +138,8 @@ public final class ChildState {
         this.supervised = supervised;
         this.cgroup = cgroup;
         this.cgroupFallback = cgroupFallback;
+        this.reapableByWaiter = supervised && cgroup == null && spec.timeout() == null
+                && !spec.killProcessGroupOnExit();
     }
 
     // ---- the loop thread
@@ -126,11 +150,26 @@ public final class ChildState {
      * that the next spawn's choice of loop sees it even before this runs.
      */
     void started() {
+        if (reapableByWaiter) {
+            synchronized (this) {
+                if (reaped) {
+                    return; // a waiter reaped it before this ran, and gave back what it held
+                }
+                startedOnLoop = true;
+                loop.retain();
+                loop.treeStarted(this);
+                if (directWaiters > 0) {
+                    return; // they watch; the last to leave without the exit hands it back
+                }
+                loopWatching = true;
+            }
+            watchExit();
+            return;
+        }
         loop.retain();
         if (supervised) {
             loop.treeStarted(this);
         }
-        siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         watchExit();
         if (supervised && spec.timeout() != null) {
             armTimer(spec.timeout(), Linux.SIGTERM);
@@ -139,6 +178,9 @@ public final class ChildState {
 
     /** A WAITID(WNOWAIT) on the pidfd where the ring has it, else a POLL_ADD on the pidfd. */
     private void watchExit() {
+        if (siginfo == null) {
+            siginfo = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        }
         if (loop.hasWaitid()) {
             loop.sqe().prepWaitid(P_PIDFD, pidfd, siginfo, WEXITED | WNOWAIT, 0)
                     .userData(loop.register(cqe -> exitSeen(cqe.res(), "waitid")));
@@ -165,6 +207,10 @@ public final class ChildState {
 
     /** The exit is seen ({@code res} 0: the child is a zombie), or could not be waited for. */
     private void exitSeen(int res, String what) {
+        if (reapableByWaiter) {
+            watchEnded(res, what);
+            return;
+        }
         if (res < 0) {
             // Nothing tells how it ended (the loop failed and cancels what is in flight, say).
             cancelTimer();
@@ -188,6 +234,158 @@ public final class ChildState {
         }
         cancelTimer();
         reap(seen, null, false);
+    }
+
+    /**
+     * Loop thread, a child a waiter may reap: the loop's watch ended ({@code res} 0: the exit is
+     * seen; else the waitid failed, or the child was reaped by a waiter meanwhile). Reaps it
+     * unless a waiter has, then gives back what the watch held.
+     */
+    private void watchEnded(int res, String what) {
+        ExitStatus status = null;
+        IOException failure = null;
+        boolean mine = false;
+        synchronized (this) {
+            loopWatching = false;
+            if (!reaped) {
+                mine = true;
+                reaped = true;
+                if (res < 0) {
+                    failure = loop.error(what + " for pid " + pid, res); // given up, not reaped
+                } else {
+                    status = ExitStatus.fromSiginfo(siginfo);
+                    Sys.waitid(Linux.P_PIDFD, pidfd, siginfo, Linux.WEXITED | WNOHANG); // a zombie: at once
+                }
+            }
+            closePidfdIfUnused();
+        }
+        if (siginfo != null) {
+            NativeMemory.free(siginfo);
+            siginfo = null;
+        }
+        loop.treeGone(this);
+        loop.release();
+        if (mine) {
+            settle(status, failure);
+        }
+    }
+
+    /**
+     * Loop thread: the last waiter left without the exit while the loop was not watching; the
+     * watch is the loop's again (unless a waiter has reaped the child meanwhile).
+     */
+    private void watchHandedBack() {
+        boolean reapedMeanwhile;
+        synchronized (this) {
+            reapedMeanwhile = reaped;
+        }
+        if (reapedMeanwhile || loop.failure() != null) {
+            watchEnded(-Errno.ECANCELED, "watch");
+        } else {
+            watchExit();
+        }
+    }
+
+    /** Closes the pidfd once the child is reaped and nobody waits on it or watches it. Caller holds the lock. */
+    private void closePidfdIfUnused() {
+        if (reaped && pidfd >= 0 && directWaiters == 0 && !loopWatching) {
+            Sys.close(pidfd);
+            pidfd = -1;
+        }
+    }
+
+    /** The child is reaped (or, with {@code failure}, given up): its streams and its waiters hear it. */
+    private void settle(ExitStatus status, IOException failure) {
+        loop.childReaped();
+        streams.childExited();
+        if (failure != null) {
+            reapedStatus.completeExceptionally(failure);
+        } else {
+            reapedStatus.complete(status);
+        }
+    }
+
+    /**
+     * A platform thread's own wait for a child a waiter may reap (see the class comment): waits
+     * for the exit on the pidfd, and reaps the child here when the loop has not.
+     *
+     * @param deadline {@link System#nanoTime()} at which to give up, or {@link Long#MAX_VALUE}
+     * @return the status when this thread reaped the child; null when the loop reaped it (or gave
+     *         it up) first, or at the deadline: {@link #reapedStatus} then says which
+     */
+    private ExitStatus waitHere(long deadline) throws InterruptedException {
+        int fd;
+        synchronized (this) {
+            if (reaped || loopWatching) {
+                return null; // the loop sees the exit first anyway: its reap wakes this thread
+            }
+            directWaiters++;
+            fd = pidfd; // open while this thread is counted
+        }
+        ExitStatus status = null;
+        boolean giveBack = false;
+        boolean handBack = false;
+        MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        try {
+            while (status == null && PidfdWait.await(fd, deadline)) {
+                synchronized (this) {
+                    if (reaped) {
+                        break;
+                    }
+                    info.set(JAVA_INT, Linux.SI_PID, 0);
+                    int r = Sys.waitid(Linux.P_PIDFD, fd, info, Linux.WEXITED | WNOHANG); // never blocks
+                    if (r < 0) {
+                        throw new UncheckedIOException(new SysException("waitid for pid " + pid, -r));
+                    }
+                    if (info.get(JAVA_INT, Linux.SI_PID) != 0) {
+                        reaped = true;
+                        status = ExitStatus.fromSiginfo(info);
+                        giveBack = startedOnLoop; // the loop does not watch while a waiter does
+                    }
+                }
+            }
+        } finally {
+            NativeMemory.free(info);
+            synchronized (this) {
+                directWaiters--;
+                if (directWaiters == 0 && !reaped && startedOnLoop && !loopWatching) {
+                    loopWatching = true; // the last waiter leaves without the exit: the loop watches again
+                    handBack = true;
+                }
+                closePidfdIfUnused();
+            }
+            if (handBack) {
+                handBack();
+            }
+        }
+        if (status != null) {
+            if (giveBack) {
+                loop.treeGone(this);
+                loop.release();
+            }
+            settle(status, null);
+        }
+        return status;
+    }
+
+    /** The watch goes back to the loop; where the loop has ended (it failed), the child is given up. */
+    private void handBack() {
+        try {
+            loop.execute(this::watchHandedBack);
+        } catch (IllegalStateException ended) {
+            IOException failure = new IOException("waitid for pid " + pid + ": " + ended.getMessage(), ended);
+            boolean mine;
+            synchronized (this) {
+                loopWatching = false;
+                mine = !reaped;
+                reaped = true;
+                closePidfdIfUnused();
+            }
+            loop.treeGone(this);
+            if (mine) {
+                settle(null, failure);
+            }
+        }
     }
 
     /**
@@ -482,8 +680,17 @@ public final class ChildState {
         return e;
     }
 
-    /** Waits for the reap. */
+    /**
+     * Waits for the reap: on a platform thread, for a child nothing has to be done to between
+     * its exit and its reap, by waiting for the exit and reaping here (see the class comment).
+     */
     public ExitStatus waitFor() throws InterruptedException {
+        if (waitsHere()) {
+            ExitStatus status = waitHere(Long.MAX_VALUE);
+            if (status != null) {
+                return status;
+            }
+        }
         try {
             return reapedStatus.get();
         } catch (ExecutionException e) {
@@ -491,13 +698,27 @@ public final class ChildState {
         }
     }
 
-    /** Waits at most {@code timeout} for the reap. */
+    /** Waits at most {@code timeout} for the reap, as {@link #waitFor()}. */
     public ExitStatus waitFor(Duration timeout) throws InterruptedException, TimeoutException {
+        long nanos = timeout.toNanos(); // saturated
+        long deadline = System.nanoTime() + nanos;
+        if (waitsHere()) {
+            ExitStatus status = waitHere(nanos > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : deadline);
+            if (status != null) {
+                return status;
+            }
+            nanos = Math.max(0, deadline - System.nanoTime());
+        }
         try {
-            return reapedStatus.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return reapedStatus.get(nanos, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw new UncheckedIOException((IOException) e.getCause());
         }
+    }
+
+    /** Whether this thread may wait for the exit itself: a platform thread, a child it may reap, not reaped yet. */
+    private boolean waitsHere() {
+        return reapableByWaiter && !reapedStatus.isDone() && !Thread.currentThread().isVirtual();
     }
 
     /** @return whether the child has not been reaped yet */

@@ -62,8 +62,11 @@ final class EventLoop implements Runnable {
     private final MemorySegment wakeOne = NativeMemory.calloc(8);
     /** The requests in flight by user_data: dispatched with no map look-up and no allocation. */
     private final CompletionSlots<Completion> completions = new CompletionSlots<>();
-    /** Children not yet reaped and streams not yet closed: the loop ends only when this is 0. */
-    private int keepAlive;
+    /**
+     * Children not yet reaped and streams not yet closed: the loop ends only when this is 0.
+     * Retained on the loop thread; released there, or by a thread that reaped a child itself.
+     */
+    private final AtomicInteger keepAlive = new AtomicInteger();
     private long wakeUserData;
     private volatile boolean shuttingDown;
     /** Write-locked by the loop to end; read-locked by {@link #execute}. */
@@ -277,13 +280,25 @@ final class EventLoop implements Runnable {
 
     // ---- loop-thread API
 
-    /** Something (a child, a stream) the loop must outlive. */
+    /** Loop thread: something (a child, a stream) the loop must outlive. */
     void retain() {
-        keepAlive++;
+        keepAlive.incrementAndGet();
     }
 
+    /**
+     * Any thread: what was retained is gone. Off the loop thread, the last release of a loop
+     * that is shutting down wakes it, so it sees it may end (the decrement and the read of
+     * {@code shuttingDown} are both volatile, as are shutdown's write and the loop's reads: one
+     * of the two sides sees the other).
+     */
     void release() {
-        keepAlive--;
+        if (keepAlive.decrementAndGet() == 0 && shuttingDown && !inLoop()) {
+            try {
+                execute(() -> { });
+            } catch (IllegalStateException ended) {
+                // It saw the 0 itself and ended.
+            }
+        }
     }
 
     /**
@@ -348,7 +363,7 @@ final class EventLoop implements Runnable {
                 if (fault != null) {
                     throw fault;
                 }
-                if (shuttingDown && keepAlive == 0 && tasks.isEmpty() && end()) {
+                if (shuttingDown && keepAlive.get() == 0 && tasks.isEmpty() && end()) {
                     break;
                 }
                 // One io_uring_enter both submits and waits (it returns at once when a completion is there).
