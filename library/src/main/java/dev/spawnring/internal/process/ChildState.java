@@ -64,7 +64,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>A waiter that reaps.</b> When nothing has to happen between the exit and the reap (no
  * group to kill, no timeout, no cgroup), a platform thread in {@link #waitFor} waits for the exit
- * itself ({@link PidfdWait}: a poll of the pidfd) and reaps the child on its own thread, under the
+ * itself ({@link FdWait}: a poll of the pidfd) and reaps the child on its own thread, under the
  * same lock: the kernel wakes it at the exit, where the loop would have been woken first and then
  * woken it. The loop and the waiters never watch at the same time (both woken at the exit, they
  * would only contend): a waiter that finds the loop watching waits for the loop's reap as before;
@@ -105,7 +105,7 @@ public final class ChildState {
      * nothing has to be done between the exit and the reap (see the class comment).
      */
     private final boolean reapableByWaiter;
-    /** Guarded by this: the threads in waitFor's own wait ({@link PidfdWait}) on the pidfd. */
+    /** Guarded by this: the threads in waitFor's own wait ({@link FdWait}) on the pidfd. */
     private int directWaiters;
     /** Guarded by this: the loop's exit watch (WAITID or POLL_ADD) is in flight, or handed to it. */
     private boolean loopWatching;
@@ -326,8 +326,10 @@ public final class ChildState {
         boolean giveBack = false;
         boolean handBack = false;
         MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        FdWait wait = null;
         try {
-            while (status == null && PidfdWait.await(fd, deadline)) {
+            wait = FdWait.open("pid fd " + fd + " of " + pid);
+            while (status == null && wait.await(fd, deadline, "pid fd of " + pid)) {
                 synchronized (this) {
                     if (reaped) {
                         break;
@@ -345,6 +347,9 @@ public final class ChildState {
                 }
             }
         } finally {
+            if (wait != null) {
+                wait.release();
+            }
             NativeMemory.free(info);
             synchronized (this) {
                 directWaiters--;
