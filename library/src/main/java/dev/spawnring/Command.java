@@ -214,14 +214,23 @@ public final class Command {
         return (argv0 != null ? argv0 : argv.get(0)).text();
     }
 
-    /** The child's working directory (the parent's when not set). */
+    /**
+     * The child's working directory (the parent's when not set).
+     *
+     * @param dir the directory the child starts in
+     * @return a copy of this command with that set
+     */
     public Command directory(Path dir) {
         Command c = copy();
         c.directory = Objects.requireNonNull(dir, "directory");
         return c;
     }
 
-    /** @return the working directory, or null for the parent's */
+    /**
+     * Returns the working directory this command sets.
+     *
+     * @return the working directory, or null for the parent's
+     */
     public Path directory() {
         return directory;
     }
@@ -303,7 +312,12 @@ public final class Command {
         return c;
     }
 
-    /** Gives the child exactly {@code env}, nothing inherited. */
+    /**
+     * Gives the child exactly {@code env}, nothing inherited.
+     *
+     * @param env the whole environment of the child
+     * @return a copy of this command with that set
+     */
     public Command environment(Map<String, String> env) {
         Command c = clearEnvironment();
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -312,7 +326,11 @@ public final class Command {
         return c;
     }
 
-    /** Starts the child with an empty environment (then {@link #env} adds to it). */
+    /**
+     * Starts the child with an empty environment (then {@link #env} adds to it).
+     *
+     * @return a copy of this command with that set
+     */
     public Command clearEnvironment() {
         Command c = copy();
         c.clearEnvironment = true;
@@ -368,6 +386,8 @@ public final class Command {
     /**
      * Where the child's stdin comes from (default: a pipe).
      *
+     * @param s where stdin comes from
+     * @return a copy of this command with that set
      * @throws IllegalArgumentException for {@link Stdio#memfd()}, which is for output
      */
     public Command stdin(Stdio s) {
@@ -380,7 +400,12 @@ public final class Command {
         return c;
     }
 
-    /** Where the child's stdout goes (default: a pipe). */
+    /**
+     * Where the child's stdout goes (default: a pipe).
+     *
+     * @param s where stdout goes
+     * @return a copy of this command with that set
+     */
     public Command stdout(Stdio s) {
         Objects.requireNonNull(s, "stdout");
         Command c = copy();
@@ -388,7 +413,12 @@ public final class Command {
         return c;
     }
 
-    /** Where the child's stderr goes (default: a pipe). */
+    /**
+     * Where the child's stderr goes (default: a pipe).
+     *
+     * @param s where stderr goes
+     * @return a copy of this command with that set
+     */
     public Command stderr(Stdio s) {
         Objects.requireNonNull(s, "stderr");
         if (redirectErrorStream) {
@@ -400,7 +430,11 @@ public final class Command {
         return c;
     }
 
-    /** Sends stderr where stdout goes, as {@code 2>&1}. */
+    /**
+     * Sends stderr where stdout goes, as {@code 2>&1}.
+     *
+     * @return a copy of this command with that set
+     */
     public Command redirectErrorStream() {
         if (stderrSet) {
             throw new IllegalArgumentException("redirectErrorStream() conflicts with stderr(" + stderr + ")");
@@ -410,7 +444,11 @@ public final class Command {
         return c;
     }
 
-    /** Gives the child this JVM's stdin, stdout and stderr. */
+    /**
+     * Gives the child this JVM's stdin, stdout and stderr.
+     *
+     * @return a copy of this command with that set
+     */
     public Command inheritIO() {
         return stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit());
     }
@@ -419,6 +457,10 @@ public final class Command {
      * Gives the child the parent's fd {@code parentFd} as its fd {@code childFd} (any number;
      * mappings may cross, 3→4 and 4→3 work). Use {@link #stdin}/{@link #stdout}/{@link #stderr}
      * for 0-2.
+     *
+     * @param childFd  the fd number in the child, 3 or more
+     * @param parentFd an fd open in this process
+     * @return a copy of this command with that set
      */
     public Command fd(int childFd, int parentFd) {
         if (childFd < 3) {
@@ -435,7 +477,12 @@ public final class Command {
         return c;
     }
 
-    /** Whether fds other than 0-2 and those given with {@link #fd} are closed in the child (default true). */
+    /**
+     * Whether fds other than 0-2 and those given with {@link #fd} are closed in the child (default true).
+     *
+     * @param close false to let the child inherit every fd not marked close-on-exec
+     * @return a copy of this command with that set
+     */
     public Command closeOtherFds(boolean close) {
         Command c = copy();
         c.closeOtherFds = close;
@@ -444,7 +491,11 @@ public final class Command {
 
     // ---- session, group, limits, signals
 
-    /** Starts the child in a new session ({@code setsid}), so it has no controlling terminal. */
+    /**
+     * Starts the child in a new session ({@code setsid}), so it has no controlling terminal.
+     *
+     * @return a copy of this command with that set
+     */
     public Command newSession() {
         if (processGroup != null && processGroup != 0) {
             throw new IllegalArgumentException("newSession() conflicts with processGroup(" + processGroup
@@ -455,12 +506,21 @@ public final class Command {
         return c;
     }
 
-    /** Starts the child as the leader of a new process group. */
+    /**
+     * Starts the child as the leader of a new process group.
+     *
+     * @return a copy of this command with that set
+     */
     public Command newProcessGroup() {
         return processGroup(0);
     }
 
-    /** Puts the child in process group {@code pgid} (0: a new group led by the child). */
+    /**
+     * Puts the child in process group {@code pgid} (0: a new group led by the child).
+     *
+     * @param pgid the group to join, or 0 for a new one
+     * @return a copy of this command with that set
+     */
     public Command processGroup(int pgid) {
         if (pgid < 0) {
             throw new IllegalArgumentException("processGroup(" + pgid + "): negative group");
@@ -485,7 +545,12 @@ public final class Command {
         return c;
     }
 
-    /** The child's umask. */
+    /**
+     * The child's umask.
+     *
+     * @param mask the file mode creation mask, 0 to 0777
+     * @return a copy of this command with that set
+     */
     public Command umask(int mask) {
         if ((mask & ~0777) != 0) {
             throw new IllegalArgumentException("umask(0" + Integer.toOctalString(mask) + "): not within 0777");
@@ -502,6 +567,7 @@ public final class Command {
      * @param resource one of {@link Rlimit}'s {@code RLIMIT_*}
      * @param soft     the soft limit, at most {@code hard} (compared unsigned)
      * @param hard     the hard limit
+     * @return a copy of this command with that set
      */
     public Command rlimit(int resource, long soft, long hard) {
         if (!Rlimit.isResource(resource)) {
@@ -522,6 +588,9 @@ public final class Command {
      * Whether the child starts with an empty signal mask and every signal at its default
      * disposition (default true). With false it keeps the spawning thread's mask and the
      * ignored signals, as a plain {@code fork} would.
+     *
+     * @param reset false to keep the spawning thread's mask and ignored signals
+     * @return a copy of this command with that set
      */
     public Command resetSignals(boolean reset) {
         Command c = copy();
@@ -535,6 +604,9 @@ public final class Command {
      * the caller's thread, where a child without one is cloned), and a loop thread ends only
      * after its Spawner is closed and every child it cloned is reaped, so the signal fires
      * when the JVM ends.
+     *
+     * @param signal the signal the child gets when the loop thread that cloned it ends
+     * @return a copy of this command with that set
      */
     public Command parentDeathSignal(int signal) {
         checkSignal("parentDeathSignal", signal);
@@ -562,6 +634,7 @@ public final class Command {
      *
      * @param timeout how long the child may run, more than 0
      * @param grace   between the SIGTERM and the SIGKILL, 0 or more
+     * @return a copy of this command with that set
      * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
     public Command timeout(Duration timeout, Duration grace) {
@@ -587,6 +660,7 @@ public final class Command {
      * {@link #timeout(Duration, Duration)} with a 2 s grace period.
      *
      * @param timeout how long the child may run, more than 0
+     * @return a copy of this command with that set
      */
     public Command timeout(Duration timeout) {
         return timeout(timeout, Duration.ofSeconds(2));
@@ -601,6 +675,7 @@ public final class Command {
      * session are not reached, unless the child has a cgroup of its own ({@link #inNewCgroup()}):
      * then the whole cgroup is killed too, before the reap, daemons included.
      *
+     * @return a copy of this command with that set
      * @throws IllegalArgumentException when the child is to join a group that is not its own
      */
     public Command killProcessGroupOnExit() {
