@@ -294,6 +294,9 @@ public final class BenchCommand implements Callable<Integer> {
                     all.add(new SpawnerContender(best, 1, 1));
                     all.add(new SpawnerContender(best, 1, Math.max(2, cores)));
                     all.add(new SpawnerContender(best, 2, 1));
+                    // Platform-thread workers wait for their children themselves (waitFor reaps on the
+                    // waiting thread); virtual threads wait through the loop.
+                    all.add(SpawnerContender.withPlatformThreads(best));
                 }
                 all.add(new FloorContender("vfork", floor, touchMb));
                 all.add(new FloorContender("posix_spawn", floor, touchMb));

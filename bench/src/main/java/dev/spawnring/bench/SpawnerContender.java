@@ -24,10 +24,17 @@ final class SpawnerContender implements Contender {
     private final Spawner[] spawners;
     /** The loop count asked for and shown in the name (throughput only), or 0: the default Spawner. */
     private final int loops;
+    /** Throughput only: the workers are platform threads, whose waitFor reaps the child itself. */
+    private final boolean platformThreads;
 
     /** The process API as an application gets it: {@code Spawner.create(backend)}, default loops. */
     SpawnerContender(Backend backend) throws IOException {
-        this(backend, 1, 0);
+        this(backend, 1, 0, false);
+    }
+
+    /** Throughput only: the default Spawner, its workers platform threads instead of virtual ones. */
+    static SpawnerContender withPlatformThreads(Backend backend) throws IOException {
+        return new SpawnerContender(backend, 1, 0, true);
     }
 
     /**
@@ -35,8 +42,13 @@ final class SpawnerContender implements Contender {
      * {@code loops} loops.
      */
     SpawnerContender(Backend backend, int count, int loops) throws IOException {
+        this(backend, count, loops, false);
+    }
+
+    private SpawnerContender(Backend backend, int count, int loops, boolean platformThreads) throws IOException {
         this.spawners = new Spawner[count];
         this.loops = loops;
+        this.platformThreads = platformThreads;
         try {
             for (int i = 0; i < count; i++) {
                 spawners[i] = count > 1 ? Spawner.builder().backend(backend).loops(1).build()
@@ -55,12 +67,13 @@ final class SpawnerContender implements Contender {
         String b = spawner.backend().name();
         return spawners.length > 1 ? "spawnring " + spawners.length + " Spawners " + b
                 : loops > 0 ? "spawnring " + loops + (loops == 1 ? " loop " : " loops ") + b
+                : platformThreads ? "spawnring Spawner " + b + ", platform threads"
                 : "spawnring Spawner " + b;
     }
 
     @Override
     public boolean supports(Cell cell) {
-        if (spawners.length > 1 || loops > 0) {
+        if (spawners.length > 1 || loops > 0 || platformThreads) {
             return cell.workload() == SpawnContenders.Workload.THROUGHPUT && cell.param() >= spawners.length;
         }
         return !cell.pathSearch() && cell.workload() != SpawnContenders.Workload.FIRST_INSTRUCTION;
@@ -123,12 +136,13 @@ final class SpawnerContender implements Contender {
     }
 
     /**
-     * {@code inFlight} virtual threads, each spawning and waiting for one child at a time, for
-     * {@code ms}; with several Spawners, thread i uses Spawner i mod their number.
+     * {@code inFlight} virtual threads (or platform threads), each spawning and waiting for one
+     * child at a time, for {@code ms}; with several Spawners, thread i uses Spawner i mod their number.
      */
     private long[] throughput(String program, int inFlight, int ms) throws InterruptedException, IOException {
         Command cmd = Command.of(program).inheritIO();
-        return Throughput.run(inFlight, ms, worker -> check(program, spawners[worker % spawners.length].spawn(cmd).waitFor()));
+        return Throughput.run(inFlight, ms, platformThreads,
+                worker -> check(program, spawners[worker % spawners.length].spawn(cmd).waitFor()));
     }
 
     /** All started by one {@link Spawner#spawnAll} (one submission), then all waited for. */

@@ -22,6 +22,17 @@ final class Throughput {
      * @return {children done, elapsed ns}
      */
     static long[] run(int inFlight, int ms, OneChild child) throws InterruptedException, IOException {
+        return run(inFlight, ms, false, child);
+    }
+
+    /**
+     * {@code inFlight} threads (platform threads, or virtual ones), each starting and reaping one
+     * child at a time, for {@code ms}.
+     *
+     * @return {children done, elapsed ns}
+     */
+    static long[] run(int inFlight, int ms, boolean platformThreads, OneChild child)
+            throws InterruptedException, IOException {
         AtomicLong done = new AtomicLong();
         AtomicReference<Throwable> failed = new AtomicReference<>();
         long t0 = System.nanoTime();
@@ -29,7 +40,7 @@ final class Throughput {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < inFlight; i++) {
             int worker = i;
-            threads.add(Thread.ofVirtual().start(() -> {
+            threads.add((platformThreads ? Thread.ofPlatform() : Thread.ofVirtual()).start(() -> {
                 try {
                     do {
                         child.run(worker);
