@@ -452,13 +452,13 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("throughput: start+reap of sr-true with N children in flight, spawns per second, %d ms a run,"
                 + " %d runs; x 2 loops: against two C vfork loops in parallel (one per core)%n",
                 settings.get("throughput_ms_per_run"), these.get(0).runs().size());
-        out.printf("%-9s %-28s %10s %10s %10s %10s %8s%n", "in flight", "contender", "median/s", "p10/s", "p90/s",
+        out.printf("%-9s %-44s %10s %10s %10s %10s %8s%n", "in flight", "contender", "median/s", "p10/s", "p90/s",
                 "x 2 loops", "x PB");
         for (Row r : these) {
             double loops = BenchReport.rate(rows, r.cell(), "C vfork, 2 loops");
             double pb = BenchReport.rate(rows, r.cell(), "ProcessBuilder (default)");
             Samples s = r.rate();
-            out.printf("%-9d %-28s %10.0f %10.0f %10.0f %10s %8s%n", r.cell().param(), r.contender(), s.median(),
+            out.printf("%-9d %-44s %10.0f %10.0f %10.0f %10s %8s%n", r.cell().param(), r.contender(), s.median(),
                     s.percentile(10), s.percentile(90), ratio(s.median(), loops), ratio(s.median(), pb));
         }
         out.flush();
