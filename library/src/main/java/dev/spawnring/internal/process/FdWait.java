@@ -58,7 +58,9 @@ final class FdWait extends AbstractInterruptibleChannel {
      * Waits until {@code fd} is readable (or hung up) or {@code deadline} ({@link System#nanoTime()})
      * has passed.
      *
+     * @param fd       the fd to wait for
      * @param deadline the end of the wait, or {@link Long#MAX_VALUE} for none
+     * @param what     what {@code fd} is, for the message should {@code poll} fail
      * @return true once {@code fd} is readable or hung up; false at the deadline
      * @throws InterruptedException when the thread is interrupted (its interrupt status is cleared)
      */
