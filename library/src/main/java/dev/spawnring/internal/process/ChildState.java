@@ -237,7 +237,8 @@ public final class ChildState {
     }
 
     /**
-     * Loop thread, a child a waiter may reap: the loop's watch ended ({@code res} 0: the exit is
+     * Loop thread (or, for {@link #handBack}, a thread after the loop ended), a child a waiter may
+     * reap: the loop's watch ended ({@code res} 0: the exit is
      * seen; else the waitid failed, or the child was reaped by a waiter meanwhile). Reaps it
      * unless a waiter has, then gives back what the watch held.
      */
@@ -328,8 +329,8 @@ public final class ChildState {
         MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         FdWait wait = null;
         try {
-            wait = FdWait.open("pid fd " + fd + " of " + pid);
-            while (status == null && wait.await(fd, deadline, "pid fd of " + pid)) {
+            wait = FdWait.open(fd, pid);
+            while (status == null && wait.await(deadline)) {
                 synchronized (this) {
                     if (reaped) {
                         break;
@@ -373,23 +374,16 @@ public final class ChildState {
         return status;
     }
 
-    /** The watch goes back to the loop; where the loop has ended (it failed), the child is given up. */
+    /**
+     * The watch goes back to the loop. Where the loop has ended (only a failure ends it while it
+     * retains the child), the child is given up here as the loop would give it up, naming the
+     * failure: nothing runs on the loop thread any more to race with.
+     */
     private void handBack() {
         try {
             loop.execute(this::watchHandedBack);
         } catch (IllegalStateException ended) {
-            IOException failure = new IOException("waitid for pid " + pid + ": " + ended.getMessage(), ended);
-            boolean mine;
-            synchronized (this) {
-                loopWatching = false;
-                mine = !reaped;
-                reaped = true;
-                closePidfdIfUnused();
-            }
-            loop.treeGone(this);
-            if (mine) {
-                settle(null, failure);
-            }
+            watchEnded(-Errno.ECANCELED, "waitid");
         }
     }
 
@@ -475,20 +469,14 @@ public final class ChildState {
             pidfd = -1;
         }
         NativeMemory.free(siginfo);
-        loop.childReaped();
-        streams.childExited();
         if (cgroup != null) {
             removeCgroupWhenEmpty();
         } else {
             loop.treeGone(this);
         }
         loop.release();
-        if (failure != null) {
-            reapedStatus.completeExceptionally(failure);
-        } else {
-            reapedStatus.complete(timedOut || usage != null
-                    ? new ExitStatus(status.code(), status.signal(), status.coreDumped(), timedOut, usage) : status);
-        }
+        settle(failure == null && (timedOut || usage != null)
+                ? new ExitStatus(status.code(), status.signal(), status.coreDumped(), timedOut, usage) : status, failure);
     }
 
     /**

@@ -16,8 +16,8 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.spi.AbstractInterruptibleChannel;
 
 /**
- * A platform thread's own wait for an fd to become readable, such as a child's pidfd (readable
- * once the child has exited). It is {@code poll(2)} on the fd beside an eventfd that
+ * A platform thread's own wait for a child's pidfd to become readable (once the child has
+ * exited). It is {@code poll(2)} on the pidfd beside an eventfd that
  * {@link Thread#interrupt()} writes, so the wait ends at once on an interrupt, even one that
  * came just before the poll.
  *
@@ -29,50 +29,54 @@ import java.nio.channels.spi.AbstractInterruptibleChannel;
  * deadline; an interrupt spends it), {@link #release}.
  */
 final class FdWait extends AbstractInterruptibleChannel {
+    private final int fd;
+    /** What {@link #fd} is, for messages (named only should a call fail). */
+    private final long pid;
     private final int eventfd;
-    /** Two {@code struct pollfd}, then the eventfd's 8-byte increment. */
+    /** Two {@code struct pollfd} ({@link #fd}, then the eventfd), then the eventfd's 8-byte increment. */
     private final MemorySegment mem;
 
-    private FdWait(int eventfd, MemorySegment mem) {
+    private FdWait(int fd, long pid, int eventfd, MemorySegment mem) {
+        this.fd = fd;
+        this.pid = pid;
         this.eventfd = eventfd;
         this.mem = mem;
     }
 
     /**
-     * @param what what is waited for, for the message should the eventfd be refused
-     * @return a wait, its eventfd open
+     * @param pidfd the fd to wait for
+     * @param pid   the process {@code pidfd} names, for messages
+     * @return a wait on {@code pidfd}, its eventfd open
      */
-    static FdWait open(String what) {
+    static FdWait open(int pidfd, long pid) {
         int efd = Sys.eventfd(0, Linux.EFD_CLOEXEC);
         if (efd < 0) {
-            throw new UncheckedIOException(new SysException("eventfd for a wait on " + what, -efd));
+            throw new UncheckedIOException(new SysException("eventfd for a wait on pid fd " + pidfd + " of " + pid, -efd));
         }
         MemorySegment mem = NativeMemory.calloc(2 * Linux.POLLFD_SIZE + 8);
+        mem.set(JAVA_INT, 0, pidfd);
+        mem.set(JAVA_SHORT, Linux.POLLFD_EVENTS, (short) Linux.POLLIN);
         mem.set(JAVA_INT, Linux.POLLFD_SIZE, efd);
         mem.set(JAVA_SHORT, Linux.POLLFD_SIZE + Linux.POLLFD_EVENTS, (short) Linux.POLLIN);
         mem.set(JAVA_LONG, 2 * Linux.POLLFD_SIZE, 1L);
-        return new FdWait(efd, mem);
+        return new FdWait(pidfd, pid, efd, mem);
     }
 
     /**
-     * Waits until {@code fd} is readable (or hung up) or {@code deadline} ({@link System#nanoTime()})
+     * Waits until the fd is readable (or hung up) or {@code deadline} ({@link System#nanoTime()})
      * has passed.
      *
-     * @param fd       the fd to wait for
      * @param deadline the end of the wait, or {@link Long#MAX_VALUE} for none
-     * @param what     what {@code fd} is, for the message should {@code poll} fail
-     * @return true once {@code fd} is readable or hung up; false at the deadline
+     * @return true once the fd is readable or hung up; false at the deadline
      * @throws InterruptedException when the thread is interrupted (its interrupt status is cleared)
      */
-    boolean await(int fd, long deadline, String what) throws InterruptedException {
+    boolean await(long deadline) throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        mem.set(JAVA_INT, 0, fd);
-        mem.set(JAVA_SHORT, Linux.POLLFD_EVENTS, (short) Linux.POLLIN);
         begin(); // an interrupt from here on closes this wait, which writes the eventfd
         try {
-            return poll(deadline, what);
+            return poll(deadline);
         } finally {
             try {
                 end(true);
@@ -85,7 +89,7 @@ final class FdWait extends AbstractInterruptibleChannel {
         }
     }
 
-    private boolean poll(long deadline, String what) {
+    private boolean poll(long deadline) {
         while (true) {
             int timeout = -1;
             if (deadline != Long.MAX_VALUE) {
@@ -101,7 +105,7 @@ final class FdWait extends AbstractInterruptibleChannel {
                 continue; // a signal, or a deadline that rounding put a little early: look again
             }
             if (r < 0) {
-                throw new UncheckedIOException(new SysException("poll of " + what, -r));
+                throw new UncheckedIOException(new SysException("poll of pid fd " + fd + " of " + pid, -r));
             }
             // POLLIN, or POLLHUP/POLLERR: what reads the fd next tells; else the eventfd (an interrupt, which end() reports).
             return mem.get(JAVA_SHORT, Linux.POLLFD_REVENTS) != 0;
