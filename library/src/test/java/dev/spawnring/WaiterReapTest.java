@@ -95,11 +95,7 @@ class WaiterReapTest {
             assertEquals(ExitStatus.exited(0), cat.onExit().get(BOUND.toSeconds(), TimeUnit.SECONDS));
             assertEquals(List.of(), Spawners.zombieChildren());
             // The pidfd goes with the last of its waiters and watchers, the stdin pipe with close().
-            long deadline = System.nanoTime() + BOUND.toNanos();
-            while (!Procs.fdsOpenedSince(fds).isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(Map.of(), Procs.fdsOpenedSince(fds), "fds left open");
+            assertEquals(Map.of(), Procs.fdsOpenedSince(fds, BOUND), "fds left open");
         }
     }
 

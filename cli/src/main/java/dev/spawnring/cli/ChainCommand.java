@@ -132,11 +132,12 @@ public final class ChainCommand implements Callable<Integer> {
                 ring.cqeSeen(cqe);
             }
             if (pid > 0) {
+                int fd = pidfd.get(ValueLayout.JAVA_INT, 0);
                 if (ring.probe().supports(IORING_OP_WAITID)) {
-                    reap(ring, arena, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
+                    reap(ring, arena, fd, exit);
                 } else { // io_uring before Linux 6.7: the emulated ring's WAITID, on the same pidfd
                     try (Ring waiter = Ring.open(2, Backend.FALLBACK)) {
-                        reap(waiter, arena, pidfd.get(ValueLayout.JAVA_INT, 0), exit);
+                        reap(waiter, arena, fd, exit);
                     }
                 }
             }

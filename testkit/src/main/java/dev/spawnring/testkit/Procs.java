@@ -3,6 +3,7 @@ package dev.spawnring.testkit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,5 +101,19 @@ public final class Procs {
         Map<Integer, String> now = openFds();
         now.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
         return now;
+    }
+
+    /**
+     * {@link #fdsOpenedSince(Map)} once it is empty, or when {@code bound} has passed (it looks
+     * every 10 ms): for fds another thread closes a moment after the step the test waited for.
+     */
+    public static Map<Integer, String> fdsOpenedSince(Map<Integer, String> before, Duration bound)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        Map<Integer, String> opened;
+        while (!(opened = fdsOpenedSince(before)).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return opened;
     }
 }
