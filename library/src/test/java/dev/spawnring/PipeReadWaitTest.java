@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A read of an empty pipe waits for the loop's READ, on a platform thread as on a virtual one:
- * an interrupt or a close ends the wait at once, the stream reads on after an interrupt, and
+ * A read of an empty pipe waits, a platform thread by polling the pipe itself, a virtual thread
+ * for the loop's READ; on both, an interrupt or a close ends the wait at once, the stream reads on after an interrupt, and
  * threads reading one stream together get every byte once; both backends.
  */
 @Tag(KernelSuiteMain.TAG)

@@ -32,7 +32,8 @@ class SpawnerShutdownTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     @Tag(KernelSuiteMain.TAG)
-    void aReadOfAPipeAGrandchildKeepsOpenEndsWithAnErrorWhenTheSpawnerEnds(Backend backend) throws Exception {
+    void aVirtualThreadsReadOfAPipeAGrandchildKeepsOpenEndsWithAnErrorWhenTheSpawnerEnds(Backend backend)
+            throws Exception {
         Spawner s = Spawners.create(backend);
         // The child exits once its stdin ends; its background sleep keeps the stdout pipe open.
         Child child = s.spawn(Command.of("sh", "-c", "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup()
@@ -41,7 +42,8 @@ class SpawnerShutdownTest {
             InputStream out = child.stdout();
             assertEquals("started\n", new String(out.readNBytes(8)));
             CompletableFuture<Object> reader = new CompletableFuture<>();
-            Thread readerThread = Thread.ofPlatform().start(() -> {
+            // A virtual thread's read is a READ the loop serves (a platform thread waits itself: below).
+            Thread readerThread = Thread.ofVirtual().start(() -> {
                 try {
                     reader.complete(out.read());
                 } catch (IOException e) {
@@ -66,6 +68,48 @@ class SpawnerShutdownTest {
             assertTrue(e.getMessage().contains("ECANCELED"), e.getMessage());
             s.awaitTermination();
             assertThrows(IOException.class, out::read, "the loop is gone: a new read fails");
+            out.close();
+        } finally {
+            Sys.kill(-child.pid(), Linux.SIGKILL);
+            s.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    @Tag(KernelSuiteMain.TAG)
+    void aPlatformThreadsReadOfAPipeAGrandchildKeepsOpenOutlivesTheSpawnerAndEndsAtThePipesEnd(Backend backend)
+            throws Exception {
+        Spawner s = Spawners.create(backend);
+        Child child = s.spawn(Command.of("sh", "-c", "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup()
+                .stderr(Stdio.discard()));
+        try {
+            InputStream out = child.stdout();
+            assertEquals("started\n", new String(out.readNBytes(8)));
+            CompletableFuture<Object> reader = new CompletableFuture<>();
+            Thread readerThread = Thread.ofPlatform().start(() -> {
+                try {
+                    reader.complete(out.read());
+                } catch (IOException e) {
+                    reader.complete(e);
+                }
+            });
+            // In its poll of the pipe ahead of the exit (an idle stream would be given back at the
+            // exit, what the pipe held kept, and would then end there).
+            while (!reader.isDone() && java.util.Arrays.stream(readerThread.getStackTrace())
+                    .noneMatch(f -> f.getClassName().endsWith(".FdWait") && f.getMethodName().equals("poll"))) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(50);
+            child.stdin().close();
+            assertEquals(ExitStatus.exited(0), child.waitFor());
+            s.close();
+            s.awaitTermination();
+            // As a ProcessBuilder pipe: the read waits on the pipe itself, not on the loop that ended.
+            assertFalse(reader.isDone(), () -> "read gave " + reader.getNow(null));
+            Sys.kill(-child.pid(), Linux.SIGKILL); // the sleep goes, and with it the pipe's last writer
+            assertEquals(-1, assertTimeoutPreemptively(Duration.ofSeconds(30), () -> reader.get(),
+                    "a read of a pipe whose last writer is gone hangs"));
             out.close();
         } finally {
             Sys.kill(-child.pid(), Linux.SIGKILL);

@@ -68,10 +68,18 @@ import java.util.concurrent.TimeoutException;
  * same lock: the kernel wakes it at the exit, where the loop would have been woken first and then
  * woken it. The loop and the waiters never watch at the same time (both woken at the exit, they
  * would only contend): a waiter that finds the loop watching waits for the loop's reap as before;
- * {@link #started} leaves the watch to the waiters when one is there; the last waiter to leave
- * without the exit (an interrupt, a timeout) hands it back to the loop. The pidfd stays open while
- * anyone waits on it or watches it; the last of them closes it once the child is reaped, so with
- * one waiter it is closed when {@code waitFor} returns, as when the loop reaps.
+ * the last waiter to leave without the exit (an interrupt, a timeout) hands the watch back to the
+ * loop. The pidfd stays open while anyone waits on it or watches it; the last of them closes it
+ * once the child is reaped, so with one waiter it is closed when {@code waitFor} returns, as when
+ * the loop reaps.
+ *
+ * <p><b>A watch that starts late.</b> Such a child is not watched by the loop from its start
+ * ({@link #startLater}): the thread that cloned it counts it on the loop and leaves it to the
+ * loop's next sweep ({@link LateWatches}), at most a few milliseconds later, which watches it
+ * only if nobody has reaped it or waits for it by then. So a caller that waits at once wakes
+ * nobody but itself. {@code onExit()} and the waits that go through the loop (virtual threads)
+ * ask for the watch at once; {@link #isAlive} and {@link #statusNow} reap a child the loop does
+ * not watch if it has exited, so they never call an ended child running.
  *
  * <p>Loop thread: {@link #started} and every completion. Any thread: the signals, the waits
  * and the accessors.
@@ -109,7 +117,7 @@ public final class ChildState {
     private int directWaiters;
     /** Guarded by this: the loop's exit watch (WAITID or POLL_ADD) is in flight, or handed to it. */
     private boolean loopWatching;
-    /** Guarded by this: {@link #started} ran (the loop is retained and lists the tree). */
+    /** Guarded by this: {@link #startLater} ran (the loop is retained and lists the tree). */
     private boolean startedOnLoop;
     // Loop thread only.
     private MemorySegment siginfo;
@@ -151,19 +159,7 @@ public final class ChildState {
      */
     void started() {
         if (reapableByWaiter) {
-            synchronized (this) {
-                if (reaped) {
-                    return; // a waiter reaped it before this ran, and gave back what it held
-                }
-                startedOnLoop = true;
-                loop.retain();
-                loop.treeStarted(this);
-                if (directWaiters > 0) {
-                    return; // they watch; the last to leave without the exit hands it back
-                }
-                loopWatching = true;
-            }
-            watchExit();
+            startLater();
             return;
         }
         loop.retain();
@@ -174,6 +170,54 @@ public final class ChildState {
         if (supervised && spec.timeout() != null) {
             armTimer(spec.timeout(), Linux.SIGTERM);
         }
+    }
+
+    /**
+     * Any thread, for a child a waiter may reap, before anyone can wait for it: the loop retains
+     * it and lists its tree, and watches its exit only later ({@link LateWatches}), when nobody
+     * has reaped it or waits for it by then.
+     *
+     * @throws IllegalStateException when the loop has ended (nothing is taken then)
+     */
+    void startLater() {
+        synchronized (this) { // a sweep that comes at once waits until the child is counted
+            loop.watchLater(this);
+            startedOnLoop = true;
+            loop.treeStarted(this);
+        }
+    }
+
+    /** @return whether {@link #startLater} is how this child starts on its loop */
+    boolean startsLater() {
+        return reapableByWaiter;
+    }
+
+    /** Loop thread, at a sweep of {@link LateWatches}: the loop watches the exit unless someone has seen to it. */
+    void watchIfUnwatched() {
+        synchronized (this) {
+            if (reaped || loopWatching || directWaiters > 0) {
+                return; // reaped; or watched (a waiter that leaves without the exit hands the watch back)
+            }
+            loopWatching = true;
+        }
+        watchHandedBack();
+    }
+
+    /**
+     * Any thread: the loop is to watch the exit now (for {@code onExit()} and the waits that go
+     * through it), unless a waiter watches (the last to leave without the exit hands it back).
+     */
+    private void watchNow() {
+        if (!reapableByWaiter) {
+            return;
+        }
+        synchronized (this) {
+            if (reaped || loopWatching || directWaiters > 0 || !startedOnLoop) {
+                return;
+            }
+            loopWatching = true;
+        }
+        handBack();
     }
 
     /** A WAITID(WNOWAIT) on the pidfd where the ring has it, else a POLL_ADD on the pidfd. */
@@ -272,8 +316,8 @@ public final class ChildState {
     }
 
     /**
-     * Loop thread: the last waiter left without the exit while the loop was not watching; the
-     * watch is the loop's again (unless a waiter has reaped the child meanwhile).
+     * Loop thread: the watch is the loop's now (a sweep, {@link #watchNow}, or the last waiter
+     * left without the exit), unless the child was reaped meanwhile or the loop has failed.
      */
     private void watchHandedBack() {
         boolean reapedMeanwhile;
@@ -324,34 +368,25 @@ public final class ChildState {
             fd = pidfd; // open while this thread is counted
         }
         ExitStatus status = null;
-        boolean giveBack = false;
         boolean handBack = false;
-        MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
         FdWait wait = null;
         try {
-            wait = FdWait.open(fd, pid);
-            while (status == null && wait.await(deadline)) {
+            wait = FdWait.open(fd, "pid fd", pid);
+            while (wait.await(deadline)) {
                 synchronized (this) {
                     if (reaped) {
                         break;
                     }
-                    info.set(JAVA_INT, Linux.SI_PID, 0);
-                    int r = Sys.waitid(Linux.P_PIDFD, fd, info, Linux.WEXITED | WNOHANG); // never blocks
-                    if (r < 0) {
-                        throw new UncheckedIOException(new SysException("waitid for pid " + pid, -r));
-                    }
-                    if (info.get(JAVA_INT, Linux.SI_PID) != 0) {
-                        reaped = true;
-                        status = ExitStatus.fromSiginfo(info);
-                        giveBack = startedOnLoop; // the loop does not watch while a waiter does
-                    }
+                    status = reapIfExited(fd);
+                }
+                if (status != null) {
+                    break;
                 }
             }
         } finally {
             if (wait != null) {
                 wait.release();
             }
-            NativeMemory.free(info);
             synchronized (this) {
                 directWaiters--;
                 if (directWaiters == 0 && !reaped && startedOnLoop && !loopWatching) {
@@ -365,13 +400,65 @@ public final class ChildState {
             }
         }
         if (status != null) {
-            if (giveBack) {
-                loop.treeGone(this);
-                loop.release();
-            }
-            settle(status, null);
+            settleReapedHere(status);
         }
         return status;
+    }
+
+    /**
+     * Reaps the child if it has exited, with a {@code waitid(WNOHANG)} that never blocks. Caller
+     * holds the lock, has seen it unreaped and not watched by the loop, and, once this returns a
+     * status, calls {@link #settleReapedHere} outside the lock.
+     *
+     * @param fd the pidfd, open while the caller is counted or holds the lock
+     * @return the status, or null while the child runs
+     */
+    private ExitStatus reapIfExited(int fd) {
+        MemorySegment info = NativeMemory.calloc(Linux.SIGINFO_SIZE);
+        try {
+            int r = Sys.waitid(Linux.P_PIDFD, fd, info, Linux.WEXITED | WNOHANG);
+            if (r < 0) {
+                throw new UncheckedIOException(new SysException("waitid for pid " + pid, -r));
+            }
+            if (info.get(JAVA_INT, Linux.SI_PID) == 0) {
+                return null;
+            }
+            reaped = true;
+            return ExitStatus.fromSiginfo(info);
+        } finally {
+            NativeMemory.free(info);
+        }
+    }
+
+    /** A thread other than the loop's reaped the child: what {@link #startLater} took goes back. */
+    private void settleReapedHere(ExitStatus status) {
+        if (startedOnLoop) {
+            loop.treeGone(this);
+            loop.release();
+        }
+        settle(status, null);
+    }
+
+    /**
+     * For the accessors that say whether the child is alive: a child the loop does not watch
+     * (see {@link LateWatches}) is reaped here if it has exited, so they never say "running" of
+     * a child that has ended.
+     */
+    private void reapIfExitedNow() {
+        if (!reapableByWaiter || reapedStatus.isDone()) {
+            return;
+        }
+        ExitStatus status;
+        synchronized (this) {
+            if (reaped || loopWatching || pidfd < 0) {
+                return; // the loop's reap completes the status
+            }
+            status = reapIfExited(pidfd);
+            closePidfdIfUnused();
+        }
+        if (status != null) {
+            settleReapedHere(status);
+        }
     }
 
     /**
@@ -669,6 +756,7 @@ public final class ChildState {
                     exit = e; // volatile write: release
                 }
             }
+            watchNow();
         }
         return e;
     }
@@ -683,6 +771,8 @@ public final class ChildState {
             if (status != null) {
                 return status;
             }
+        } else {
+            watchNow();
         }
         try {
             return reapedStatus.get();
@@ -701,6 +791,8 @@ public final class ChildState {
                 return status;
             }
             nanos = Math.max(0, deadline - System.nanoTime());
+        } else {
+            watchNow();
         }
         try {
             return reapedStatus.get(nanos, TimeUnit.NANOSECONDS);
@@ -716,6 +808,7 @@ public final class ChildState {
 
     /** @return whether the child has not been reaped yet */
     public boolean isAlive() {
+        reapIfExitedNow();
         return !reapedStatus.isDone();
     }
 
@@ -724,11 +817,13 @@ public final class ChildState {
      * @throws CompletionException when waitid failed
      */
     public ExitStatus statusNow() {
+        reapIfExitedNow();
         return reapedStatus.isDone() ? reapedStatus.join() : null;
     }
 
     /** @return whether waiting for the child failed (it is then given up, not reaped) */
     public boolean waitFailed() {
+        reapIfExitedNow();
         return reapedStatus.isCompletedExceptionally();
     }
 

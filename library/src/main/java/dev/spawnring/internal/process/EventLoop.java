@@ -62,9 +62,12 @@ final class EventLoop implements Runnable {
     private final MemorySegment wakeOne = NativeMemory.calloc(8);
     /** The requests in flight by user_data: dispatched with no map look-up and no allocation. */
     private final CompletionSlots<Completion> completions = new CompletionSlots<>();
+    /** Children whose exit the loop watches at its next sweep, unless a waiter has by then. */
+    private final LateWatches lateWatches = new LateWatches(this);
     /**
      * Children not yet reaped and streams not yet closed: the loop ends only when this is 0.
-     * Retained on the loop thread; released there, or by a thread that reaped a child itself.
+     * Retained on the loop thread or, for a child, by the thread that cloned it
+     * ({@link #watchLater}); released there, or by a thread that reaped a child itself.
      */
     private final AtomicInteger keepAlive = new AtomicInteger();
     private long wakeUserData;
@@ -206,9 +209,35 @@ final class EventLoop implements Runnable {
             if (ended) {
                 throw refused();
             }
-            tasks.add(task);
-            if (!inLoop() && wakePending.compareAndSet(false, true)) {
-                Sys.write(wakeFd, wakeOne, 8);
+            enqueue(task);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** Caller holds the gate's read lock and has seen the loop not ended. */
+    private void enqueue(Runnable task) {
+        tasks.add(task);
+        if (!inLoop() && wakePending.compareAndSet(false, true)) {
+            Sys.write(wakeFd, wakeOne, 8);
+        }
+    }
+
+    /**
+     * Any thread: retains the loop for {@code child} and leaves its exit to be watched later
+     * ({@link LateWatches}); the loop is woken only when no sweep is armed yet.
+     *
+     * @throws IllegalStateException once the loop has ended (then nothing is retained)
+     */
+    void watchLater(ChildState child) {
+        gate.readLock().lock(); // the loop cannot end between the check and the retain
+        try {
+            if (ended) {
+                throw refused();
+            }
+            retain();
+            if (lateWatches.add(child)) {
+                enqueue(lateWatches::arm);
             }
         } finally {
             gate.readLock().unlock();
@@ -280,7 +309,7 @@ final class EventLoop implements Runnable {
 
     // ---- loop-thread API
 
-    /** Loop thread: something (a child, a stream) the loop must outlive. */
+    /** Any thread: something (a child, a stream) the loop must outlive. */
     void retain() {
         keepAlive.incrementAndGet();
     }

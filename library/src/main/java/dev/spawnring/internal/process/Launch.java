@@ -418,7 +418,8 @@ final class Launch {
      * Clones on the calling thread, vfork style: the same steps as the chain, run by a
      * {@link ChildProgram} with no ring and no hand-off; returns once the child has exec'd.
      * The child then goes to {@code loop}, which watches its exit, its pipes and its timeout
-     * as for a child it cloned itself ({@link ChildState#started} runs there). The child
+     * as for a child it cloned itself ({@link ChildState#started} runs there); a child its
+     * waiter may reap is only left for the loop to watch later ({@link ChildState#startLater}). The child
      * starts with this thread's signal mask (a loop thread's is the JVM's default), as a
      * {@code ProcessBuilder} child does.
      *
@@ -467,7 +468,11 @@ final class Launch {
             spec.jdk().started(pid); // the JDK's handle, taken before the loop can reap the child
         }
         try {
-            loop.execute(new Started(child));
+            if (child.startsLater()) {
+                child.startLater(); // no hand-off: the loop watches it later, if it must
+            } else {
+                loop.execute(new Started(child));
+            }
         } catch (IllegalStateException ended) {
             child.abandon(); // SIGKILL and reap here: nobody else would
             throw ended;

@@ -15,9 +15,13 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The parent's end of a child's stdout or stderr pipe. When the pipe is empty, the
- * refill is an io_uring READ into a spawnring-owned 64 KiB buffer, submitted and
- * completed by the loop thread, while the reading thread waits. No thread per stream.
+ * The parent's end of a child's stdout or stderr pipe. When the pipe is empty, a platform
+ * thread waits for it itself ({@link FdWait}: a poll of the pipe that an interrupt or a
+ * {@link #close} ends), then reads what it holds: the kernel wakes the reader at once, where
+ * it would have woken the loop first, as for a child's exit ({@link ChildState}). On a virtual
+ * thread (which must not block its carrier in {@code poll}) the refill is an io_uring READ into
+ * a spawnring-owned 64 KiB buffer, submitted and completed by the loop thread, while the
+ * reading thread waits. No thread per stream.
  *
  * <p>Bulk reads skip the buffer and the loop: a {@code read(byte[])} of at least
  * {@value #DIRECT_MIN} bytes, with nothing buffered and no READ in flight, asks the
@@ -53,6 +57,8 @@ final class PipeInput extends InputStream {
     private int limit;
     private boolean eof;
     private boolean pending;
+    /** The platform thread's wait on the pipe, while one waits (without the lock), else null. */
+    private FdWait polling;
     private boolean closed;
     private boolean released;
     private IOException error;
@@ -67,7 +73,7 @@ final class PipeInput extends InputStream {
         this.name = name;
         this.fd = fd;
         this.buf = NativeMemory.calloc(CAPACITY);
-        this.release = Resources.register(this, loop, fd, buf);
+        this.release = Resources.register(this, fd, buf);
     }
 
     @Override
@@ -110,7 +116,11 @@ final class PipeInput extends InputStream {
                 if (error != null) {
                     throw error;
                 }
-                if (!pending && len >= DIRECT_MIN) {
+                if (pending || polling != null) {
+                    ready.await(); // another reader is at it: this one takes what it leaves
+                    continue;
+                }
+                if (len >= DIRECT_MIN) {
                     int n = readDirect(b, off, len);
                     if (n > 0) {
                         return n;
@@ -119,6 +129,12 @@ final class PipeInput extends InputStream {
                         eof = true; // every writer is gone and the pipe is empty: no READ needed to say so
                         return -1;
                     }
+                } else if (fillNow()) {
+                    continue;
+                }
+                if (!Thread.currentThread().isVirtual()) {
+                    awaitReadable();
+                    continue;
                 }
                 if (!pending) {
                     pending = true;
@@ -167,6 +183,53 @@ final class PipeInput extends InputStream {
     }
 
     /**
+     * Fills the empty buffer with what the pipe holds now, without blocking; or finds its end.
+     * Caller holds the lock, and no READ is in flight.
+     *
+     * @return whether there is something to return now: bytes buffered, or the end of file
+     */
+    private boolean fillNow() {
+        int avail = Sys.bytesAvailable(fd);
+        if (avail == 0 && hungUp()) {
+            eof = true;
+            return true;
+        }
+        if (avail <= 0) {
+            return false; // on an error, the wait and then the read say which
+        }
+        long n = Sys.read(fd, buf, Math.min(avail, CAPACITY)); // never blocks: the pipe holds that much
+        if (n <= 0) {
+            return false;
+        }
+        pos = 0;
+        limit = (int) n;
+        return true;
+    }
+
+    /**
+     * A platform thread waits, without the lock, until the pipe is readable or hung up, or the
+     * stream is closed (which ends the wait). The fd stays open meanwhile: {@link #close} and
+     * {@link #childExited} leave it to this thread, which gives it back on its way out if the
+     * stream was closed. Caller holds the lock; nothing is buffered and no READ is in flight.
+     */
+    private void awaitReadable() throws InterruptedException {
+        FdWait wait = FdWait.open(fd, "pipe fd", name);
+        polling = wait;
+        lock.unlock();
+        try {
+            wait.await(Long.MAX_VALUE);
+        } finally {
+            lock.lock();
+            polling = null;
+            wait.release();
+            if (closed) {
+                releaseNow();
+            }
+            ready.signalAll(); // readers that waited for this one look again
+        }
+    }
+
+    /**
      * Whether the pipe has no writer left, from a {@code poll} that does not wait. The
      * {@code struct pollfd} is written into the buffer, which nothing uses meanwhile: the
      * caller holds the lock, nothing is buffered and no READ is in flight.
@@ -209,8 +272,9 @@ final class PipeInput extends InputStream {
     }
 
     /**
-     * Loop thread: the child has exited. Unless a reader is at work (it holds the lock or waits
-     * for a READ in flight) or the stream is done with, what is buffered and what the pipe holds
+     * The loop thread or the one that reaped the child: the child has exited. Unless a reader is
+     * at work (it holds the lock, or waits for the pipe or for a READ in flight) or the stream is
+     * done with, what is buffered and what the pipe holds
      * now are copied to the heap, and the fd and buffer are given back.
      */
     void childExited() {
@@ -218,7 +282,7 @@ final class PipeInput extends InputStream {
             return;
         }
         try {
-            if (closed || released || pending || error != null) {
+            if (closed || released || pending || polling != null || error != null) {
                 return;
             }
             int buffered = limit - pos;
@@ -292,7 +356,9 @@ final class PipeInput extends InputStream {
             closed = true;
             rest = null;
             ready.signalAll();
-            if (pending) {
+            if (polling != null) {
+                polling.wake(); // the waiting reader gives the fd back
+            } else if (pending) {
                 // A READ is (about to be) in flight: its completion gives the fd and buffer back.
                 long target = readUserData;
                 try {
@@ -301,21 +367,8 @@ final class PipeInput extends InputStream {
                     // The ending loop cancels every request in flight and completes it.
                 }
             } else {
-                try {
-                    loop.execute(this::releaseUnderLock);
-                } catch (IllegalStateException ended) {
-                    releaseNow();
-                }
+                releaseNow(); // no request of this stream's uses the fd or can be submitted now
             }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void releaseUnderLock() {
-        lock.lock();
-        try {
-            releaseNow();
         } finally {
             lock.unlock();
         }

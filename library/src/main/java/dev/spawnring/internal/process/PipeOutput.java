@@ -33,14 +33,18 @@ final class PipeOutput extends OutputStream {
     private final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
     private boolean closed;
-    private boolean exited;
+    /**
+     * The child has exited: writes fail from then on. Written before the lock is tried (a write
+     * under way keeps the fd until it ends); read without it (volatile: acquire).
+     */
+    private volatile boolean exited;
 
     PipeOutput(EventLoop loop, String name, int fd) {
         this.loop = loop;
         this.name = name;
         this.fd = fd;
         this.buf = NativeMemory.calloc(CAPACITY);
-        this.release = Resources.register(this, loop, fd, buf);
+        this.release = Resources.register(this, fd, buf);
     }
 
     @Override
@@ -110,25 +114,23 @@ final class PipeOutput extends OutputStream {
         }
     }
 
-    /** @return whether the stream was closed because the child exited (for JdkProcess's messages) */
+    /** @return whether the child has exited, so writes fail (for JdkProcess's messages) */
     boolean closedAtExit() {
-        lock.lock();
-        try {
-            return exited;
-        } finally {
-            lock.unlock();
-        }
+        return exited;
     }
 
-    /** Loop thread: the child has exited; unless a write is under way, the fd and buffer go now. */
+    /**
+     * The loop thread or the one that reaped the child: the child has exited. Writes fail from
+     * now on; unless a write is under way, the fd and buffer go now.
+     */
     void childExited() {
+        exited = true; // volatile write: release
         if (!lock.tryLock()) {
             return;
         }
         try {
             if (!closed) {
                 closed = true;
-                exited = true;
                 release.clean();
             }
         } finally {

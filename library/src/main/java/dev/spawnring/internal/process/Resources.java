@@ -4,7 +4,6 @@ import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The fd and native buffer behind a pipe stream, given back once: when the stream is
@@ -18,9 +17,15 @@ final class Resources {
     private Resources() {
     }
 
-    /** Registers {@code owner}'s fd and buffer; the returned cleanable releases them on the loop thread. */
-    static Cleaner.Cleanable register(Object owner, EventLoop loop, int fd, MemorySegment buf) {
-        return CLEANER.register(owner, new Release(loop, fd, buf));
+    /**
+     * Registers {@code owner}'s fd and buffer; the returned cleanable closes and frees them on
+     * the calling (or cleaner) thread. The owner calls it only when no ring request of its own
+     * uses the fd or buffer, or can be submitted for them any more; an owner that has become
+     * unreachable has none (each completion, and each queued submission, refers to its owner).
+     * So the fd's number is never reused under a request that names it.
+     */
+    static Cleaner.Cleanable register(Object owner, int fd, MemorySegment buf) {
+        return CLEANER.register(owner, new Release(fd, buf));
     }
 
     /**
@@ -28,44 +33,23 @@ final class Resources {
      * cleanable closes it on the calling (or cleaner) thread.
      */
     static Cleaner.Cleanable registerFd(Object owner, int fd) {
-        return CLEANER.register(owner, new CloseFd(fd, new AtomicBoolean()));
+        return CLEANER.register(owner, new CloseFd(fd));
     }
 
-    /** Must not refer to its owner. */
-    private record CloseFd(int fd, AtomicBoolean done) implements Runnable {
+    /** Must not refer to its owner. Run at most once: {@code Cleanable.clean} says so. */
+    private record CloseFd(int fd) implements Runnable {
         @Override
         public void run() {
-            if (done.compareAndSet(false, true)) {
-                Sys.close(fd);
-            }
+            Sys.close(fd);
         }
     }
 
-    /** Must not refer to the stream, or it would never become unreachable. */
-    private record Release(EventLoop loop, int fd, MemorySegment buf, AtomicBoolean done) implements Runnable {
-        Release(EventLoop loop, int fd, MemorySegment buf) {
-            this(loop, fd, buf, new AtomicBoolean());
-        }
-
+    /** Must not refer to the stream, or it would never become unreachable. Run at most once. */
+    private record Release(int fd, MemorySegment buf) implements Runnable {
         @Override
         public void run() {
-            // On the loop thread, so the fd number is not reused under a request being prepared there.
-            if (loop.inLoop() || loop.terminated()) {
-                releaseNow();
-                return;
-            }
-            try {
-                loop.execute(this::releaseNow);
-            } catch (IllegalStateException gone) {
-                releaseNow();
-            }
-        }
-
-        private void releaseNow() {
-            if (done.compareAndSet(false, true)) {
-                Sys.close(fd);
-                NativeMemory.free(buf);
-            }
+            Sys.close(fd);
+            NativeMemory.free(buf);
         }
     }
 }
