@@ -70,10 +70,6 @@ public final class JdkProcess extends Process implements Closeable {
         this.stdout = child.stdout() instanceof PipeInput p ? new PipeIn(p) : NullInput.INSTANCE;
         this.stderr = child.stderr() instanceof PipeInput p ? new PipeIn(p)
                 : mergedIntoStdout(child.spec()) ? new PipeIn(InputStream.nullInputStream()) : NullInput.INSTANCE;
-        if (stdin instanceof Stdin s) {
-            // As ProcessImpl's reaper does: from the exit on, stdin writes fail "Stream closed".
-            child.onExit().whenComplete((status, failure) -> s.processExited());
-        }
     }
 
     /**
@@ -311,10 +307,6 @@ public final class JdkProcess extends Process implements Closeable {
         Stdin(PipeOut out) {
             super(out, BUFFER);
         }
-
-        void processExited() {
-            ((PipeOut) out).exited = true;
-        }
     }
 
     /**
@@ -324,7 +316,6 @@ public final class JdkProcess extends Process implements Closeable {
      */
     private static final class PipeOut extends OutputStream {
         private final PipeOutput pipe;
-        volatile boolean exited;
         private volatile boolean closed;
 
         PipeOut(PipeOutput pipe) {
@@ -339,7 +330,7 @@ public final class JdkProcess extends Process implements Closeable {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            if (exited) {
+            if (pipe.closedAtExit()) { // as ProcessImpl's reaper makes it: from the exit on
                 throw new IOException("Stream closed");
             }
             if (closed) {
@@ -350,7 +341,7 @@ public final class JdkProcess extends Process implements Closeable {
             } catch (SysException e) {
                 throw new IOException(Errno.message(e.errno()));
             } catch (IOException e) {
-                if (exited || pipe.closedAtExit()) {
+                if (pipe.closedAtExit()) {
                     throw new IOException("Stream closed");
                 }
                 if (closed) {
