@@ -14,12 +14,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * nobody waits for is so reaped at most {@code DELAY} after its exit; {@code onExit()} and the
  * waits that go through the loop ask for the watch at once ({@link ChildState#watchNow}).
  *
- * <p>One timer serves every child that starts while it runs: the loop is woken to arm it only
- * by the first child after a sweep. Any thread adds; the loop thread arms and sweeps.
+ * <p>One timer serves every child that starts while it runs, and a sweep that found children
+ * arms the next one itself: while children keep starting, the loop is woken once per
+ * {@code DELAY}, by the timer. Only the first child after a sweep that found none wakes the loop
+ * to arm it. Any thread adds; the loop thread arms and sweeps.
  */
 final class LateWatches {
     /** How long a child may go unwatched by the loop. */
-    static final Duration DELAY = Duration.ofMillis(5);
+    static final Duration DELAY = Duration.ofMillis(10);
 
     private final EventLoop loop;
     private final ConcurrentLinkedQueue<ChildState> children = new ConcurrentLinkedQueue<>();
@@ -52,8 +54,21 @@ final class LateWatches {
 
     /** Loop thread: the timer fired (or was cancelled by the ending loop). */
     private void sweep() {
-        armed.set(false); // volatile write before the drain: a child added later arms the next sweep
-        for (ChildState child; (child = children.poll()) != null; ) {
+        ChildState child = children.poll();
+        if (child == null) {
+            armed.set(false); // volatile write, then a last look: a child added before it is swept now
+            child = children.poll();
+            if (child == null || !armed.compareAndSet(false, true)) {
+                drain(child); // none, or a child whose adder arms the next sweep
+                return;
+            }
+        }
+        drain(child);
+        arm(); // children keep coming, likely: the next sweep needs no wake-up to arm
+    }
+
+    private void drain(ChildState first) {
+        for (ChildState child = first; child != null; child = children.poll()) {
             child.watchIfUnwatched();
         }
     }
