@@ -100,15 +100,15 @@ class LateWatchTest {
     }
 
     /** Waits until {@code pid} is a zombie or gone, without asking spawnring. */
-    private static void awaitExited(long pid) throws IOException, InterruptedException {
+    private static void awaitExited(long pid) throws InterruptedException {
         Path stat = Path.of("/proc/" + pid + "/stat");
         long deadline = System.nanoTime() + BOUND.toNanos();
         while (System.nanoTime() < deadline) {
             String s;
             try {
                 s = Files.readString(stat);
-            } catch (java.nio.file.NoSuchFileException gone) {
-                return;
+            } catch (IOException gone) {
+                return; // no such file, or ESRCH: reaped, or being reaped, by now
             }
             if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
                 return;
