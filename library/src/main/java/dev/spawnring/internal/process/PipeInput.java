@@ -2,7 +2,6 @@ package dev.spawnring.internal.process;
 
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
-import dev.spawnring.internal.sys.NativeMemory;
 import dev.spawnring.internal.sys.Sys;
 import dev.spawnring.uring.Cqe;
 import java.io.IOException;
@@ -47,7 +46,8 @@ final class PipeInput extends InputStream {
     private final EventLoop loop;
     private final String name;
     private final int fd;
-    private final MemorySegment buf;
+    /** The fd, and the buffer once a small read or a READ needs one (guarded by lock). */
+    private final Resources.PipeEnd end;
     /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
     private final java.lang.ref.Cleaner.Cleanable release;
     private final ReentrantLock lock = new ReentrantLock();
@@ -72,8 +72,8 @@ final class PipeInput extends InputStream {
         this.loop = loop;
         this.name = name;
         this.fd = fd;
-        this.buf = NativeMemory.calloc(CAPACITY);
-        this.release = Resources.register(this, fd, buf);
+        this.end = new Resources.PipeEnd(fd, CAPACITY);
+        this.release = Resources.register(this, end);
     }
 
     @Override
@@ -106,7 +106,7 @@ final class PipeInput extends InputStream {
                 }
                 if (pos < limit) {
                     int n = Math.min(len, limit - pos);
-                    MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, pos, b, off, n);
+                    MemorySegment.copy(end.buffer(), ValueLayout.JAVA_BYTE, pos, b, off, n);
                     pos += n;
                     return n;
                 }
@@ -197,7 +197,7 @@ final class PipeInput extends InputStream {
         if (avail <= 0) {
             return false; // on an error, the wait and then the read say which
         }
-        long n = Sys.read(fd, buf, Math.min(avail, CAPACITY)); // never blocks: the pipe holds that much
+        long n = Sys.read(fd, end.buffer(), Math.min(avail, CAPACITY)); // never blocks: the pipe holds that much
         if (n <= 0) {
             return false;
         }
@@ -229,18 +229,10 @@ final class PipeInput extends InputStream {
         }
     }
 
-    /**
-     * Whether the pipe has no writer left, from a {@code poll} that does not wait. The
-     * {@code struct pollfd} is written into the buffer, which nothing uses meanwhile: the
-     * caller holds the lock, nothing is buffered and no READ is in flight.
-     */
+    /** Whether the pipe has no writer left, from a {@code poll} that does not wait. */
     private boolean hungUp() {
-        buf.set(ValueLayout.JAVA_INT, 0, fd);
-        buf.set(ValueLayout.JAVA_SHORT, Linux.POLLFD_EVENTS, (short) Linux.POLLIN);
-        buf.set(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS, (short) 0);
-        int r = Sys.poll(buf, 1, 0);
-        short revents = buf.get(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS);
-        return r == 1 && (revents & Linux.POLLHUP) != 0 && (revents & Linux.POLLIN) == 0;
+        int revents = Sys.pollNow(fd, Linux.POLLIN);
+        return revents > 0 && (revents & Linux.POLLHUP) != 0 && (revents & Linux.POLLIN) == 0;
     }
 
     /**
@@ -288,7 +280,9 @@ final class PipeInput extends InputStream {
             int buffered = limit - pos;
             int avail = eof ? 0 : Math.max(0, Sys.bytesAvailable(fd));
             byte[] copy = new byte[buffered + avail];
-            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, pos, copy, 0, buffered);
+            if (buffered > 0) {
+                MemorySegment.copy(end.buffer(), ValueLayout.JAVA_BYTE, pos, copy, 0, buffered);
+            }
             int n = buffered;
             while (n < copy.length) { // never blocks: nobody else reads, and it asks for no more than is there
                 long got = Sys.readNow(fd, copy, n, copy.length - n);
@@ -316,7 +310,7 @@ final class PipeInput extends InputStream {
                 return;
             }
             readUserData = loop.register(this::onRead);
-            loop.sqe().prepRead(fd, buf, CAPACITY, -1).userData(readUserData);
+            loop.sqe().prepRead(fd, end.buffer(), CAPACITY, -1).userData(readUserData);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,5 @@
 package dev.spawnring.internal.process;
 
-import dev.spawnring.internal.sys.NativeMemory;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -26,7 +25,8 @@ final class PipeOutput extends OutputStream {
     private final EventLoop loop;
     private final String name;
     private final int fd;
-    private final MemorySegment buf;
+    /** The fd, and the buffer from the first write on (guarded by lock). */
+    private final Resources.PipeEnd end;
     /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
     private final java.lang.ref.Cleaner.Cleanable release;
     /** Serializes writes; the loop thread only ever tries it. */
@@ -43,8 +43,8 @@ final class PipeOutput extends OutputStream {
         this.loop = loop;
         this.name = name;
         this.fd = fd;
-        this.buf = NativeMemory.calloc(CAPACITY);
-        this.release = Resources.register(this, fd, buf);
+        this.end = new Resources.PipeEnd(fd, CAPACITY);
+        this.release = Resources.register(this, end);
     }
 
     @Override
@@ -70,12 +70,13 @@ final class PipeOutput extends OutputStream {
         if (closed) {
             throw new IOException("Stream closed");
         }
+        MemorySegment buf = end.buffer();
         while (len > 0) {
             int n = Math.min(len, CAPACITY);
             MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, n);
             int done = 0;
             while (done < n) {
-                int res = writeOnce(done, n - done);
+                int res = writeOnce(buf, done, n - done);
                 if (res < 0) {
                     throw loop.error("write " + name, res);
                 }
@@ -87,7 +88,7 @@ final class PipeOutput extends OutputStream {
     }
 
     /** One WRITE through the ring; an interrupt cancels it and waits until the buffer is free again. */
-    private int writeOnce(int from, int count) throws IOException {
+    private int writeOnce(MemorySegment buf, int from, int count) throws IOException {
         CompletableFuture<Integer> result = new CompletableFuture<>();
         long[] userData = new long[1];
         try {

@@ -24,8 +24,41 @@ final class Resources {
      * unreachable has none (each completion, and each queued submission, refers to its owner).
      * So the fd's number is never reused under a request that names it.
      */
-    static Cleaner.Cleanable register(Object owner, int fd, MemorySegment buf) {
-        return CLEANER.register(owner, new Release(fd, buf));
+    static Cleaner.Cleanable register(Object owner, PipeEnd end) {
+        return CLEANER.register(owner, end);
+    }
+
+    /**
+     * A pipe stream's fd and, once a read or write first needs one, its buffer: most streams
+     * (read to their end straight into the caller's arrays, or never written) never need one.
+     * Must not refer to the stream, or it would never become unreachable. Run at most once.
+     */
+    static final class PipeEnd implements Runnable {
+        final int fd;
+        private final int capacity;
+        /** Set once by the stream under its lock; read by the cleaner thread (volatile: acquire). */
+        private volatile MemorySegment buf;
+
+        PipeEnd(int fd, int capacity) {
+            this.fd = fd;
+            this.capacity = capacity;
+        }
+
+        /** The buffer, made now if it was not. Caller holds its stream's lock. */
+        MemorySegment buffer() {
+            MemorySegment b = buf;
+            if (b == null) {
+                b = NativeMemory.calloc(capacity);
+                buf = b; // volatile write: release
+            }
+            return b;
+        }
+
+        @Override
+        public void run() {
+            Sys.close(fd);
+            NativeMemory.free(buf);
+        }
     }
 
     /**
@@ -44,12 +77,4 @@ final class Resources {
         }
     }
 
-    /** Must not refer to the stream, or it would never become unreachable. Run at most once. */
-    private record Release(int fd, MemorySegment buf) implements Runnable {
-        @Override
-        public void run() {
-            Sys.close(fd);
-            NativeMemory.free(buf);
-        }
-    }
 }

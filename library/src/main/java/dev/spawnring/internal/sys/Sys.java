@@ -70,6 +70,13 @@ public final class Sys {
         }
     };
 
+    private static final ThreadLocal<MemorySegment> POLLFD = new ThreadLocal<>() {
+        @Override
+        protected MemorySegment initialValue() {
+            return Arena.ofAuto().allocate(Linux.POLLFD_SIZE, 8);
+        }
+    };
+
     /** {@link Linux#CLOCK_MONOTONIC}, for {@link #clockGettime}. */
     public static final int CLOCK_MONOTONIC = Linux.CLOCK_MONOTONIC;
     /** {@link Linux#CLOCK_MONOTONIC_RAW}: the clock the spawn benchmarks stamp with. */
@@ -241,6 +248,20 @@ public final class Sys {
     /** {@code eventfd(2)}; returns the fd or {@code -errno}. */
     public static int eventfd(int initval, int flags) {
         return (int) syscall(SYS_eventfd2, Integer.toUnsignedLong(initval), flags);
+    }
+
+    /**
+     * {@code poll(2)} of one fd that does not wait, in this thread's own {@code struct pollfd}.
+     *
+     * @return the fd's {@code revents} (0: not ready), or {@code -errno}
+     */
+    public static int pollNow(int fd, int events) {
+        MemorySegment pfd = POLLFD.get();
+        pfd.set(ValueLayout.JAVA_INT, 0, fd);
+        pfd.set(ValueLayout.JAVA_SHORT, Linux.POLLFD_EVENTS, (short) events);
+        pfd.set(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS, (short) 0);
+        int r = poll(pfd, 1, 0);
+        return r < 0 ? r : pfd.get(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS) & 0xffff;
     }
 
     /** {@code poll(2)} over {@code struct pollfd[nfds]}; returns the ready count or {@code -errno}. */
