@@ -113,9 +113,10 @@ public final class Child {
     }
 
     /**
-     * Returns whether the child has not been reaped yet. A child that has exited but waits for
-     * its process group to be killed ({@link Command#timeout timeout},
-     * {@link Command#killProcessGroupOnExit()}) is still alive here.
+     * Returns whether the child has not been reaped yet. A child that has exited is reaped by
+     * this call if nobody else has yet, so it is never called alive after its exit; but one that
+     * waits for its process group to be killed ({@link Command#timeout timeout},
+     * {@link Command#killProcessGroupOnExit()}) is still alive here until its loop has done so.
      *
      * @return true until the child is reaped
      */
@@ -134,7 +135,10 @@ public final class Child {
     }
 
     /**
-     * Returns the child's stdout, to read from when it is a {@link Stdio#pipe() pipe}.
+     * Returns the child's stdout, to read from when it is a {@link Stdio#pipe() pipe}. A read of
+     * the empty pipe waits as {@link #waitFor} does: a platform thread polls the pipe itself, a
+     * virtual thread parks until the Spawner's loop has read it; an interrupt or a
+     * {@code close()} ends it at once.
      *
      * @return the pipe's read end, or an empty stream when stdout is not a pipe
      */
