@@ -3,6 +3,7 @@ package dev.spawnring.internal.process;
 import dev.spawnring.internal.sys.Errno;
 import dev.spawnring.internal.sys.Linux;
 import dev.spawnring.internal.sys.Sys;
+import dev.spawnring.internal.sys.SysException;
 import dev.spawnring.uring.Cqe;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,6 +133,9 @@ final class PipeInput extends InputStream {
                 } else if (fillNow()) {
                     continue;
                 }
+                if (error != null) {
+                    continue; // an error the pipe gave: the next turn throws it
+                }
                 if (!Thread.currentThread().isVirtual()) {
                     awaitReadable();
                     continue;
@@ -157,7 +161,7 @@ final class PipeInput extends InputStream {
 
     /**
      * Reads what the pipe holds now straight into {@code b}, without blocking; 0 when it holds
-     * nothing (or on an error: the ring READ then says which); -1 at its end (empty, and
+     * nothing (or on an error, which {@link #error} then holds); -1 at its end (empty, and
      * {@code poll} says every writer is gone: the child and whoever it passed the pipe to have
      * exited or closed it), which spares a hand-off to the loop for a READ that would return 0
      * at once. Caller holds the lock, nothing is buffered and no READ is in flight, so the bytes
@@ -169,9 +173,13 @@ final class PipeInput extends InputStream {
             return hungUp() ? -1 : 0;
         }
         if (avail < 0) {
+            error = new SysException("FIONREAD of " + name, -avail);
             return 0;
         }
         long n = Sys.readNow(fd, b, off, Math.min(len, avail));
+        if (n < 0) {
+            error = new SysException("read " + name, (int) -n);
+        }
         if (n <= 0) {
             return 0;
         }
@@ -186,7 +194,8 @@ final class PipeInput extends InputStream {
      * Fills the empty buffer with what the pipe holds now, without blocking; or finds its end.
      * Caller holds the lock, and no READ is in flight.
      *
-     * @return whether there is something to return now: bytes buffered, or the end of file
+     * @return whether there is something to return now: bytes buffered, the end of file, or an
+     *         error (in {@link #error})
      */
     private boolean fillNow() {
         int avail = Sys.bytesAvailable(fd);
@@ -194,12 +203,18 @@ final class PipeInput extends InputStream {
             eof = true;
             return true;
         }
+        if (avail < 0) {
+            error = new SysException("FIONREAD of " + name, -avail);
+        }
         if (avail <= 0) {
-            return false; // on an error, the wait and then the read say which
+            return avail < 0;
         }
         long n = Sys.read(fd, end.buffer(), Math.min(avail, CAPACITY)); // never blocks: the pipe holds that much
+        if (n < 0) {
+            error = new SysException("read " + name, (int) -n);
+        }
         if (n <= 0) {
-            return false;
+            return n < 0;
         }
         pos = 0;
         limit = (int) n;
