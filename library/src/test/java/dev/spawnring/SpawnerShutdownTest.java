@@ -15,8 +15,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Closing a Spawner never throws, never hangs a reader, and leaves nothing behind; both backends. */
+/** Closing a Spawner never throws, ends the pipe reads its loop serves, and leaves nothing behind; both backends. */
 class SpawnerShutdownTest {
+    /** Exits once its stdin ends; its background sleep keeps the stdout pipe open. */
+    private static final Command GRANDCHILD_KEEPS_STDOUT = Command.of("sh", "-c",
+            "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup().stderr(Stdio.discard());
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closingASpawnerRightAfterCreatingItNeverThrows(Backend backend) throws Exception {
@@ -35,21 +39,13 @@ class SpawnerShutdownTest {
     void aVirtualThreadsReadOfAPipeAGrandchildKeepsOpenEndsWithAnErrorWhenTheSpawnerEnds(Backend backend)
             throws Exception {
         Spawner s = Spawners.create(backend);
-        // The child exits once its stdin ends; its background sleep keeps the stdout pipe open.
-        Child child = s.spawn(Command.of("sh", "-c", "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup()
-                .stderr(Stdio.discard()));
+        Child child = s.spawn(GRANDCHILD_KEEPS_STDOUT);
         try {
             InputStream out = child.stdout();
             assertEquals("started\n", new String(out.readNBytes(8)));
             CompletableFuture<Object> reader = new CompletableFuture<>();
             // A virtual thread's read is a READ the loop serves (a platform thread waits itself: below).
-            Thread readerThread = Thread.ofVirtual().start(() -> {
-                try {
-                    reader.complete(out.read());
-                } catch (IOException e) {
-                    reader.complete(e);
-                }
-            });
+            Thread readerThread = readInBackground(Thread.ofVirtual(), out, reader);
             // Parked means its READ has been handed to the loop, ahead of the exit and the shutdown
             // below (a reader at work when the child exits keeps the pipe; an idle one would see its end).
             do {
@@ -81,19 +77,12 @@ class SpawnerShutdownTest {
     void aPlatformThreadsReadOfAPipeAGrandchildKeepsOpenOutlivesTheSpawnerAndEndsAtThePipesEnd(Backend backend)
             throws Exception {
         Spawner s = Spawners.create(backend);
-        Child child = s.spawn(Command.of("sh", "-c", "sleep 60 </dev/null & echo started; read x; exit 0").newProcessGroup()
-                .stderr(Stdio.discard()));
+        Child child = s.spawn(GRANDCHILD_KEEPS_STDOUT);
         try {
             InputStream out = child.stdout();
             assertEquals("started\n", new String(out.readNBytes(8)));
             CompletableFuture<Object> reader = new CompletableFuture<>();
-            Thread readerThread = Thread.ofPlatform().start(() -> {
-                try {
-                    reader.complete(out.read());
-                } catch (IOException e) {
-                    reader.complete(e);
-                }
-            });
+            Thread readerThread = readInBackground(Thread.ofPlatform(), out, reader);
             // In its poll of the pipe ahead of the exit (an idle stream would be given back at the
             // exit, what the pipe held kept, and would then end there).
             while (!reader.isDone() && java.util.Arrays.stream(readerThread.getStackTrace())
@@ -115,5 +104,16 @@ class SpawnerShutdownTest {
             Sys.kill(-child.pid(), Linux.SIGKILL);
             s.close();
         }
+    }
+
+    /** Completes {@code reader} with what one {@code read()} of {@code in} gives, or its exception. */
+    private static Thread readInBackground(Thread.Builder builder, InputStream in, CompletableFuture<Object> reader) {
+        return builder.start(() -> {
+            try {
+                reader.complete(in.read());
+            } catch (IOException e) {
+                reader.complete(e);
+            }
+        });
     }
 }
