@@ -81,8 +81,8 @@ import java.util.concurrent.TimeoutException;
  * ask for the watch at once; {@link #isAlive} and {@link #statusNow} reap a child the loop does
  * not watch if it has exited, so they never call an ended child running.
  *
- * <p>Loop thread: {@link #started} and every completion. Any thread: the signals, the waits
- * and the accessors.
+ * <p>Loop thread: {@link #started}, the sweeps and every completion. Any thread:
+ * {@link #startLater}, the signals, the waits and the accessors.
  */
 public final class ChildState {
     private final EventLoop loop;
@@ -153,9 +153,10 @@ public final class ChildState {
     // ---- the loop thread
 
     /**
-     * Loop thread: the child has been cloned; watch for its exit and arm its timeout. Whoever
-     * cloned it has counted it in its loop's load already ({@link EventLoop#childStarted}), so
-     * that the next spawn's choice of loop sees it even before this runs.
+     * Loop thread: the child has been cloned; watch for its exit and arm its timeout (a child a
+     * waiter may reap is only left to be watched later: {@link #startLater}). Whoever cloned it
+     * has counted it in its loop's load already ({@link EventLoop#childStarted}), so that the
+     * next spawn's choice of loop sees it even before this runs.
      */
     void started() {
         if (reapableByWaiter) {
@@ -617,8 +618,9 @@ public final class ChildState {
 
     /**
      * For a child cloned on a caller's thread whose loop refused it (the loop had ended, so
-     * {@link #started} will never run): SIGKILL through the pidfd, reaped here (it is our
-     * child and nobody else waits for it), its pipes closed, its waiters failed.
+     * neither {@link #started} nor {@link #startLater} took it): SIGKILL through the pidfd,
+     * reaped here (it is our child and nobody else waits for it), its pipes closed, its waiters
+     * failed.
      */
     void abandon() {
         synchronized (this) {
