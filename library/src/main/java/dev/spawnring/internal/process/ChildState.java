@@ -449,16 +449,23 @@ public final class ChildState {
         if (!reapableByWaiter || reapedStatus.isDone()) {
             return;
         }
-        ExitStatus status;
+        ExitStatus status = null;
+        boolean failed = false;
         synchronized (this) {
             if (reaped || loopWatching || pidfd < 0) {
                 return; // the loop's reap completes the status
             }
-            status = reapIfExited(pidfd);
+            try {
+                status = reapIfExited(pidfd);
+            } catch (UncheckedIOException e) {
+                failed = true; // an accessor does not throw: the loop meets the error and names it
+            }
             closePidfdIfUnused();
         }
         if (status != null) {
             settleReapedHere(status);
+        } else if (failed) {
+            watchNow();
         }
     }
 
