@@ -113,10 +113,11 @@ public final class Child {
     }
 
     /**
-     * Returns whether the child has not been reaped yet. A child that has exited is reaped by
-     * this call if nobody else has yet, so it is never called alive after its exit; but one that
-     * waits for its process group to be killed ({@link Command#timeout timeout},
-     * {@link Command#killProcessGroupOnExit()}) is still alive here until its loop has done so.
+     * Returns whether the child has not been reaped yet. A child that has exited and that its
+     * loop does not watch yet is reaped by this call, so it does not look alive for longer than
+     * one the loop watches, which the loop reaps at its exit. One that waits for its process
+     * group to be killed ({@link Command#timeout timeout}, {@link Command#killProcessGroupOnExit()})
+     * is still alive here until its loop has done so.
      *
      * @return true until the child is reaped
      */

@@ -79,7 +79,7 @@ import java.util.concurrent.TimeoutException;
  * only if nobody has reaped it or waits for it by then. So a caller that waits at once wakes
  * nobody but itself. {@code onExit()} and the waits that go through the loop (virtual threads)
  * ask for the watch at once; {@link #isAlive} and {@link #statusNow} reap a child the loop does
- * not watch if it has exited, so they never call an ended child running.
+ * not watch if it has exited, so the late watch never makes an ended child look alive longer.
  *
  * <p>Loop thread: {@link #started}, the sweeps and every completion. Any thread:
  * {@link #startLater}, the signals, the waits and the accessors.
@@ -442,8 +442,8 @@ public final class ChildState {
 
     /**
      * For the accessors that say whether the child is alive: a child the loop does not watch
-     * (see {@link LateWatches}) is reaped here if it has exited, so they never say "running" of
-     * a child that has ended.
+     * (see {@link LateWatches}) is reaped here if it has exited, so the late watch never makes
+     * them say "running" of an ended child for longer than the loop's own reap would.
      */
     private void reapIfExitedNow() {
         if (!reapableByWaiter || reapedStatus.isDone()) {
