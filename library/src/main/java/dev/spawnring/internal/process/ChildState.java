@@ -117,8 +117,6 @@ public final class ChildState {
     private int directWaiters;
     /** Guarded by this: the loop's exit watch (WAITID or POLL_ADD) is in flight, or handed to it. */
     private boolean loopWatching;
-    /** Guarded by this: {@link #startLater} ran (the loop is retained and lists the tree). */
-    private boolean startedOnLoop;
     // Loop thread only.
     private MemorySegment siginfo;
     /** How the child ended, once its exit is seen (it is a zombie until the reap). */
@@ -176,14 +174,14 @@ public final class ChildState {
     /**
      * Any thread, for a child a waiter may reap, before anyone can wait for it: the loop retains
      * it and lists its tree, and watches its exit only later ({@link LateWatches}), when nobody
-     * has reaped it or waits for it by then.
+     * has reaped it or waits for it by then. Such a child is handed to nobody unless this ran
+     * (else it is {@link #abandon}ed), so whoever reaps it gives back what this took.
      *
      * @throws IllegalStateException when the loop has ended (nothing is taken then)
      */
     void startLater() {
         synchronized (this) { // a sweep that comes at once waits until the child is counted
             loop.watchLater(this);
-            startedOnLoop = true;
             loop.treeStarted(this);
         }
     }
@@ -195,13 +193,9 @@ public final class ChildState {
 
     /** Loop thread, at a sweep of {@link LateWatches}: the loop watches the exit unless someone has seen to it. */
     void watchIfUnwatched() {
-        synchronized (this) {
-            if (reaped || loopWatching || directWaiters > 0) {
-                return; // reaped; or watched (a waiter that leaves without the exit hands the watch back)
-            }
-            loopWatching = true;
+        if (claimWatchForLoop()) {
+            watchHandedBack();
         }
-        watchHandedBack();
     }
 
     /**
@@ -209,16 +203,23 @@ public final class ChildState {
      * through it), unless a waiter watches (the last to leave without the exit hands it back).
      */
     private void watchNow() {
-        if (!reapableByWaiter) {
-            return;
+        if (reapableByWaiter && claimWatchForLoop()) {
+            handBack();
         }
-        synchronized (this) {
-            if (reaped || loopWatching || directWaiters > 0 || !startedOnLoop) {
-                return;
-            }
-            loopWatching = true;
+    }
+
+    /**
+     * The watch becomes the loop's unless the child is reaped, the loop watches already, or a
+     * waiter does (the last to leave without the exit hands it back).
+     *
+     * @return whether the caller must have the loop watch now
+     */
+    private synchronized boolean claimWatchForLoop() {
+        if (reaped || loopWatching || directWaiters > 0) {
+            return false;
         }
-        handBack();
+        loopWatching = true;
+        return true;
     }
 
     /** A WAITID(WNOWAIT) on the pidfd where the ring has it, else a POLL_ADD on the pidfd. */
@@ -390,10 +391,7 @@ public final class ChildState {
             }
             synchronized (this) {
                 directWaiters--;
-                if (directWaiters == 0 && !reaped && startedOnLoop && !loopWatching) {
-                    loopWatching = true; // the last waiter leaves without the exit: the loop watches again
-                    handBack = true;
-                }
+                handBack = claimWatchForLoop(); // the last waiter leaves without the exit: the loop watches again
                 closePidfdIfUnused();
             }
             if (handBack) {
@@ -433,10 +431,8 @@ public final class ChildState {
 
     /** A thread other than the loop's reaped the child: what {@link #startLater} took goes back. */
     private void settleReapedHere(ExitStatus status) {
-        if (startedOnLoop) {
-            loop.treeGone(this);
-            loop.release();
-        }
+        loop.treeGone(this);
+        loop.release();
         settle(status, null);
     }
 
