@@ -229,7 +229,7 @@ final class EventLoop implements Runnable {
      *
      * @throws IllegalStateException once the loop has ended (then nothing is retained)
      */
-    void watchLater(ChildState child) {
+    void watchLater(ExitWatch child) {
         gate.readLock().lock(); // the loop cannot end between the check and the retain
         try {
             if (ended) {

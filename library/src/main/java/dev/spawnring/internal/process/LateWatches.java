@@ -24,7 +24,7 @@ final class LateWatches {
     static final Duration DELAY = Duration.ofMillis(10);
 
     private final EventLoop loop;
-    private final ConcurrentLinkedQueue<ChildState> children = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ExitWatch> children = new ConcurrentLinkedQueue<>();
     /** A sweep is armed (or about to be): set by the adder that must arm it, cleared by the sweep. */
     private final AtomicBoolean armed = new AtomicBoolean();
 
@@ -37,7 +37,7 @@ final class LateWatches {
      *
      * @return true when no sweep was armed: the caller must have {@link #arm} run on the loop
      */
-    boolean add(ChildState child) {
+    boolean add(ExitWatch child) {
         children.add(child);
         // The add comes first: a sweep that clears the flag after this CAS failed drains it.
         return armed.compareAndSet(false, true);
@@ -48,13 +48,13 @@ final class LateWatches {
         try {
             loop.sqe().prepTimeout(DELAY, 0, 0).userData(loop.register(cqe -> sweep()));
         } catch (IllegalStateException ending) {
-            sweep(); // its ring is closed: what is left is given up (ChildState#watchIfUnwatched)
+            sweep(); // its ring is closed: what is left is given up (ExitWatch#watchIfUnwatched)
         }
     }
 
     /** Loop thread: the timer fired (or was cancelled by the ending loop). */
     private void sweep() {
-        ChildState child = children.poll();
+        ExitWatch child = children.poll();
         if (child == null) {
             armed.set(false); // volatile write, then a last look: a child added before it is swept now
             child = children.poll();
@@ -67,8 +67,8 @@ final class LateWatches {
         arm(); // children keep coming, likely: the next sweep needs no wake-up to arm
     }
 
-    private void drain(ChildState first) {
-        for (ChildState child = first; child != null; child = children.poll()) {
+    private void drain(ExitWatch first) {
+        for (ExitWatch child = first; child != null; child = children.poll()) {
             child.watchIfUnwatched();
         }
     }
