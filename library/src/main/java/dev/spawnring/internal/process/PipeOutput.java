@@ -70,6 +70,9 @@ final class PipeOutput extends OutputStream {
         if (closed) {
             throw new IOException("Stream closed");
         }
+        if (len == 0) {
+            return; // nothing to write: no buffer made for it
+        }
         MemorySegment buf = end.buffer();
         while (len > 0) {
             int n = Math.min(len, CAPACITY);
