@@ -38,6 +38,11 @@
  *                      closed, stdout then stderr read to their end, then
  *                      waitpid: what spawnring's default (three pipes) does. One
  *                      sample a line, from before the first pipe2 to the reap.
+ *   WORKLOAD@US        first-instruction, start-reap or start-reap-pipes with US
+ *                      microseconds of computation before each spawn, outside
+ *                      the sample: a caller that is busy between spawns, as a
+ *                      JVM running spawnring is, where the kernel's balancing at
+ *                      execve may move the child to another CPU.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +60,8 @@
 extern char **environ;
 
 static int use_vfork;
+/* Microseconds of computation before each one-at-a-time spawn (WORKLOAD@US), or 0. */
+static long busy_us;
 static int ndirs;
 static const char *program;
 static char **candidates;
@@ -164,10 +171,23 @@ static long loop_until(int64_t deadline)
 	return done;
 }
 
+/* A caller busy between spawns: spins for busy_us microseconds (WORKLOAD@US). */
+static void compute(void)
+{
+	volatile uint64_t x = 0;
+	if (busy_us == 0)
+		return;
+	int64_t end = now_ns() + busy_us * 1000;
+	while (now_ns() < end)
+		for (int i = 0; i < 64; i++)
+			x += (uint64_t)i;
+}
+
 static void one_at_a_time(long n, int first_instruction)
 {
 	for (long iter = 0; iter < n; iter++) {
 		int p[2] = { -1, -1 };
+		compute();
 		if (first_instruction && pipe2(p, O_CLOEXEC) < 0)
 			die("pipe2");
 		int64_t t0 = now_ns();
@@ -343,6 +363,7 @@ static void start_reap_pipes(long n)
 	static const int to[3] = { 0, 1, 2 };
 	for (long iter = 0; iter < n; iter++) {
 		int in[2], out[2], err[2];
+		compute();
 		int64_t t0 = now_ns();
 		if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 			die("pipe2");
@@ -364,12 +385,23 @@ static void start_reap_pipes(long n)
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: sr-floor vfork|posix_spawn first-instruction|start-reap|throughput:K|"
-				"loops:L|concurrent|output|capture|start-reap-pipes N TOUCH_MB PROGRAM [DIR...]\n");
+		fprintf(stderr, "usage: sr-floor vfork|posix_spawn first-instruction[@US]|start-reap[@US]|throughput:K|"
+				"loops:L|concurrent|output|capture|start-reap-pipes[@US] N TOUCH_MB PROGRAM [DIR...]\n");
 		return 2;
 	}
 	use_vfork = strcmp(argv[1], "vfork") == 0;
-	const char *workload = argv[2];
+	char *workload = argv[2];
+	char *at = strchr(workload, '@');
+	if (at != NULL) {
+		*at = '\0';
+		busy_us = atol(at + 1);
+		if (busy_us <= 0 || !(strcmp(workload, "first-instruction") == 0 || strcmp(workload, "start-reap") == 0
+				      || strcmp(workload, "start-reap-pipes") == 0)) {
+			fprintf(stderr, "sr-floor: @US takes microseconds > 0 after first-instruction, start-reap or"
+					" start-reap-pipes: %s@%s\n", workload, at + 1);
+			return 2;
+		}
+	}
 	long n = atol(argv[3]);
 	long touch_mb = atol(argv[4]);
 	program = argv[5];
