@@ -46,7 +46,6 @@ final class PipeInput extends InputStream {
 
     private final EventLoop loop;
     private final String name;
-    private final int fd;
     /** The fd, and the buffer once a small read or a READ needs one (guarded by lock). */
     private final Resources.PipeEnd end;
     /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
@@ -72,7 +71,6 @@ final class PipeInput extends InputStream {
     PipeInput(EventLoop loop, String name, int fd) {
         this.loop = loop;
         this.name = name;
-        this.fd = fd;
         this.end = new Resources.PipeEnd(fd, CAPACITY);
         this.release = Resources.register(this, end);
     }
@@ -168,15 +166,11 @@ final class PipeInput extends InputStream {
      * come in order.
      */
     private int readDirect(byte[] b, int off, int len) {
-        int avail = Sys.bytesAvailable(fd);
-        if (avail == 0) {
-            return hungUp() ? -1 : 0;
+        int avail = availableNow();
+        if (avail <= 0) {
+            return avail;
         }
-        if (avail < 0) {
-            error = new SysException("FIONREAD of " + name, -avail);
-            return 0;
-        }
-        long n = Sys.readNow(fd, b, off, Math.min(len, avail));
+        long n = Sys.readNow(end.fd, b, off, Math.min(len, avail));
         if (n < 0) {
             error = new SysException("read " + name, (int) -n);
         }
@@ -185,7 +179,7 @@ final class PipeInput extends InputStream {
         }
         if (!grown && n >= CAPACITY) {
             grown = true;
-            Sys.fcntl(fd, Linux.F_SETPIPE_SZ, BULK_PIPE_SIZE); // best effort: the pipe works as it is
+            Sys.fcntl(end.fd, Linux.F_SETPIPE_SZ, BULK_PIPE_SIZE); // best effort: the pipe works as it is
         }
         return (int) n;
     }
@@ -198,18 +192,15 @@ final class PipeInput extends InputStream {
      *         error (in {@link #error})
      */
     private boolean fillNow() {
-        int avail = Sys.bytesAvailable(fd);
-        if (avail == 0 && hungUp()) {
+        int avail = availableNow();
+        if (avail < 0) {
             eof = true;
             return true;
         }
-        if (avail < 0) {
-            error = new SysException("FIONREAD of " + name, -avail);
+        if (avail == 0) {
+            return error != null;
         }
-        if (avail <= 0) {
-            return avail < 0;
-        }
-        long n = Sys.read(fd, end.buffer(), Math.min(avail, CAPACITY)); // never blocks: the pipe holds that much
+        long n = Sys.read(end.fd, end.buffer(), Math.min(avail, CAPACITY)); // never blocks: the pipe holds that much
         if (n < 0) {
             error = new SysException("read " + name, (int) -n);
         }
@@ -228,7 +219,7 @@ final class PipeInput extends InputStream {
      * stream was closed. Caller holds the lock; nothing is buffered and no READ is in flight.
      */
     private void awaitReadable() throws InterruptedException {
-        FdWait wait = FdWait.open(fd, "pipe fd", name);
+        FdWait wait = FdWait.open(end.fd, "pipe fd", name);
         polling = wait;
         lock.unlock();
         try {
@@ -244,9 +235,24 @@ final class PipeInput extends InputStream {
         }
     }
 
+    /**
+     * What the pipe holds now, without blocking ({@code FIONREAD}). Caller holds the lock.
+     *
+     * @return the bytes it holds; -1 at its end (empty, and no writer left); 0 when it is empty
+     *         with a writer left, or when {@code FIONREAD} failed ({@link #error} then says so)
+     */
+    private int availableNow() {
+        int avail = Sys.bytesAvailable(end.fd);
+        if (avail < 0) {
+            error = new SysException("FIONREAD of " + name, -avail);
+            return 0;
+        }
+        return avail == 0 && hungUp() ? -1 : avail;
+    }
+
     /** Whether the pipe has no writer left, from a {@code poll} that does not wait. */
     private boolean hungUp() {
-        int revents = Sys.pollNow(fd, Linux.POLLIN);
+        int revents = Sys.pollNow(end.fd, Linux.POLLIN);
         return revents > 0 && (revents & Linux.POLLHUP) != 0 && (revents & Linux.POLLIN) == 0;
     }
 
@@ -271,7 +277,7 @@ final class PipeInput extends InputStream {
             if (eof || released || error != null) {
                 return buffered;
             }
-            int inPipe = Sys.bytesAvailable(fd); // the fd is ours until released
+            int inPipe = Sys.bytesAvailable(end.fd); // the fd is ours until released
             return inPipe > 0 ? buffered + inPipe : buffered;
         } finally {
             lock.unlock();
@@ -293,14 +299,14 @@ final class PipeInput extends InputStream {
                 return;
             }
             int buffered = limit - pos;
-            int avail = eof ? 0 : Math.max(0, Sys.bytesAvailable(fd));
+            int avail = eof ? 0 : Math.max(0, Sys.bytesAvailable(end.fd));
             byte[] copy = new byte[buffered + avail];
             if (buffered > 0) {
                 MemorySegment.copy(end.buffer(), ValueLayout.JAVA_BYTE, pos, copy, 0, buffered);
             }
             int n = buffered;
             while (n < copy.length) { // never blocks: nobody else reads, and it asks for no more than is there
-                long got = Sys.readNow(fd, copy, n, copy.length - n);
+                long got = Sys.readNow(end.fd, copy, n, copy.length - n);
                 if (got <= 0) {
                     break;
                 }
@@ -325,7 +331,7 @@ final class PipeInput extends InputStream {
                 return;
             }
             readUserData = loop.register(this::onRead);
-            loop.sqe().prepRead(fd, end.buffer(), CAPACITY, -1).userData(readUserData);
+            loop.sqe().prepRead(end.fd, end.buffer(), CAPACITY, -1).userData(readUserData);
         } finally {
             lock.unlock();
         }

@@ -24,7 +24,6 @@ final class PipeOutput extends OutputStream {
 
     private final EventLoop loop;
     private final String name;
-    private final int fd;
     /** The fd, and the buffer from the first write on (guarded by lock). */
     private final Resources.PipeEnd end;
     /** Closes the fd and frees the buffer, once: on close(), or when the stream is dropped unclosed. */
@@ -42,7 +41,6 @@ final class PipeOutput extends OutputStream {
     PipeOutput(EventLoop loop, String name, int fd) {
         this.loop = loop;
         this.name = name;
-        this.fd = fd;
         this.end = new Resources.PipeEnd(fd, CAPACITY);
         this.release = Resources.register(this, end);
     }
@@ -97,7 +95,7 @@ final class PipeOutput extends OutputStream {
         try {
             loop.execute(() -> {
                 userData[0] = loop.register(cqe -> result.complete(cqe.res()));
-                loop.sqe().prepWrite(fd, buf.asSlice(from), count, -1).userData(userData[0]);
+                loop.sqe().prepWrite(end.fd, buf.asSlice(from), count, -1).userData(userData[0]);
             });
         } catch (IllegalStateException gone) {
             throw new IOException(name + ": " + gone.getMessage());
